@@ -1,0 +1,10 @@
+from apps.clinic.models import ClinicProfile, Location
+
+
+def clinic_profile() -> ClinicProfile:
+    """The clinic's profile; an unsaved default before the first seed."""
+    return ClinicProfile.objects.filter(pk=1).first() or ClinicProfile(pk=1, name="ExoTrack clinic")
+
+
+def active_locations():
+    return Location.objects.filter(active=True).order_by("name")

@@ -1,0 +1,32 @@
+"""Small overrides for the test suite; everything else is the base settings."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+# The suite talks plain http to its own live server.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+
+# Hashing cost is not under test; argon2 is checked by its own test.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# The suite always runs against the real server (make test), never the embedded one.
+DATABASES = {
+    "default": {
+        **env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/exotrack"),
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": False,
+    }
+}

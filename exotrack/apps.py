@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ExoTrackConfig(AppConfig):
+    name = "exotrack"
+    verbose_name = "ExoTrack"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from exotrack.roles import ensure_roles_after_migrate
+
+        # Roles are created idempotently after every migrate, so a fresh database
+        # always has them, with the permissions of whatever apps exist.
+        post_migrate.connect(ensure_roles_after_migrate)

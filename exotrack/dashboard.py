@@ -1,0 +1,33 @@
+"""Dashboard panels. Each panel is shown only to roles with its permission and reads
+its rows through the owning app's selectors (the one place exotrack calls into apps)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    permission: str
+    template: str
+    load: Callable[..., dict]
+
+
+PANELS: list[Panel] = []
+
+
+def dashboard_panels(user) -> list[dict]:
+    perms = user.get_all_permissions()
+    shown = []
+    for panel in PANELS:
+        if panel.permission in perms:
+            shown.append(
+                {
+                    "key": panel.key,
+                    "title": panel.title,
+                    "template": panel.template,
+                    **panel.load(user=user),
+                }
+            )
+    return shown

@@ -1,0 +1,37 @@
+"""The site navigation: each entry names the permission that makes it visible, so a
+role sees only what it may use. Apps' pages are named by URL name, not imported."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None  # None: every signed-in staff member
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("Dashboard", "dashboard", None),
+    NavItem("Clinic", "clinic:profile", "clinic.change_clinicprofile"),
+    NavItem("API", "api-docs", None),
+]
+
+
+def visible_navigation(user, current_path: str) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    perms = user.get_all_permissions()
+    items = []
+    for item in NAVIGATION:
+        if item.permission and item.permission not in perms:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": active})
+    return items

@@ -1,0 +1,90 @@
+"""Staff roles (DOMAIN.md "People using it") as Django groups with permissions.
+
+One table says what each role may do; `ensure_roles` makes the groups match it.
+Apps add their permissions here when they arrive, so the whole policy reads in one place.
+"""
+
+import logging
+
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+CLINICIAN = "clinician"
+NURSE = "nurse"
+FRONT_DESK = "front_desk"
+MANAGER = "manager"
+
+ROLE_LABELS = {
+    CLINICIAN: "Clinician",
+    NURSE: "Nurse",
+    FRONT_DESK: "Front desk",
+    MANAGER: "Clinic manager",
+}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    CLINICIAN: {
+        "clinic.view_clinicprofile",
+        "clinic.view_location",
+    },
+    NURSE: {
+        "clinic.view_clinicprofile",
+        "clinic.view_location",
+    },
+    FRONT_DESK: {
+        "clinic.view_clinicprofile",
+        "clinic.view_location",
+    },
+    MANAGER: {
+        "clinic.view_clinicprofile",
+        "clinic.change_clinicprofile",
+        "clinic.view_location",
+        "clinic.add_location",
+        "clinic.change_location",
+        "accounts.view_user",
+    },
+}
+
+
+def _permissions(codes: set[str]) -> list[Permission]:
+    found = []
+    for code in sorted(codes):
+        app_label, codename = code.split(".", 1)
+        perm = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if perm is None:
+            raise LookupError(f"Role table names an unknown permission: {code}")
+        found.append(perm)
+    return found
+
+
+@transaction.atomic
+def ensure_roles() -> dict[str, Group]:
+    """Create or update the role groups so their permissions match ROLE_PERMISSIONS."""
+    groups = {}
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(_permissions(codes))
+        groups[role] = group
+    return groups
+
+
+def ensure_roles_after_migrate(sender, **kwargs) -> None:
+    # post_migrate is sent once per app, in INSTALLED_APPS order, and Django creates each
+    # app's permissions in its own handler: wait for the last app so all of them exist.
+    if sender.name != list(django_apps.get_app_configs())[-1].name:
+        return
+    try:
+        ensure_roles()
+    except LookupError as error:
+        # A migrate to an older state may lack some models; `manage.py seed` is strict.
+        logger.warning("Roles not updated: %s", error)
+
+
+def roles_of(user) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    return [g.name for g in user.groups.all() if g.name in ROLE_PERMISSIONS]
