@@ -15,6 +15,12 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("Dashboard", "dashboard", None),
+    NavItem("Patients", "patients:list", "patients.view_patient"),
+    NavItem("Visits", "treatments:visit-list", "treatments.view_visit"),
+    NavItem("Lots", "inventory:lot-list", "inventory.view_lot"),
+    NavItem("Products", "inventory:product-list", "inventory.change_product"),
+    NavItem("Treatment sites", "treatments:site-list", "treatments.change_treatmentsite"),
+    NavItem("Access log", "audit:access-log", "audit.view_accesslog"),
     NavItem("Clinic", "clinic:profile", "clinic.change_clinicprofile"),
     NavItem("API", "api-docs", None),
 ]

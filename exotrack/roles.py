@@ -24,26 +24,64 @@ ROLE_LABELS = {
     MANAGER: "Clinic manager",
 }
 
+_CLINIC_READ = {"clinic.view_clinicprofile", "clinic.view_location"}
+_CATALOGUE_READ = {
+    "treatments.view_treatmentsite",
+    "inventory.view_manufacturer",
+    "inventory.view_product",
+    "inventory.view_lot",
+}
+_PATIENT_IDENTITY = {"patients.view_patient", "patients.add_patient", "patients.change_patient"}
+_CLINICAL_RECORDING = {
+    "patients.view_clinical",
+    "patients.view_medicationclass",
+    "patients.view_medication",
+    "patients.add_medication",
+    "patients.change_medication",
+    "treatments.view_visit",
+    "treatments.add_visit",
+    "treatments.view_dose",
+}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    CLINICIAN: {
-        "clinic.view_clinicprofile",
-        "clinic.view_location",
-    },
-    NURSE: {
-        "clinic.view_clinicprofile",
-        "clinic.view_location",
-    },
-    FRONT_DESK: {
-        "clinic.view_clinicprofile",
-        "clinic.view_location",
-    },
-    MANAGER: {
-        "clinic.view_clinicprofile",
+    # Records visits and doses, acknowledges dose warnings, voids mistakes.
+    CLINICIAN: _CLINIC_READ
+    | _CATALOGUE_READ
+    | _PATIENT_IDENTITY
+    | _CLINICAL_RECORDING
+    | {"treatments.add_visitwarning", "treatments.void_visit"},
+    # Records visits and follow-up results; a clinician acknowledges warnings.
+    NURSE: _CLINIC_READ | _CATALOGUE_READ | _PATIENT_IDENTITY | _CLINICAL_RECORDING,
+    # Patient identity and contact details only: no clinical field anywhere.
+    FRONT_DESK: _CLINIC_READ | _PATIENT_IDENTITY,
+    # Lots and inventory, the catalogue, users, reports; voids mistakes; reads history.
+    MANAGER: _CLINIC_READ
+    | _CATALOGUE_READ
+    | {
         "clinic.change_clinicprofile",
-        "clinic.view_location",
         "clinic.add_location",
         "clinic.change_location",
         "accounts.view_user",
+        "patients.view_patient",
+        "patients.view_clinical",
+        "patients.view_medication",
+        "patients.view_medicationclass",
+        "patients.change_medicationclass",
+        "treatments.add_treatmentsite",
+        "treatments.change_treatmentsite",
+        "treatments.view_visit",
+        "treatments.view_dose",
+        "treatments.void_visit",
+        "inventory.add_manufacturer",
+        "inventory.change_manufacturer",
+        "inventory.add_product",
+        "inventory.change_product",
+        "inventory.add_lot",
+        "inventory.change_lot",
+        "inventory.view_stockmovement",
+        "inventory.add_stockmovement",
+        "audit.view_accesslog",
+        "audit.view_history",
     },
 }
 

@@ -34,3 +34,127 @@ class LocationFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Room {n}")
+
+
+# --- Clinical records -------------------------------------------------------------
+
+import datetime  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from apps.inventory.models import Lot, Manufacturer, Product, StockMovement  # noqa: E402
+from apps.patients.models import Medication, MedicationClass, Patient  # noqa: E402
+from apps.treatments.models import Dose, Route, TreatmentSite, Visit  # noqa: E402
+
+
+class MedicationClassFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MedicationClass
+        django_get_or_create = ("code",)
+
+    code = "antihypertensive"
+    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").capitalize())
+    watched = True
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=25, maximum_age=85)
+    sex = Patient.Sex.FEMALE
+    email = factory.LazyAttribute(lambda p: f"{p.first_name}.{p.last_name}@example.com".lower())
+    phone = "+1 555 0100"
+    email_consent = True
+
+
+class MedicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Medication
+
+    patient = factory.SubFactory(PatientFactory)
+    name = "Lisinopril"
+    medication_class = factory.SubFactory(MedicationClassFactory)
+    dose_text = "10 mg daily"
+
+
+class ManufacturerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Manufacturer
+        django_get_or_create = ("name",)
+
+    name = "Kimera Labs"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    manufacturer = factory.SubFactory(ManufacturerFactory)
+    name = factory.Sequence(lambda n: f"XoGlo {n}")
+    gtin = factory.Sequence(lambda n: f"0950600013{n:04d}")
+    regulatory_status = "Investigational (IND 012345)"
+
+
+class LotFactory(factory.django.DjangoModelFactory):
+    """A lot with its 'received' movement, so stock on hand equals vials_received."""
+
+    class Meta:
+        model = Lot
+        skip_postgeneration_save = True
+
+    product = factory.SubFactory(ProductFactory)
+    lot_number = factory.Sequence(lambda n: f"L{n:05d}")
+    expiry_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=365))
+    received_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    vials_received = 20
+    labelled_billions_per_vial = Decimal("5.00")
+
+    @factory.post_generation
+    def stock(self, create, extracted, **kwargs):
+        if create:
+            StockMovement.objects.create(lot=self, kind="received", vials=self.vials_received)
+            self.refresh_from_db(fields=["vials_on_hand"])
+
+
+class TreatmentSiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TreatmentSite
+        django_get_or_create = ("name",)
+
+    name = "Knee"
+    category = TreatmentSite.Category.JOINT
+    dose_min_billions = Decimal("3")
+    dose_max_billions = Decimal("5")
+    default_route = Route.INTRA_ARTICULAR
+    laterality_applies = True
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """A bare visit row. Tests of recording rules go through the visit service."""
+
+    class Meta:
+        model = Visit
+
+    patient = factory.SubFactory(PatientFactory)
+    visited_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    location = factory.SubFactory(LocationFactory)
+    clinician = factory.SubFactory(UserFactory, role="clinician")
+    indication = "Knee osteoarthritis"
+    consent_recorded = True
+    consent_form_version = "v3"
+
+
+class DoseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dose
+
+    visit = factory.SubFactory(VisitFactory)
+    site = factory.SubFactory(TreatmentSiteFactory)
+    laterality = "left"
+    lot = factory.SubFactory(LotFactory)
+    billions = Decimal("4")
+    route = Route.INTRA_ARTICULAR

@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "exotrack",
     "apps.accounts",
     "apps.clinic",
+    "apps.audit",
+    "apps.patients",
+    "apps.inventory",
+    "apps.treatments",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,118 @@
+import pghistory
+from django.db import models
+from django.db.models import Func, Value
+from django.db.models.functions import Cast, Concat, LPad
+
+from exotrack.models import Recorded, Voidable
+
+
+class MedicationClass(models.Model):
+    """A class of medication the clinic watches (seeded from seeds/medication_classes.toml).
+
+    Treatment can restore function so that a patient's usual dose becomes too much:
+    `watched` classes raise a medication-adjustment flag after each visit."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    watched = models.BooleanField(default=False)
+    review_within_days = models.PositiveSmallIntegerField(
+        default=14, help_text="How soon a clinician reviews an adjustment flag for this class."
+    )
+    guidance = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "medication classes"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _next_mrn():
+    # EX0000001, EX0000002 ... from a database sequence: unique and gap-tolerant
+    # even when two desks register patients at the same moment.
+    return Concat(
+        Value("EX"),
+        LPad(
+            Cast(Func(Value("patients_mrn_seq"), function="nextval"), models.TextField()),
+            7,
+            Value("0"),
+        ),
+        output_field=models.CharField(),
+    )
+
+
+@pghistory.track()
+class Patient(Recorded, Voidable):
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other / intersex"
+        UNKNOWN = "unknown", "Not recorded"
+
+    # Identity and contact: the front desk sees and edits these.
+    mrn = models.CharField(
+        "MRN", max_length=20, unique=True, editable=False, db_default=_next_mrn()
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email_consent = models.BooleanField("consents to reminder e-mails", default=False)
+    email_consent_given_at = models.DateTimeField(null=True, blank=True)
+    email_consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    preferred_location = models.ForeignKey(
+        "clinic.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # Risk profile: clinical, hidden from the front desk.
+    immunocompromised = models.BooleanField(default=False)
+    immunocompromised_note = models.TextField(blank=True)
+    cold_sore_history = models.BooleanField("cold-sore (HSV) history", default=False)
+    allergies = models.TextField(blank=True)
+    conditions = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        permissions = [("view_clinical", "Can see and edit a patient's clinical fields")]
+        indexes = [
+            models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
+            models.Index(fields=["email"], name="patient_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@pghistory.track()
+class Medication(Recorded):
+    """A medication the patient takes (or took: stopped_on set)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    name = models.CharField(max_length=120)
+    medication_class = models.ForeignKey(
+        MedicationClass, on_delete=models.PROTECT, related_name="medications"
+    )
+    dose_text = models.CharField(max_length=120, blank=True, help_text="e.g. 50 mg once daily")
+    started_on = models.DateField(null=True, blank=True)
+    stopped_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stopped_on__isnull=True)
+                | models.Q(started_on__isnull=True)
+                | models.Q(stopped_on__gte=models.F("started_on")),
+                name="medication_stops_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
