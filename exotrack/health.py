@@ -1,11 +1,38 @@
-"""/healthz: is the database and the broker reachable? For load balancers and ops."""
+"""/healthz: is the database and the broker reachable? For load balancers and ops.
 
+The answer (200 or 503) depends on the database and the broker only. The age of the
+worker's last heartbeat is reported alongside: a quiet queue is not an outage, but an
+hour-old heartbeat tells ops that reminders are not going out."""
+
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
-from config.celery import app as celery_app
+from exotrack.models import WorkerHeartbeat
+
+# A load balancer polls often; a dead dependency must not hold the request for long.
+CHECK_TIMEOUT_SECONDS = 2
+
+
+def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
+    """Note that a worker is alive. One upsert, so workers racing on a fresh
+    database cannot collide on the singleton row."""
+    heartbeat = WorkerHeartbeat(pk=1, beat_at=timezone.now(), hostname=hostname[:200])
+    WorkerHeartbeat.objects.bulk_create(
+        [heartbeat],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["beat_at", "hostname"],
+    )
+    return heartbeat
+
+
+def worker_heartbeat_last() -> WorkerHeartbeat | None:
+    return WorkerHeartbeat.objects.filter(pk=1).first()
 
 
 def _database_ok() -> tuple[bool, str]:
@@ -18,12 +45,34 @@ def _database_ok() -> tuple[bool, str]:
 
 
 def _broker_ok() -> tuple[bool, str]:
+    # Built from the settings of this moment (not the Celery app's configuration, read
+    # once at import), so an overridden or changed broker URL is the one checked.
+    broker = Connection(
+        settings.CELERY_BROKER_URL,
+        connect_timeout=CHECK_TIMEOUT_SECONDS,
+        transport_options={
+            **getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+            "socket_timeout": CHECK_TIMEOUT_SECONDS,
+            "socket_connect_timeout": CHECK_TIMEOUT_SECONDS,
+        },
+    )
     try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+        with broker:
+            broker.ensure_connection(max_retries=1, interval_start=0, timeout=CHECK_TIMEOUT_SECONDS)
         return True, "ok"
     except Exception as error:
         return False, type(error).__name__
+
+
+def _worker_heartbeat() -> dict | None:
+    heartbeat = worker_heartbeat_last()
+    if heartbeat is None:
+        return None
+    return {
+        "last_seen": heartbeat.beat_at.isoformat(),
+        "age_seconds": round((timezone.now() - heartbeat.beat_at).total_seconds()),
+        "hostname": heartbeat.hostname,
+    }
 
 
 @never_cache
@@ -37,6 +86,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "status": "ok" if healthy else "unavailable",
             "database": db_detail,
             "broker": broker_detail,
+            "worker_heartbeat": _worker_heartbeat() if db_ok else None,
         },
         status=200 if healthy else 503,
     )

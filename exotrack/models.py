@@ -40,3 +40,20 @@ class Recorded(models.Model):
 
     class Meta:
         abstract = True
+
+
+class WorkerHeartbeat(models.Model):
+    """One row: when a Celery worker last ran the heartbeat task (beat sends it every
+    minute). /healthz shows its age so ops can tell a stalled worker from a quiet one."""
+
+    beat_at = models.DateTimeField()
+    hostname = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            # A singleton: the primary key is always 1.
+            models.CheckConstraint(condition=models.Q(pk=1), name="worker_heartbeat_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hostname or 'worker'} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -219,7 +219,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # /healthz reports how long ago a worker last ran this.
+    "worker-heartbeat": {"task": "exotrack.tasks.worker_heartbeat", "schedule": 60.0},
+}
 
 # REST API
 REST_FRAMEWORK = {

@@ -1,0 +1,131 @@
+"""A real Celery worker process for tests that need one.
+
+`celery_worker_process` starts `celery worker` as a subprocess against the real Redis
+broker and this test run's database, and stops it after the test. Tests that prove
+delivery survives a killed worker or a broker restart use its kill()/start() as well.
+
+The broker is settings.CELERY_BROKER_URL of the test run: give each concurrent test
+run its own Redis database (e.g. CELERY_BROKER_URL=redis://127.0.0.1:6379/14), since a
+worker consumes whatever is on its queue. The queue is purged before the worker starts
+so messages left by an earlier run cannot leak into this one.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+
+BASE_DIR = Path(settings.BASE_DIR)
+CELERY = Path(sys.executable).with_name("celery")
+
+
+def _database_url() -> str:
+    # The test database pytest-django created (test_<name>), not the configured one.
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+
+
+class CeleryWorkerProcess:
+    def __init__(self, *, log_path: Path, pool: str = "solo") -> None:
+        self.log_path = log_path
+        self.pool = pool
+        self.process: subprocess.Popen | None = None
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        }
+
+    def start(self, *, timeout: float = 60) -> None:
+        assert self.process is None or self.process.poll() is not None, "already running"
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                str(CELERY),
+                "-A",
+                "config",
+                "worker",
+                "-P",
+                self.pool,
+                "-c",
+                "1",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"test-{os.getpid()}@%h",
+            ],
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.wait_for(
+            lambda: " ready." in self.log_path.read_text(errors="replace")[offset:],
+            timeout=timeout,
+            what="the worker to start",
+        )
+
+    def stop(self, *, timeout: float = 20) -> None:
+        """Warm shutdown: the worker finishes its current task, then exits."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"worker ignored SIGTERM for {timeout}s\n{self.log()}") from None
+
+    def kill(self) -> None:
+        """SIGKILL, as the OOM killer or a lost host would: no acknowledgement, no cleanup."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for(self, condition: Callable[[], object], *, timeout: float = 30, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            if self.process is not None and self.process.poll() is not None:
+                raise AssertionError(f"worker exited while waiting for {what}\n{self.log()}")
+            time.sleep(0.2)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{self.log()}")
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path) -> Iterator[CeleryWorkerProcess]:
+    """A started worker; data the test commits is visible to it (transactional_db)."""
+    with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as broker:
+        celery_app.control.purge(connection=broker)
+    worker = CeleryWorkerProcess(log_path=tmp_path / "celery-worker.log")
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
