@@ -23,23 +23,34 @@ def clinic_seed(
     booking_url: str = "",
     booking_instructions: str = "",
     safety_contact_email: str = "",
-    reminder_send_time: str = "09:00",
-    locations: list[dict] | None = None,
-) -> ClinicProfile:
-    """Create the clinic on first seed; never overwrite what a manager has edited."""
-    profile, _ = ClinicProfile.objects.get_or_create(
-        pk=1,
-        defaults={
-            "name": name,
-            "contact_phone": contact_phone,
-            "booking_url": booking_url,
-            "booking_instructions": booking_instructions,
-            "safety_contact_email": safety_contact_email,
-            "reminder_send_time": datetime.time.fromisoformat(reminder_send_time),
-        },
-    )
-    for location in locations or []:
-        Location.objects.get_or_create(
-            name=location["name"], defaults={"address": location.get("address", "")}
+    reminder_send_time: str | datetime.time = "09:00",
+) -> tuple[ClinicProfile, bool]:
+    """Create the clinic on first seed; never overwrite what a manager has edited.
+    Returns the profile and whether it was created now."""
+    profile = ClinicProfile.objects.filter(pk=1).first()
+    created = profile is None
+    if created:
+        profile = ClinicProfile(
+            pk=1,
+            name=name,
+            contact_phone=contact_phone,
+            booking_url=booking_url,
+            booking_instructions=booking_instructions,
+            safety_contact_email=safety_contact_email,
+            reminder_send_time=reminder_send_time,
         )
-    return profile
+        profile.full_clean()
+        profile.save()
+    return profile, created
+
+
+@transaction.atomic
+def location_seed(*, name: str, address: str = "") -> tuple[Location, bool]:
+    """Add a treatment location by name unless it exists (a manager may have edited it)."""
+    existing = Location.objects.filter(name=name).first()
+    if existing is not None:
+        return existing, False
+    location = Location(name=name, address=address)
+    location.full_clean()
+    location.save()
+    return location, True
