@@ -49,7 +49,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _CATALOGUE_READ
     | _PATIENT_IDENTITY
     | _CLINICAL_RECORDING
-    | {"treatments.add_visitwarning", "treatments.void_visit"},
+    | {"treatments.add_visitwarning", "treatments.void_visit", "patients.void_patient"},
     # Records visits and follow-up results; a clinician acknowledges warnings.
     NURSE: _CLINIC_READ | _CATALOGUE_READ | _PATIENT_IDENTITY | _CLINICAL_RECORDING,
     # Patient identity and contact details only: no clinical field anywhere.
@@ -64,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.view_user",
         "patients.view_patient",
         "patients.view_clinical",
+        "patients.void_patient",
         "patients.view_medication",
         "patients.view_medicationclass",
         "patients.change_medicationclass",

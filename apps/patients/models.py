@@ -1,7 +1,8 @@
 import pghistory
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Func, Value
-from django.db.models.functions import Cast, Concat, LPad
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Cast, Concat, Lower, LPad
 
 from exotrack.models import Recorded, Voidable
 
@@ -42,6 +43,23 @@ def _next_mrn():
     )
 
 
+def patient_search_name():
+    """lower(first_name || ' ' || last_name): immutable, so a trigram index can hold it.
+
+    The search query must use this very expression for PostgreSQL to use the index."""
+    return Lower(Concat(F("first_name"), Value(" "), F("last_name")))
+
+
+# Fields only staff with `patients.view_clinical` may see or change.
+CLINICAL_FIELDS = (
+    "immunocompromised",
+    "immunocompromised_note",
+    "cold_sore_history",
+    "allergies",
+    "conditions",
+)
+
+
 @pghistory.track()
 class Patient(Recorded, Voidable):
     class Sex(models.TextChoices):
@@ -76,10 +94,25 @@ class Patient(Recorded, Voidable):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
-        permissions = [("view_clinical", "Can see and edit a patient's clinical fields")]
+        permissions = [
+            ("view_clinical", "Can see and edit a patient's clinical fields"),
+            ("void_patient", "Can void a patient registered by mistake"),
+        ]
         indexes = [
             models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
             models.Index(fields=["email"], name="patient_email_idx"),
+            # Forgiving name search ("Jonh Smiht" finds John Smith) at 100,000 patients.
+            GinIndex(
+                OpClass(patient_search_name(), name="gin_trgm_ops"), name="patient_name_trgm_idx"
+            ),
+            # E-mail search ignores case.
+            models.Index(Lower("email"), name="patient_email_lower_idx"),
+            # The patient list pages through current patients in name order.
+            models.Index(
+                fields=["last_name", "first_name", "id"],
+                name="patient_current_by_name_idx",
+                condition=Q(voided_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
