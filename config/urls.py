@@ -18,3 +18,5 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "exotrack.api.not_found.not_found"
