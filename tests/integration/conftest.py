@@ -39,7 +39,7 @@ def _database_url() -> str:
 
 
 class CeleryWorkerProcess:
-    def __init__(self, *, log_path: Path, pool: str = "solo") -> None:
+    def __init__(self, *, log_path: Path, pool: str = "solo", broker_url: str = "") -> None:
         self.log_path = log_path
         self.pool = pool
         self.process: subprocess.Popen | None = None
@@ -47,7 +47,8 @@ class CeleryWorkerProcess:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": _database_url(),
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            # A test that restarts its own Redis passes that server's URL.
+            "CELERY_BROKER_URL": broker_url or settings.CELERY_BROKER_URL,
         }
 
     def start(self, *, timeout: float = 60) -> None:

@@ -1,9 +1,11 @@
 """The heartbeat task travels through the real broker to a real worker process."""
 
 import datetime
+import time
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from exotrack.models import WorkerHeartbeat
@@ -48,3 +50,31 @@ def test_beat_sends_the_heartbeat_every_minute():
     entry = settings.CELERY_BEAT_SCHEDULE["worker-heartbeat"]
     assert entry["task"] == worker_heartbeat.name
     assert entry["schedule"] == 60.0
+
+
+# Long enough for the running worker to pick up a message sent too early (it takes well
+# under a second when one is on the queue).
+WORKER_TURNAROUND = 2.0
+
+
+def test_a_task_enqueued_in_a_transaction_leaves_only_after_commit(celery_worker_process):
+    with transaction.atomic():
+        worker_heartbeat.delay_on_commit()
+        time.sleep(WORKER_TURNAROUND)
+        assert not WorkerHeartbeat.objects.exists(), "sent before the transaction committed"
+
+    celery_worker_process.wait_for(
+        WorkerHeartbeat.objects.exists, timeout=30, what="the heartbeat after commit"
+    )
+
+
+def test_a_task_enqueued_in_a_rolled_back_transaction_is_never_sent(celery_worker_process):
+    class RolledBack(Exception):
+        pass
+
+    with pytest.raises(RolledBack), transaction.atomic():
+        worker_heartbeat.delay_on_commit()
+        raise RolledBack
+
+    time.sleep(WORKER_TURNAROUND)
+    assert not WorkerHeartbeat.objects.exists()
