@@ -5,7 +5,7 @@ worker's last heartbeat is reported alongside: a quiet queue is not an outage, b
 hour-old heartbeat tells ops that reminders are not going out."""
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -37,7 +37,9 @@ def worker_heartbeat_last() -> WorkerHeartbeat | None:
 
 def _database_ok() -> tuple[bool, str]:
     try:
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # A database that accepts connections but does not answer is down too.
+            cursor.execute(f"SET LOCAL statement_timeout = {CHECK_TIMEOUT_SECONDS * 1000}")
             cursor.execute("SELECT 1")
         return True, "ok"
     except Exception as error:
@@ -65,7 +67,11 @@ def _broker_ok() -> tuple[bool, str]:
 
 
 def _worker_heartbeat() -> dict | None:
-    heartbeat = worker_heartbeat_last()
+    try:
+        heartbeat = worker_heartbeat_last()
+    except DatabaseError:
+        # Informative only: a database without the table yet must not turn this into a 500.
+        return None
     if heartbeat is None:
         return None
     return {
