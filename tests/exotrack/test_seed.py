@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -188,3 +189,16 @@ def test_invalid_toml_is_reported_before_anything_is_written(seeds_copy):
     with pytest.raises(CommandError, match=r"^demo.toml: not valid TOML"):
         seed("--demo", "--seeds-dir", str(seeds_copy))
     assert set(counts().values()) == {0}
+
+
+def test_history_names_the_seed_and_the_demo_clinician_only_on_what_they_recorded():
+    seed("--demo")
+    site_event = apps.get_model("treatments", "TreatmentSiteEvent").objects.first()
+    patient_event = apps.get_model("patients", "PatientEvent").objects.first()
+
+    assert site_event.pgh_context.metadata == {"source": "manage.py seed"}
+    clinician = User.objects.get(username="clinician")
+    assert patient_event.pgh_context.metadata == {
+        "source": "manage.py seed --demo",
+        "user": clinician.pk,
+    }

@@ -112,19 +112,24 @@ class Command(BaseCommand):
             files.append("demo.toml")
         # Read every file before writing anything, so a syntax error saves nothing either.
         seeds = {name: SeedFile(seeds_dir / name) for name in files}
-        with transaction.atomic(), pghistory.context(source="manage.py seed"):
-            try:
-                ensure_roles()
-            except LookupError as error:
-                raise CommandError(f"Roles: {error}. Run `manage.py migrate` first.") from error
-            self._clinic(seeds["clinic.toml"])
-            self._report(
-                "Medication classes",
-                *seeds["medication_classes.toml"].each("classes", medication_class_seed),
-            )
-            self._report(
-                "Treatment sites", *seeds["treatment_sites.toml"].each("sites", treatment_site_seed)
-            )
+        # History names the seed as the source of these rows. Each part opens its own
+        # context: demo patients are recorded by the demo clinician, and that actor must
+        # not be stamped on the catalogue's history as well.
+        with transaction.atomic():
+            with pghistory.context(source="manage.py seed"):
+                try:
+                    ensure_roles()
+                except LookupError as error:
+                    raise CommandError(f"Roles: {error}. Run `manage.py migrate` first.") from error
+                self._clinic(seeds["clinic.toml"])
+                self._report(
+                    "Medication classes",
+                    *seeds["medication_classes.toml"].each("classes", medication_class_seed),
+                )
+                self._report(
+                    "Treatment sites",
+                    *seeds["treatment_sites.toml"].each("sites", treatment_site_seed),
+                )
             if demo:
                 self._demo(seeds["demo.toml"])
         self.stdout.write(self.style.SUCCESS("Seed data loaded."))
@@ -141,15 +146,17 @@ class Command(BaseCommand):
         password = seed.data.get("password")
         if not isinstance(password, str) or not password:
             raise CommandError(f'{seed.name}: needs a top-level password = "..."')
-        users, new = seed.each("users", staff_user_seed, password=password)
-        self._report("Demo staff accounts", users, new)
+        with pghistory.context(source="manage.py seed --demo"):
+            users, new = seed.each("users", staff_user_seed, password=password)
+            self._report("Demo staff accounts", users, new)
+            self._report("Demo manufacturers", *seed.each("manufacturers", manufacturer_seed))
+            self._report("Demo products", *seed.each("products", product_seed))
+            self._report("Demo lots", *seed.each("lots", _lot_with_relative_dates))
         recorder = next((u for u in users if u.groups.filter(name=CLINICIAN).exists()), None)
         if recorder is None:
             raise CommandError(f"{seed.name}: needs a clinician user to record demo patients")
-        self._report("Demo manufacturers", *seed.each("manufacturers", manufacturer_seed))
-        self._report("Demo products", *seed.each("products", product_seed))
-        self._report("Demo lots", *seed.each("lots", _lot_with_relative_dates))
-        self._report("Demo patients", *seed.each("patients", _demo_patient, user=recorder))
+        with pghistory.context(source="manage.py seed --demo"):
+            self._report("Demo patients", *seed.each("patients", _demo_patient, user=recorder))
 
 
 def _lot_with_relative_dates(
