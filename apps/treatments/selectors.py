@@ -1,0 +1,128 @@
+"""Reads of visits, doses and the site catalogue, with the joins their pages need."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from apps.inventory.models import Lot
+from apps.patients.selectors import patients_visible_to
+from apps.treatments.models import Dose, TreatmentSite, VialsOpened, Visit, VisitWarning
+
+
+def _doses_prefetch() -> Prefetch:
+    return Prefetch(
+        "doses",
+        queryset=Dose.objects.select_related("site", "lot__product__manufacturer").order_by("id"),
+    )
+
+
+def _warnings_prefetch() -> Prefetch:
+    return Prefetch(
+        "warnings",
+        queryset=VisitWarning.objects.select_related("acknowledged_by").order_by("id"),
+    )
+
+
+def visits_with_details() -> QuerySet[Visit]:
+    """Visits with everything a visit line shows: a fixed number of queries for any
+    number of visits (one for the visits, one each for doses and warnings)."""
+    return (
+        Visit.objects.select_related("patient", "location", "clinician", "voided_by")
+        .prefetch_related(_doses_prefetch(), _warnings_prefetch())
+        .order_by("-visited_at", "-id")
+    )
+
+
+def visits_visible_to(user) -> QuerySet[Visit]:
+    """Visits of patients this user may open (voided patients included: their visits
+    stay readable by link), none without the visit permission."""
+    if not user.has_perm("treatments.view_visit"):
+        return Visit.objects.none()
+    patients = patients_visible_to(user, include_voided=True)
+    return visits_with_details().filter(patient__in=patients.values("pk"))
+
+
+def visit_search(
+    *,
+    user,
+    patient_id: int | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    clinician_id: int | None = None,
+    location_id: int | None = None,
+    lot_id: int | None = None,
+) -> QuerySet[Visit]:
+    """Recent visits, newest first, narrowed by what the filters name. Dates are days
+    in the clinic's zone (the database session runs in it)."""
+    visits = visits_visible_to(user)
+    if patient_id is not None:
+        visits = visits.filter(patient_id=patient_id)
+    if date_from is not None:
+        visits = visits.filter(visited_at__date__gte=date_from)
+    if date_to is not None:
+        visits = visits.filter(visited_at__date__lte=date_to)
+    if clinician_id is not None:
+        visits = visits.filter(clinician_id=clinician_id)
+    if location_id is not None:
+        visits = visits.filter(location_id=location_id)
+    if lot_id is not None:
+        visits = visits.filter(pk__in=Dose.objects.filter(lot_id=lot_id).values("visit_id"))
+    return visits
+
+
+def visit_detail(*, user, pk: int) -> Visit:
+    """One visit with doses, warnings and the vials opened (Visit.DoesNotExist if the
+    user may not see it)."""
+    return (
+        visits_visible_to(user)
+        .prefetch_related(
+            Prefetch(
+                "vials_opened",
+                queryset=VialsOpened.objects.select_related("lot__product", "returned"),
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+def patient_visits(*, patient) -> QuerySet[Visit]:
+    """The patient's visits, newest first; voided ones included (the page marks them)."""
+    return visits_with_details().filter(patient=patient)
+
+
+def patient_lots(*, patient) -> QuerySet[Lot]:
+    """Every lot the patient received (voided visits not counted), with the first and
+    last time and how many doses: the patient -> lot half of traceability."""
+    given = Q(doses__visit__patient=patient, doses__visit__voided_at__isnull=True)
+    return (
+        Lot.objects.filter(given)
+        .select_related("product__manufacturer")
+        .annotate(
+            first_given_at=Min("doses__visit__visited_at"),
+            last_given_at=Max("doses__visit__visited_at"),
+            doses_count=Count("doses"),
+            billions_given=Sum("doses__billions"),
+        )
+        .order_by("-last_given_at", "id")
+    )
+
+
+def patient_billions_between(
+    *, patient_id: int, start: datetime.datetime, end: datetime.datetime
+) -> Decimal:
+    """Billions of particles the patient received at visits (not voided) in [start, end]."""
+    return Dose.objects.filter(
+        visit__patient_id=patient_id,
+        visit__voided_at__isnull=True,
+        visit__visited_at__gte=start,
+        visit__visited_at__lte=end,
+    ).aggregate(total=Coalesce(Sum("billions"), Decimal(0)))["total"]
+
+
+def treatment_sites(*, active_only: bool = False) -> QuerySet[TreatmentSite]:
+    sites = TreatmentSite.objects.order_by("category", "name")
+    if active_only:
+        sites = sites.filter(active=True)
+    return sites
