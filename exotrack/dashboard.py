@@ -16,6 +16,18 @@ class Panel:
 
 PANELS: list[Panel] = []
 
+from apps.inventory.selectors import stock_panel  # noqa: E402
+
+PANELS.append(
+    Panel(
+        "stock",
+        "Stock to watch",
+        "inventory.change_lot",
+        "inventory/_dashboard_stock.html",
+        stock_panel,
+    )
+)
+
 
 def dashboard_panels(user) -> list[dict]:
     perms = user.get_all_permissions()

@@ -2,9 +2,12 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from apps.inventory.models import Lot
+from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 
 
 def lots_usable_on(*, on: datetime.date, product=None) -> QuerySet[Lot]:
@@ -18,3 +21,95 @@ def lots_usable_on(*, on: datetime.date, product=None) -> QuerySet[Lot]:
     if product is not None:
         lots = lots.filter(product=product)
     return lots
+
+
+def lot_search(
+    *,
+    today: datetime.date,
+    product=None,
+    status: str = "",
+    expiring_within_days: int | None = None,
+) -> QuerySet[Lot]:
+    """The lot list: soonest expiry first. `status` may also be 'expired' or 'depleted',
+    states the clinic speaks of that follow from the date and the stock."""
+    lots = Lot.objects.select_related("product__manufacturer").order_by("expiry_date", "id")
+    if product is not None:
+        lots = lots.filter(product=product)
+    if status == "expired":
+        lots = lots.filter(expiry_date__lt=today)
+    elif status == "depleted":
+        lots = lots.filter(vials_on_hand=0)
+    elif status:
+        lots = lots.filter(status=status)
+    if expiring_within_days is not None:
+        lots = lots.filter(
+            expiry_date__gte=today,
+            expiry_date__lte=today + datetime.timedelta(days=expiring_within_days),
+        )
+    return lots
+
+
+def lot_with_dose_count(*, pk: int) -> Lot:
+    """One lot with how many doses were given from it (voided visits not counted)."""
+    return (
+        Lot.objects.select_related("product__manufacturer", "created_by")
+        .annotate(doses_given=Count("doses", filter=Q(doses__visit__voided_at__isnull=True)))
+        .get(pk=pk)
+    )
+
+
+def lot_ledger(*, lot: Lot) -> QuerySet[StockMovement]:
+    return StockMovement.objects.filter(lot=lot).select_related("by").order_by("at", "id")
+
+
+def stock_movements() -> QuerySet[StockMovement]:
+    return StockMovement.objects.select_related("lot__product", "by").order_by("-at", "-id")
+
+
+def products_with_stock(*, today: datetime.date) -> QuerySet[Product]:
+    """Products with their maker, how many lots are usable today and their vials on hand."""
+    usable = Q(
+        lots__status=Lot.Status.AVAILABLE,
+        lots__expiry_date__gte=today,
+        lots__vials_on_hand__gt=0,
+    )
+    return Product.objects.select_related("manufacturer").annotate(
+        usable_lots=Count("lots", filter=usable),
+        usable_vials=Coalesce(Sum("lots__vials_on_hand", filter=usable), 0),
+    )
+
+
+def manufacturers_with_product_count() -> QuerySet[Manufacturer]:
+    return Manufacturer.objects.annotate(product_count=Count("products"))
+
+
+def stock_needing_attention(
+    *, today: datetime.date, within_days: int, low_stock_vials: int
+) -> dict[str, list]:
+    """Usable lots that expire within `within_days`, and products whose usable stock is
+    at or below `low_stock_vials` (none left included): one query each."""
+    return {
+        "expiring": list(
+            lots_usable_on(on=today).filter(
+                expiry_date__lte=today + datetime.timedelta(days=within_days)
+            )
+        ),
+        "low_stock": list(
+            products_with_stock(today=today)
+            .filter(usable_vials__lte=low_stock_vials)
+            .order_by("usable_vials", "name")
+        ),
+    }
+
+
+def stock_panel(*, user) -> dict:
+    """The dashboard's stock panel: two queries whatever the number of lots."""
+    within_days = settings.INVENTORY_EXPIRY_WARNING_DAYS
+    low_stock_vials = settings.INVENTORY_LOW_STOCK_VIALS
+    return {
+        "within_days": within_days,
+        "low_stock_vials": low_stock_vials,
+        **stock_needing_attention(
+            today=timezone.localdate(), within_days=within_days, low_stock_vials=low_stock_vials
+        ),
+    }

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from apps.inventory.barcodes import ScannedVial as ScannedVial
 from apps.inventory.barcodes import barcode_parse as barcode_parse
@@ -159,3 +160,248 @@ def lot_seed(
     )
     lot.refresh_from_db(fields=["vials_on_hand"])
     return lot, True
+
+
+# --- Catalogue: manufacturers and products ----------------------------------------
+
+
+def _saved(record, *, exclude: list[str] | None = None):
+    record.full_clean(exclude=exclude)
+    record.save()
+    return record
+
+
+def manufacturer_create(*, by, name: str, contact: str = "", website: str = "") -> Manufacturer:
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        return _saved(Manufacturer(name=name, contact=contact, website=website, created_by=by))
+
+
+def manufacturer_update(*, by, manufacturer: Manufacturer, **fields) -> Manufacturer:
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        for name in ("name", "contact", "website"):
+            if name in fields:
+                setattr(manufacturer, name, fields.pop(name))
+        if fields:
+            raise TypeError(f"Not a manufacturer field: {', '.join(fields)}")
+        return _saved(manufacturer)
+
+
+_PRODUCT_FIELDS = (
+    "manufacturer",
+    "name",
+    "gtin",
+    "regulatory_status",
+    "storage_min_celsius",
+    "storage_max_celsius",
+)
+
+
+def _product_checked(product: Product) -> Product:
+    # A blank GTIN means "not printed on the vial", stored as NULL so it stays unique.
+    product.gtin = (product.gtin or "").strip() or None
+    if product.gtin is not None and (len(product.gtin) != 14 or not product.gtin.isdigit()):
+        raise ValidationError({"gtin": "A GTIN is the 14 digits after (01) in the barcode."})
+    if (
+        product.storage_min_celsius is not None
+        and product.storage_max_celsius is not None
+        and Decimal(product.storage_max_celsius) < Decimal(product.storage_min_celsius)
+    ):
+        raise ValidationError(
+            {"storage_max_celsius": "The warmest storage temperature is below the coldest."}
+        )
+    return _saved(product)
+
+
+def product_create(
+    *,
+    by,
+    manufacturer: Manufacturer,
+    name: str,
+    gtin: str | None = None,
+    regulatory_status: str = "",
+    storage_min_celsius: Decimal | None = None,
+    storage_max_celsius: Decimal | None = None,
+) -> Product:
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        return _product_checked(
+            Product(
+                manufacturer=manufacturer,
+                name=name,
+                gtin=gtin,
+                regulatory_status=regulatory_status,
+                storage_min_celsius=storage_min_celsius,
+                storage_max_celsius=storage_max_celsius,
+                created_by=by,
+            )
+        )
+
+
+def product_update(*, by, product: Product, **fields) -> Product:
+    unknown = set(fields) - set(_PRODUCT_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a product field: {', '.join(sorted(unknown))}")
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        for name, value in fields.items():
+            setattr(product, name, value)
+        return _product_checked(product)
+
+
+# --- Lots and their stock ---------------------------------------------------------
+
+
+def lot_receive(
+    *,
+    by,
+    product: Product,
+    lot_number: str,
+    expiry_date: datetime.date,
+    received_on: datetime.date,
+    vials_received: int,
+    labelled_billions_per_vial: Decimal,
+    measured_billions_per_vial: Decimal | None = None,
+    measured_source: str = "",
+    storage_location: str = "",
+) -> Lot:
+    """Record a delivered lot and put its vials into stock (a 'received' movement)."""
+    lot_number = lot_number.strip()
+    errors: dict[str, str] = {}
+    if expiry_date <= received_on:
+        errors["expiry_date"] = (
+            f"The expiry date must be after the day it was received ({received_on:%Y-%m-%d})."
+        )
+    if received_on > timezone.localdate():
+        errors["received_on"] = "A lot cannot be received in the future."
+    if vials_received is None or vials_received < 1:
+        errors["vials_received"] = "A delivery has at least one vial."
+    if labelled_billions_per_vial is None or labelled_billions_per_vial <= 0:
+        errors["labelled_billions_per_vial"] = "Give the particle count printed on the label."
+    if measured_billions_per_vial is not None and measured_billions_per_vial <= 0:
+        errors["measured_billions_per_vial"] = "A measured count is more than zero."
+    elif measured_billions_per_vial is None and measured_source.strip():
+        errors["measured_billions_per_vial"] = "Give the measured count the source refers to."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        # Locks the product row, so two people receiving the same lot number at once
+        # get the clear message below rather than a unique-constraint error.
+        Product.objects.select_for_update().filter(pk=product.pk).first()
+        existing = Lot.objects.filter(product=product, lot_number__iexact=lot_number).first()
+        if existing is not None:
+            raise ValidationError(
+                {
+                    "lot_number": f"Lot {existing.lot_number} of {product.name} was already "
+                    f"received on {existing.received_on:%Y-%m-%d}."
+                }
+            )
+        lot = _saved(
+            Lot(
+                product=product,
+                lot_number=lot_number,
+                expiry_date=expiry_date,
+                received_on=received_on,
+                vials_received=vials_received,
+                labelled_billions_per_vial=labelled_billions_per_vial,
+                measured_billions_per_vial=measured_billions_per_vial,
+                measured_source=measured_source,
+                storage_location=storage_location,
+                created_by=by,
+            )
+        )
+        StockMovement.objects.create(
+            lot=lot,
+            kind=StockMovement.Kind.RECEIVED,
+            vials=vials_received,
+            reason="Delivery received",
+            by=by,
+        )
+        lot.refresh_from_db(fields=["vials_on_hand"])
+        return lot
+
+
+_LOT_EDITABLE = ("measured_billions_per_vial", "measured_source", "storage_location")
+
+
+def lot_update(*, by, lot: Lot, **fields) -> Lot:
+    """Facts that arrive or change after delivery: the measured particle count (from a
+    certificate of analysis) and where the lot is stored. What was delivered is fixed."""
+    unknown = set(fields) - set(_LOT_EDITABLE)
+    if unknown:
+        raise ValidationError(
+            {name: "This cannot be changed after the lot is received." for name in unknown}
+        )
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        for name, value in fields.items():
+            setattr(lot, name, value)
+        measured = lot.measured_billions_per_vial
+        if measured is not None and Decimal(measured) <= 0:
+            raise ValidationError(
+                {"measured_billions_per_vial": "A measured count is more than zero."}
+            )
+        if measured is None and lot.measured_source.strip():
+            raise ValidationError(
+                {"measured_billions_per_vial": "Give the measured count the source refers to."}
+            )
+        return _saved(lot)
+
+
+def _reason_required(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why."})
+    return reason
+
+
+def _stock_change(*, by, lot: Lot, kind: str, vials: int, reason: str) -> StockMovement:
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        locked = Lot.objects.select_for_update().get(pk=lot.pk)
+        if locked.vials_on_hand + vials < 0:
+            raise ValidationError(
+                {
+                    "vials": f"Lot {locked.lot_number} has {locked.vials_on_hand} vials on "
+                    f"hand; it cannot go below zero."
+                }
+            )
+        movement = StockMovement.objects.create(
+            lot=locked, kind=kind, vials=vials, reason=reason, by=by
+        )
+        lot.refresh_from_db(fields=["vials_on_hand"])
+        return movement
+
+
+def stock_waste(*, by, lot: Lot, vials: int, reason: str) -> StockMovement:
+    """Vials that can no longer be given (dropped, broken cold chain, opened and unused)."""
+    reason = _reason_required(reason)
+    if vials < 1:
+        raise ValidationError({"vials": "Waste at least one vial."})
+    return _stock_change(
+        by=by, lot=lot, kind=StockMovement.Kind.WASTED, vials=-vials, reason=reason
+    )
+
+
+def stock_adjust(*, by, lot: Lot, vials: int, reason: str) -> StockMovement:
+    """A stock-count correction: positive adds vials found, negative removes vials missing."""
+    reason = _reason_required(reason)
+    if vials == 0:
+        raise ValidationError({"vials": "An adjustment adds or removes at least one vial."})
+    return _stock_change(
+        by=by, lot=lot, kind=StockMovement.Kind.ADJUSTED, vials=vials, reason=reason
+    )
+
+
+def lot_status_set(*, by, lot: Lot, status: str, reason: str) -> Lot:
+    """Quarantine a lot, release it, or (later) recall it. Only available lots are usable."""
+    reason = _reason_required(reason)
+    if status not in Lot.Status.values:
+        raise ValidationError({"status": f"Unknown lot status {status!r}."})
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        locked = Lot.objects.select_for_update().get(pk=lot.pk)
+        if locked.status == Lot.Status.RECALLED and status != Lot.Status.RECALLED:
+            raise ValidationError({"status": f"Lot {locked.lot_number} is recalled for good."})
+        if locked.status == status:
+            raise ValidationError(
+                {"status": f"Lot {locked.lot_number} is already {locked.get_status_display()}."}
+            )
+        locked.status = status
+        locked.status_reason = reason
+        locked.save(update_fields=["status", "status_reason", "updated_at"])
+        return locked

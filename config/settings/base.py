@@ -178,6 +178,11 @@ USE_TZ = True
 TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="America/New_York")
 CLINIC_TIME_ZONE = TIME_ZONE
 
+# Stock warnings on the dashboard: usable lots expiring within this many days, and
+# products with this many usable vials or fewer.
+INVENTORY_EXPIRY_WARNING_DAYS = env.int("INVENTORY_EXPIRY_WARNING_DAYS", default=30)
+INVENTORY_LOW_STOCK_VIALS = env.int("INVENTORY_LOW_STOCK_VIALS", default=5)
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
