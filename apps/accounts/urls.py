@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from apps.accounts.forms import StaffLoginForm
+from apps.accounts.views import StaffLogoutView
 
 urlpatterns = [
     path(
@@ -13,5 +14,5 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", StaffLogoutView.as_view(), name="logout"),
 ]

@@ -68,9 +68,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "exotrack.middleware.SessionTimeoutMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: it tells the sign-in page why the session ended.
+    "exotrack.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Axes last: it inspects the outcome of authentication for lockouts.
@@ -140,7 +141,9 @@ AXES_VERBOSE = False
 # Sessions: idle timeout (renewed on every request) and an absolute cap.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=15 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
-SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+# The stored session outlives the idle limit so the middleware, not a silent expiry,
+# ends it and can say why on the sign-in page.
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -251,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Records of an MSC-exosome clinic: patients, lots, visits and doses.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are for staff and their integrations, not the public.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
