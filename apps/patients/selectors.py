@@ -1,0 +1,130 @@
+"""Reads of patients and their medications, filtered by what the reader's role may see."""
+
+import datetime
+import re
+
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
+from django.db.models import F, Prefetch, QuerySet
+from django.db.models.functions import Lower
+
+from apps.patients.models import (
+    CLINICAL_FIELDS,
+    Medication,
+    MedicationClass,
+    Patient,
+    patient_search_name,
+)
+
+# Forgiving name search: each word typed must be this close (pg_trgm word similarity,
+# served by the trigram index) to a word of the patient's name. "jonh" is 0.4 from
+# "john" and "smiht" 0.5 from "smith"; the extension's default 0.6 would miss both.
+NAME_WORD_MATCH_THRESHOLD = 0.4
+
+_MRN = re.compile(r"^EX\d{1,7}$", re.IGNORECASE)
+# Dates as staff type them: ISO (1980-03-14) or the US form (03/14/1980).
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+# Medications still taken first, then the most recently stopped.
+_MEDICATION_ORDER = (F("stopped_on").desc(nulls_first=True), "name", "id")
+
+
+def may_see_clinical(user) -> bool:
+    return user.has_perm("patients.view_clinical")
+
+
+def patients_visible_to(user, *, include_voided: bool = False) -> QuerySet[Patient]:
+    """Patients this user may open. Voided patients are left out unless asked for.
+
+    Without `patients.view_clinical` the clinical columns are not even read."""
+    if not user.has_perm("patients.view_patient"):
+        return Patient.objects.none()
+    patients = Patient.objects.select_related("preferred_location")
+    if not include_voided:
+        patients = patients.filter(voided_at__isnull=True)
+    if not may_see_clinical(user):
+        patients = patients.defer(*CLINICAL_FIELDS)
+    return patients
+
+
+def _as_date(text: str) -> datetime.date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date
+        except ValueError:
+            continue
+    return None
+
+
+def patient_search(*, query: str, user, include_voided: bool = False) -> QuerySet[Patient]:
+    """Find patients by MRN, date of birth, e-mail or (forgivingly) by name.
+
+    Each branch is index-backed: MRN (unique), date of birth, lower(email), and the
+    trigram index on the full name, ranked best match first."""
+    patients = patients_visible_to(user, include_voided=include_voided)
+    # NUL cannot reach PostgreSQL; spaces are normalised so "John  Smith " still matches.
+    query = " ".join(query.replace("\x00", "").split())
+    if not query:
+        return patients
+    if _MRN.match(query):
+        return patients.filter(mrn=query.upper())
+    birth_date = _as_date(query)
+    if birth_date is not None:
+        return patients.filter(date_of_birth=birth_date)
+    if "@" in query:
+        return patients.alias(email_lower=Lower("email")).filter(email_lower=query.lower())
+    # Every word typed must resemble a word of the name (in any order), so a typo in
+    # each word is forgiven while "John Smith" does not list every John.
+    _set_word_match_threshold()
+    wanted = query.lower()
+    for word in wanted.split():
+        patients = patients.filter(TrigramWordSimilar(patient_search_name(), word))
+    return patients.annotate(match=TrigramSimilarity(patient_search_name(), wanted)).order_by(
+        "-match", "last_name", "first_name", "id"
+    )
+
+
+def _set_word_match_threshold() -> None:
+    # The `%>` operator reads its threshold from the session. Set it on every name search
+    # rather than once per connection: a setting made inside a transaction that is later
+    # rolled back would silently fall back to the default.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(NAME_WORD_MATCH_THRESHOLD)],
+        )
+
+
+def possible_duplicates(
+    *, first_name: str, last_name: str, date_of_birth: datetime.date, exclude_id: int | None = None
+) -> list[Patient]:
+    """Current patients with the same name (ignoring case and spaces) and birth date."""
+    same = Patient.objects.filter(
+        voided_at__isnull=True,
+        date_of_birth=date_of_birth,
+        first_name__iexact=first_name.strip(),
+        last_name__iexact=last_name.strip(),
+    ).only("id", "mrn", "first_name", "last_name", "date_of_birth")
+    if exclude_id is not None:
+        same = same.exclude(pk=exclude_id)
+    return list(same.order_by("id"))
+
+
+def patient_medications(*, patient: Patient) -> QuerySet[Medication]:
+    """Current medications first, then stopped ones, most recently stopped first."""
+    return (
+        Medication.objects.filter(patient=patient)
+        .select_related("medication_class")
+        .order_by(*_MEDICATION_ORDER)
+    )
+
+
+def medications_prefetch() -> Prefetch:
+    return Prefetch(
+        "medications",
+        queryset=Medication.objects.select_related("medication_class").order_by(*_MEDICATION_ORDER),
+    )
+
+
+def medication_classes() -> QuerySet[MedicationClass]:
+    return MedicationClass.objects.order_by("name")

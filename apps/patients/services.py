@@ -1,0 +1,170 @@
+"""Writes to patient records. Each runs in one transaction and names its actor in the
+history context, so API (token) writes carry the user as well as page writes."""
+
+import datetime
+from typing import Any
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.patients.models import CLINICAL_FIELDS, Medication, MedicationClass, Patient
+from apps.patients.selectors import may_see_clinical, possible_duplicates
+
+IDENTITY_FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "sex",
+    "email",
+    "phone",
+    "email_consent",
+    "preferred_location",
+)
+
+
+class PossibleDuplicate(Exception):
+    """A current patient has the same name and birth date; the user must confirm."""
+
+    def __init__(self, matches: list[Patient]):
+        self.matches = matches
+        names = ", ".join(f"{p.full_name} ({p.mrn})" for p in matches)
+        super().__init__(f"A patient with this name and date of birth exists: {names}.")
+
+
+def _allowed_fields(user) -> tuple[str, ...]:
+    return IDENTITY_FIELDS + (CLINICAL_FIELDS if may_see_clinical(user) else ())
+
+
+def _refuse_hidden_fields(user, fields: dict[str, Any]) -> None:
+    hidden = sorted(set(fields) - set(_allowed_fields(user)))
+    if hidden:
+        raise PermissionDenied(f"Not allowed to set: {', '.join(hidden)}.")
+
+
+def _note_consent_change(patient: Patient, was_consenting: bool) -> None:
+    # The dates follow the tick box, so staff never type them.
+    if patient.email_consent and not was_consenting:
+        patient.email_consent_given_at = timezone.now()
+        patient.email_consent_withdrawn_at = None
+    elif was_consenting and not patient.email_consent:
+        patient.email_consent_withdrawn_at = timezone.now()
+
+
+def _check_birth_date(patient: Patient) -> None:
+    if patient.date_of_birth and patient.date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": "The date of birth is in the future."})
+
+
+def patient_register(*, user, confirm_duplicate: bool = False, **fields: Any) -> Patient:
+    """Register a new patient. Raises PossibleDuplicate unless `confirm_duplicate`."""
+    _refuse_hidden_fields(user, fields)
+    with transaction.atomic(), pghistory.context(user=user.pk):
+        patient = Patient(created_by=user, **fields)
+        patient.full_clean(exclude=["mrn"])
+        _check_birth_date(patient)
+        if not confirm_duplicate:
+            matches = possible_duplicates(
+                first_name=patient.first_name,
+                last_name=patient.last_name,
+                date_of_birth=patient.date_of_birth,
+            )
+            if matches:
+                raise PossibleDuplicate(matches)
+        _note_consent_change(patient, was_consenting=False)
+        patient.save()
+        # The MRN comes from a database sequence default: read it back.
+        patient.refresh_from_db(fields=["mrn"])
+    return patient
+
+
+def patient_update(*, user, patient: Patient, **fields: Any) -> Patient:
+    """Change identity/contact fields, and clinical fields for staff who may see them."""
+    _refuse_hidden_fields(user, fields)
+    if patient.is_voided:
+        raise ValidationError("A voided patient cannot be changed.")
+    with transaction.atomic(), pghistory.context(user=user.pk):
+        current = Patient.objects.select_for_update().get(pk=patient.pk)
+        was_consenting = current.email_consent
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.full_clean(exclude=["mrn"])
+        _check_birth_date(current)
+        _note_consent_change(current, was_consenting=was_consenting)
+        current.save()
+    return current
+
+
+def patient_void(*, user, patient: Patient, reason: str) -> Patient:
+    """Hide a patient registered by mistake (e.g. a duplicate). Nothing is deleted."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this patient is voided."})
+    with transaction.atomic(), pghistory.context(user=user.pk):
+        current = Patient.objects.select_for_update().get(pk=patient.pk)
+        if current.is_voided:
+            raise ValidationError("This patient is already voided.")
+        current.voided_at = timezone.now()
+        current.voided_by = user
+        current.void_reason = reason
+        current.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
+    return current
+
+
+def medication_add(
+    *,
+    user,
+    patient: Patient,
+    name: str,
+    medication_class: MedicationClass,
+    dose_text: str = "",
+    started_on: datetime.date | None = None,
+) -> Medication:
+    if patient.is_voided:
+        raise ValidationError("A voided patient cannot be changed.")
+    with transaction.atomic(), pghistory.context(user=user.pk):
+        medication = Medication(
+            patient=patient,
+            name=name.strip(),
+            medication_class=medication_class,
+            dose_text=dose_text.strip(),
+            started_on=started_on,
+            created_by=user,
+        )
+        medication.full_clean()
+        medication.save()
+    return medication
+
+
+def medication_stop(*, user, medication: Medication, stopped_on: datetime.date) -> Medication:
+    with transaction.atomic(), pghistory.context(user=user.pk):
+        current = Medication.objects.select_for_update().get(pk=medication.pk)
+        if current.stopped_on is not None:
+            raise ValidationError({"stopped_on": "This medication is already stopped."})
+        if current.started_on and stopped_on < current.started_on:
+            raise ValidationError({"stopped_on": "A medication cannot stop before it started."})
+        current.stopped_on = stopped_on
+        current.save(update_fields=["stopped_on", "updated_at"])
+    return current
+
+
+@transaction.atomic
+def medication_class_seed(
+    *, code: str, name: str, watched: bool, review_within_days: int = 14, guidance: str = ""
+) -> tuple[MedicationClass, bool]:
+    """Add a medication class unless its code exists: a manager's choice of what is
+    watched stays. Returns the class and whether it was created now."""
+    existing = MedicationClass.objects.filter(code=code).first()
+    if existing is not None:
+        return existing, False
+    medication_class = MedicationClass(
+        code=code,
+        name=name,
+        watched=watched,
+        review_within_days=review_within_days,
+        guidance=guidance,
+    )
+    medication_class.full_clean()
+    medication_class.save()
+    return medication_class, True

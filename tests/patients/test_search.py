@@ -1,0 +1,114 @@
+"""Patient search: forgiving by name, exact by MRN, birth date and e-mail, index-backed."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from apps.patients.selectors import patient_search, patients_visible_to
+from apps.patients.services import patient_void
+from tests.factories import PatientFactory
+
+
+@pytest.fixture
+def john(db):
+    return PatientFactory(
+        first_name="John",
+        last_name="Smith",
+        date_of_birth=datetime.date(1961, 4, 2),
+        email="John.Smith@Example.com",
+    )
+
+
+@pytest.fixture
+def others(db):
+    return [
+        PatientFactory(first_name="Mary", last_name="Jones"),
+        PatientFactory(first_name="Ahmed", last_name="Khan"),
+        PatientFactory(first_name="Joan", last_name="Smythe-Oakley"),
+    ]
+
+
+def test_misspelled_name_finds_the_patient(john, others, clinician):
+    found = list(patient_search(query="Jonh Smiht", user=clinician))
+    assert found[0] == john
+    assert others[0] not in found and others[1] not in found
+
+
+def test_name_search_ignores_case_and_extra_spaces(john, others, clinician):
+    assert list(patient_search(query="  SMITH   john ", user=clinician))[:1] == [john]
+
+
+def test_best_match_comes_first(john, clinician):
+    johnny = PatientFactory(first_name="Johnny", last_name="Smithson")
+    found = list(patient_search(query="John Smith", user=clinician))
+    assert found == [john, johnny]
+
+
+def test_by_mrn_in_any_case(john, others, clinician):
+    assert list(patient_search(query=john.mrn.lower(), user=clinician)) == [john]
+
+
+@pytest.mark.parametrize("typed", ["1961-04-02", "04/02/1961"])
+def test_by_date_of_birth(john, others, clinician, typed):
+    assert list(patient_search(query=typed, user=clinician)) == [john]
+
+
+def test_by_email_ignoring_case(john, others, clinician):
+    assert list(patient_search(query="john.smith@example.COM", user=clinician)) == [john]
+
+
+def test_voided_patients_hidden_unless_asked_for(john, clinician):
+    patient_void(user=clinician, patient=john, reason="Registered twice")
+    assert list(patient_search(query="John Smith", user=clinician)) == []
+    assert list(patients_visible_to(clinician)) == []
+    assert list(patient_search(query="John Smith", user=clinician, include_voided=True)) == [john]
+
+
+def test_nobody_without_the_permission_sees_patients(john, outsider):
+    assert list(patient_search(query="John Smith", user=outsider)) == []
+    assert list(patients_visible_to(outsider)) == []
+
+
+def test_front_desk_reads_no_clinical_column(john, front_desk, django_assert_num_queries):
+    patient = patients_visible_to(front_desk).get(pk=john.pk)
+    assert {"allergies", "conditions", "immunocompromised"} <= patient.get_deferred_fields()
+
+
+def test_nul_character_in_a_query_is_harmless(john, clinician):
+    assert list(patient_search(query="John\x00 Smith", user=clinician))[:1] == [john]
+
+
+_MANY_PATIENTS = """
+    INSERT INTO patients_patient (
+        first_name, last_name, date_of_birth, sex, email, phone, email_consent,
+        immunocompromised, immunocompromised_note, cold_sore_history, allergies, conditions,
+        void_reason, created_at, updated_at)
+    SELECT 'First' || n, 'Last' || (n %% 997), DATE '1940-01-01' + (n %% 20000),
+           'unknown', 'p' || n || '@example.com', '', false,
+           false, '', false, '', '', '', now(), now()
+    FROM generate_series(1, %s) AS n
+"""
+
+
+def _plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_every_kind_of_search_uses_an_index(john, clinician):
+    # Enough rows that reading the whole table is not the cheapest plan.
+    with connection.cursor() as cursor:
+        cursor.execute(_MANY_PATIENTS, [5_000])
+        cursor.execute("ANALYZE patients_patient")
+    for query, index in [
+        ("Jonh Smiht", "patient_name_trgm_idx"),
+        ("someone@example.com", "patient_email_lower_idx"),
+        ("1961-04-02", "patient_dob_idx"),
+        ("EX0000001", "patients_patient_mrn"),
+    ]:
+        plan = _plan(patient_search(query=query, user=clinician))
+        assert index in plan, (query, plan)
+        assert "Seq Scan on patients_patient" not in plan, (query, plan)

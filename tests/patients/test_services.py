@@ -1,0 +1,150 @@
+"""Registering, changing and voiding patients; adding and stopping medications."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from apps.patients.models import Patient, PatientEvent
+from apps.patients.services import (
+    PossibleDuplicate,
+    medication_add,
+    medication_stop,
+    patient_register,
+    patient_update,
+    patient_void,
+)
+from tests.factories import MedicationClassFactory, MedicationFactory, PatientFactory
+
+BORN = datetime.date(1970, 5, 17)
+
+
+def _register(user, **extra):
+    fields = {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": BORN, **extra}
+    return patient_register(user=user, **fields)
+
+
+def test_registration_gives_a_sequential_mrn_and_remembers_who(front_desk):
+    first = _register(front_desk)
+    second = _register(front_desk, first_name="Grace", last_name="Hopper")
+    assert first.mrn.startswith("EX") and len(first.mrn) == 9
+    assert int(second.mrn[2:]) == int(first.mrn[2:]) + 1
+    assert first.created_by == front_desk
+
+
+def test_consent_dates_follow_the_tick_box(front_desk):
+    patient = _register(front_desk, email="ada@example.com", email_consent=True)
+    assert patient.email_consent_given_at is not None
+    assert patient.email_consent_withdrawn_at is None
+
+    patient = patient_update(user=front_desk, patient=patient, email_consent=False)
+    assert patient.email_consent_withdrawn_at is not None
+    given = patient.email_consent_given_at
+
+    patient = patient_update(user=front_desk, patient=patient, phone="+1 555 0199")
+    assert patient.email_consent_given_at == given  # unchanged box, unchanged dates
+
+    patient = patient_update(user=front_desk, patient=patient, email_consent=True)
+    assert patient.email_consent_given_at > given
+    assert patient.email_consent_withdrawn_at is None
+
+
+def test_no_consent_no_dates(front_desk):
+    patient = _register(front_desk, email_consent=False)
+    assert patient.email_consent_given_at is None
+
+
+def test_same_name_and_birth_date_warns_before_saving(front_desk):
+    existing = _register(front_desk)
+    with pytest.raises(PossibleDuplicate) as warning:
+        _register(front_desk, first_name=" ada ", last_name="LOVELACE")
+    assert warning.value.matches == [existing]
+    assert existing.mrn in str(warning.value)
+    assert Patient.objects.count() == 1
+
+
+def test_confirmed_duplicate_is_registered(front_desk):
+    _register(front_desk)
+    again = _register(front_desk, confirm_duplicate=True)
+    assert Patient.objects.count() == 2 and again.pk
+
+
+def test_voided_patient_is_not_a_duplicate(front_desk, clinician):
+    existing = _register(front_desk)
+    patient_void(user=clinician, patient=existing, reason="Test record")
+    assert _register(front_desk).pk != existing.pk
+
+
+def test_bad_input_saves_nothing(front_desk):
+    with pytest.raises(ValidationError) as error:
+        _register(front_desk, email="not-an-address")
+    assert "email" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        _register(front_desk, date_of_birth=timezone.localdate() + datetime.timedelta(days=1))
+    assert "date_of_birth" in error.value.message_dict
+    assert not Patient.objects.exists()
+
+
+def test_front_desk_may_not_set_clinical_fields(front_desk):
+    with pytest.raises(PermissionDenied):
+        _register(front_desk, allergies="Penicillin")
+    patient = PatientFactory()
+    with pytest.raises(PermissionDenied):
+        patient_update(user=front_desk, patient=patient, immunocompromised=True)
+    patient.refresh_from_db()
+    assert patient.immunocompromised is False
+
+
+def test_clinician_records_the_risk_profile(clinician):
+    patient = _register(clinician, immunocompromised=True, immunocompromised_note="On rituximab")
+    patient = patient_update(user=clinician, patient=patient, cold_sore_history=True)
+    assert patient.immunocompromised and patient.cold_sore_history
+
+
+def test_void_needs_a_reason_and_keeps_the_row(clinician):
+    patient = PatientFactory()
+    with pytest.raises(ValidationError):
+        patient_void(user=clinician, patient=patient, reason="  ")
+    voided = patient_void(user=clinician, patient=patient, reason="Registered twice")
+    assert voided.is_voided and voided.voided_by == clinician
+    assert Patient.objects.filter(pk=patient.pk).exists()
+    with pytest.raises(ValidationError):
+        patient_void(user=clinician, patient=voided, reason="again")
+    with pytest.raises(ValidationError):
+        patient_update(user=clinician, patient=voided, phone="1")
+
+
+def test_writes_name_their_actor_in_the_history(clinician):
+    patient = _register(clinician)
+    patient_update(user=clinician, patient=patient, phone="+1 555 0123")
+    events = PatientEvent.objects.filter(pgh_obj=patient).order_by("pgh_id")
+    assert [e.pgh_label for e in events] == ["insert", "update"]
+    assert all(e.pgh_context.metadata["user"] == clinician.pk for e in events)
+
+
+def test_medication_add_and_stop(clinician):
+    patient = PatientFactory()
+    thyroid = MedicationClassFactory(code="thyroid_hormone")
+    medication = medication_add(
+        user=clinician,
+        patient=patient,
+        name=" Levothyroxine ",
+        medication_class=thyroid,
+        dose_text="75 mcg",
+        started_on=datetime.date(2020, 1, 1),
+    )
+    assert medication.name == "Levothyroxine" and medication.created_by == clinician
+    stopped = medication_stop(user=clinician, medication=medication, stopped_on=BORN.replace(2026))
+    assert stopped.stopped_on == datetime.date(2026, 5, 17)
+    with pytest.raises(ValidationError):
+        medication_stop(user=clinician, medication=stopped, stopped_on=datetime.date(2026, 6, 1))
+
+
+def test_medication_cannot_stop_before_it_started(clinician):
+    medication = MedicationFactory(started_on=datetime.date(2024, 3, 1))
+    with pytest.raises(ValidationError) as error:
+        medication_stop(user=clinician, medication=medication, stopped_on=datetime.date(2024, 1, 1))
+    assert "stopped_on" in error.value.message_dict
+    medication.refresh_from_db()
+    assert medication.stopped_on is None
