@@ -2,6 +2,17 @@
 
 from rest_framework.routers import DefaultRouter
 
+from apps.inventory.api import (
+    LotViewSet,
+    ManufacturerViewSet,
+    ProductViewSet,
+    StockMovementViewSet,
+)
+
 router = DefaultRouter()
+router.register("manufacturers", ManufacturerViewSet, basename="manufacturer")
+router.register("products", ProductViewSet, basename="product")
+router.register("lots", LotViewSet, basename="lot")
+router.register("stock-movements", StockMovementViewSet, basename="stock-movement")
 
 urlpatterns = router.urls

@@ -10,14 +10,18 @@ from django.utils import timezone
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 
 
+def usable_on(on: datetime.date) -> Q:
+    """What makes a lot usable on a day: available, not expired that day, stock left."""
+    return Q(status=Lot.Status.AVAILABLE, expiry_date__gte=on, vials_on_hand__gt=0)
+
+
+# First-expiry-first-out: the vial that expires soonest is used first.
+FEFO = ("expiry_date", "received_on", "id")
+
+
 def lots_usable_on(*, on: datetime.date, product=None) -> QuerySet[Lot]:
-    """Lots a clinician may draw from on `on`: available, not expired that day, with
-    stock left. First-expiry-first-out, so the vial that expires soonest is used first."""
-    lots = (
-        Lot.objects.select_related("product__manufacturer")
-        .filter(status=Lot.Status.AVAILABLE, expiry_date__gte=on, vials_on_hand__gt=0)
-        .order_by("expiry_date", "received_on", "id")
-    )
+    """Lots a clinician may draw from on `on`, first-expiry-first-out."""
+    lots = Lot.objects.select_related("product__manufacturer").filter(usable_on(on)).order_by(*FEFO)
     if product is not None:
         lots = lots.filter(product=product)
     return lots

@@ -199,16 +199,17 @@ _PRODUCT_FIELDS = (
 def _product_checked(product: Product) -> Product:
     # A blank GTIN means "not printed on the vial", stored as NULL so it stays unique.
     product.gtin = (product.gtin or "").strip() or None
+    errors = {}
     if product.gtin is not None and (len(product.gtin) != 14 or not product.gtin.isdigit()):
-        raise ValidationError({"gtin": "A GTIN is the 14 digits after (01) in the barcode."})
+        errors["gtin"] = "A GTIN is the 14 digits after (01) in the barcode."
     if (
         product.storage_min_celsius is not None
         and product.storage_max_celsius is not None
         and Decimal(product.storage_max_celsius) < Decimal(product.storage_min_celsius)
     ):
-        raise ValidationError(
-            {"storage_max_celsius": "The warmest storage temperature is below the coldest."}
-        )
+        errors["storage_max_celsius"] = "The warmest storage temperature is below the coldest."
+    if errors:
+        raise ValidationError(errors)
     return _saved(product)
 
 

@@ -1,0 +1,464 @@
+"""Manufacturers, products, lots and the stock ledger over REST. Writes go through the
+inventory services; a service's refusal becomes a 400 naming the field."""
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.inventory import selectors, services
+from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
+
+
+def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+def requires(*perms: str) -> type[BasePermission]:
+    """A permission class for an action that needs other permissions than its model's."""
+
+    class Requires(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            return bool(request.user and request.user.is_authenticated) and request.user.has_perms(
+                perms
+            )
+
+    return Requires
+
+
+# --- Serializers ------------------------------------------------------------------
+
+
+class ManufacturerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Manufacturer
+        fields = ["id", "name", "contact", "website"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    manufacturer_name = serializers.CharField(source="manufacturer.name", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "manufacturer",
+            "manufacturer_name",
+            "name",
+            "gtin",
+            "regulatory_status",
+            "storage_min_celsius",
+            "storage_max_celsius",
+        ]
+
+
+class LotSerializer(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    manufacturer_name = serializers.CharField(source="product.manufacturer.name", read_only=True)
+
+    class Meta:
+        model = Lot
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "manufacturer_name",
+            "lot_number",
+            "expiry_date",
+            "received_on",
+            "vials_received",
+            "vials_on_hand",
+            "labelled_billions_per_vial",
+            "measured_billions_per_vial",
+            "measured_source",
+            "storage_location",
+            "status",
+            "status_reason",
+            "created_at",
+        ]
+        read_only_fields = ["vials_on_hand", "status", "status_reason", "created_at"]
+        # The receiving service checks the lot number per product with a clearer message.
+        validators = []
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    by = serializers.StringRelatedField()
+
+    class Meta:
+        model = StockMovement
+        fields = ["id", "lot", "kind", "vials", "reason", "at", "by"]
+
+
+class WasteSerializer(serializers.Serializer):
+    vials = serializers.IntegerField(min_value=1, help_text="How many vials were wasted.")
+    reason = serializers.CharField()
+
+
+class AdjustSerializer(serializers.Serializer):
+    vials = serializers.IntegerField(help_text="+ vials found, - vials missing; never 0.")
+    reason = serializers.CharField()
+
+
+class LotStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[Lot.Status.QUARANTINED, Lot.Status.AVAILABLE],
+        help_text="Quarantine a lot or release it. Only available lots are usable.",
+    )
+    reason = serializers.CharField()
+
+
+class ScanSerializer(serializers.Serializer):
+    barcode = serializers.CharField(
+        trim_whitespace=False,
+        help_text="The code as the scanner sends it (GS separators, optional ]d2 or ]C1 "
+        "prefix) or as printed, with the application identifiers in parentheses.",
+    )
+
+
+class ScannedVialSerializer(serializers.Serializer):
+    gtin = serializers.CharField()
+    lot_number = serializers.CharField()
+    expiry_date = serializers.DateField(allow_null=True)
+    serial = serializers.CharField(allow_blank=True)
+    product = ProductSerializer()
+    lot = LotSerializer(allow_null=True, help_text="The received lot, or null if not yet received.")
+
+
+# --- Examples for the API documentation -------------------------------------------
+
+_LOT = {
+    "id": 7,
+    "product": 2,
+    "product_name": "XoGlo Pro",
+    "manufacturer_name": "Kimera Labs",
+    "lot_number": "ABC123",
+    "expiry_date": "2027-01-31",
+    "received_on": "2026-11-20",
+    "vials_received": 20,
+    "vials_on_hand": 17,
+    "labelled_billions_per_vial": "5.00",
+    "measured_billions_per_vial": "3.40",
+    "measured_source": "NTA, certificate of analysis 2026-117",
+    "storage_location": "Freezer B, shelf 2",
+    "status": "available",
+    "status_reason": "",
+    "created_at": "2026-11-20T14:02:11Z",
+}
+_RECEIVE = {
+    "product": 2,
+    "lot_number": "ABC123",
+    "expiry_date": "2027-01-31",
+    "received_on": "2026-11-20",
+    "vials_received": 20,
+    "labelled_billions_per_vial": "5.00",
+    "storage_location": "Freezer B, shelf 2",
+}
+_PRODUCT = {
+    "id": 2,
+    "manufacturer": 1,
+    "manufacturer_name": "Kimera Labs",
+    "name": "XoGlo Pro",
+    "gtin": "09506000134352",
+    "regulatory_status": "Investigational (IND 012345)",
+    "storage_min_celsius": "-80.0",
+    "storage_max_celsius": "-20.0",
+}
+
+
+def _error(attr: str, detail: str, code: str = "invalid") -> dict:
+    return {"type": "validation_error", "errors": [{"code": code, "detail": detail, "attr": attr}]}
+
+
+# --- Views ------------------------------------------------------------------------
+
+
+class ManufacturerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Manufacturer.objects.order_by("name")
+    serializer_class = ManufacturerSerializer
+
+    def perform_create(self, serializer) -> None:
+        try:
+            serializer.instance = services.manufacturer_create(
+                by=self.request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+
+    def perform_update(self, serializer) -> None:
+        try:
+            services.manufacturer_update(
+                by=self.request.user, manufacturer=serializer.instance, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+
+
+class ProductFilter(django_filters.FilterSet):
+    manufacturer = django_filters.NumberFilter(field_name="manufacturer_id")
+    gtin = django_filters.CharFilter()
+
+
+@extend_schema_view(
+    list=extend_schema(examples=[OpenApiExample("A product", value=_PRODUCT)]),
+    create=extend_schema(
+        examples=[
+            OpenApiExample(
+                "New product",
+                value={k: v for k, v in _PRODUCT.items() if k not in ("id", "manufacturer_name")},
+                request_only=True,
+            )
+        ]
+    ),
+)
+class ProductViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Product.objects.select_related("manufacturer")
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+
+    def perform_create(self, serializer) -> None:
+        try:
+            serializer.instance = services.product_create(
+                by=self.request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+
+    def perform_update(self, serializer) -> None:
+        try:
+            services.product_update(
+                by=self.request.user, product=serializer.instance, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+
+
+class LotFilter(django_filters.FilterSet):
+    product = django_filters.NumberFilter(field_name="product_id")
+    status = django_filters.ChoiceFilter(choices=Lot.Status.choices)
+    usable_on = django_filters.DateFilter(
+        method="filter_usable_on",
+        label="Only lots usable on this date (available, not expired, in stock), "
+        "first-expiry-first-out: the lot picker of a visit.",
+    )
+    expires_by = django_filters.DateFilter(field_name="expiry_date", lookup_expr="lte")
+
+    def filter_usable_on(self, queryset, name, value):
+        return queryset.filter(selectors.usable_on(value)).order_by(*selectors.FEFO)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List lots",
+        description="Soonest expiry first. With usable_on, only lots a visit on that date "
+        "may draw from, first-expiry-first-out.",
+        examples=[OpenApiExample("A lot", value=_LOT)],
+    ),
+    retrieve=extend_schema(summary="Read a lot", examples=[OpenApiExample("A lot", value=_LOT)]),
+    create=extend_schema(
+        summary="Receive a lot",
+        description="Records the delivery and puts its vials into stock.",
+        examples=[
+            OpenApiExample("A delivery", value=_RECEIVE, request_only=True),
+            OpenApiExample(
+                "Lot already received",
+                value=_error(
+                    "lot_number", "Lot ABC123 of XoGlo Pro was already received on 2026-11-20."
+                ),
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    ),
+)
+class LotViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Lot.objects.select_related("product__manufacturer").order_by("expiry_date", "id")
+    serializer_class = LotSerializer
+    filterset_class = LotFilter
+
+    def perform_create(self, serializer) -> None:
+        try:
+            serializer.instance = services.lot_receive(
+                by=self.request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+
+    @extend_schema(
+        summary="Read a vial barcode",
+        description="Parses a GS1 DataMatrix or GS1-128 code and matches it to the product "
+        "(by GTIN) and, if already received, the lot. Saves nothing.",
+        request=ScanSerializer,
+        responses={200: ScannedVialSerializer},
+        examples=[
+            OpenApiExample(
+                "As printed",
+                value={"barcode": "(01)09506000134352(17)270131(10)ABC123(21)X1"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "As a scanner sends it",
+                value={"barcode": "]d201095060001343521727013110ABC123\u001d21X1"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Matched",
+                value={
+                    "gtin": "09506000134352",
+                    "lot_number": "ABC123",
+                    "expiry_date": "2027-01-31",
+                    "serial": "X1",
+                    "product": _PRODUCT,
+                    "lot": _LOT,
+                },
+                response_only=True,
+            ),
+            OpenApiExample(
+                "Unknown product",
+                value=_error(
+                    "barcode",
+                    "No product has GTIN 09506000134352. Add the GTIN to the product "
+                    "before scanning.",
+                    "unknown_gtin",
+                ),
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        permission_classes=[requires("inventory.view_lot")],
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def scan(self, request: Request) -> Response:
+        body = ScanSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            vial = services.barcode_parse(body.validated_data["barcode"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(
+                {"barcode": [serializers.ErrorDetail(m, code=error.code) for m in error.messages]}
+            ) from error
+        return Response(ScannedVialSerializer(vial).data)
+
+    def _stock_change(self, request: Request, change, body_class) -> Response:
+        lot = self.get_object()
+        body = body_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            movement = change(by=request.user, lot=lot, **body.validated_data)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+        return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Waste vials of a lot",
+        request=WasteSerializer,
+        responses={201: StockMovementSerializer},
+        examples=[
+            OpenApiExample(
+                "Dropped vial", value={"vials": 1, "reason": "Vial dropped"}, request_only=True
+            ),
+            OpenApiExample(
+                "More than on hand",
+                value=_error("vials", "Lot ABC123 has 2 vials on hand; it cannot go below zero."),
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[requires("inventory.view_lot", "inventory.add_stockmovement")],
+    )
+    def waste(self, request: Request, pk=None) -> Response:
+        return self._stock_change(request, services.stock_waste, WasteSerializer)
+
+    @extend_schema(
+        summary="Correct the stock count of a lot",
+        request=AdjustSerializer,
+        responses={201: StockMovementSerializer},
+        examples=[
+            OpenApiExample(
+                "Stock count found one vial missing",
+                value={"vials": -1, "reason": "Monthly count: 16 vials, ledger said 17"},
+                request_only=True,
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[requires("inventory.view_lot", "inventory.add_stockmovement")],
+    )
+    def adjust(self, request: Request, pk=None) -> Response:
+        return self._stock_change(request, services.stock_adjust, AdjustSerializer)
+
+    @extend_schema(
+        summary="Quarantine or release a lot",
+        request=LotStatusSerializer,
+        responses={200: LotSerializer},
+        examples=[
+            OpenApiExample(
+                "Cold chain broken",
+                value={"status": "quarantined", "reason": "Freezer alarm overnight"},
+                request_only=True,
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="status",
+        permission_classes=[requires("inventory.view_lot", "inventory.change_lot")],
+    )
+    def set_status(self, request: Request, pk=None) -> Response:
+        lot = self.get_object()
+        body = LotStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            lot = services.lot_status_set(by=request.user, lot=lot, **body.validated_data)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+        return Response(self.get_serializer(self.get_queryset().get(pk=lot.pk)).data)
+
+
+class StockMovementFilter(django_filters.FilterSet):
+    lot = django_filters.NumberFilter(field_name="lot_id")
+    kind = django_filters.ChoiceFilter(choices=StockMovement.Kind.choices)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The stock ledger", description="Newest first."),
+    retrieve=extend_schema(summary="One stock movement"),
+)
+class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = selectors.stock_movements()
+    serializer_class = StockMovementSerializer
+    filterset_class = StockMovementFilter
