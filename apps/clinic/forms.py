@@ -4,6 +4,14 @@ from apps.clinic.models import ClinicProfile, Location
 
 
 class ClinicProfileForm(forms.ModelForm):
+    # Staff type "clinic.example/book"; https is the scheme a booking page has today.
+    booking_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Booking URL",
+        help_text=ClinicProfile._meta.get_field("booking_url").help_text,
+    )
+
     class Meta:
         model = ClinicProfile
         fields = [
@@ -14,11 +22,16 @@ class ClinicProfileForm(forms.ModelForm):
             "safety_contact_email",
             "reminder_send_time",
         ]
-        widgets = {"reminder_send_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        labels = {"safety_contact_email": "Safety contact e-mail"}
+        widgets = {
+            "booking_instructions": forms.Textarea(attrs={"rows": 3}),
+            "reminder_send_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
 
 class LocationForm(forms.ModelForm):
     class Meta:
         model = Location
         fields = ["name", "address", "active"]
+        labels = {"active": "Open for treatments"}
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}

@@ -8,3 +8,8 @@ def clinic_profile() -> ClinicProfile:
 
 def active_locations():
     return Location.objects.filter(active=True).order_by("name")
+
+
+def all_locations():
+    """Open locations first, then closed ones, each by name: the manager's list."""
+    return Location.objects.order_by("-active", "name")

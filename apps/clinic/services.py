@@ -1,18 +1,55 @@
 import datetime
 
+import pghistory
 from django.db import transaction
 
+from apps.accounts.models import User
 from apps.clinic.models import ClinicProfile, Location
 
 
-@transaction.atomic
-def clinic_profile_update(**fields) -> ClinicProfile:
-    profile, _ = ClinicProfile.objects.select_for_update().get_or_create(pk=1, defaults=fields)
-    for name, value in fields.items():
-        setattr(profile, name, value)
-    profile.full_clean()
-    profile.save()
+def clinic_profile_update(
+    *,
+    user: User,
+    name: str,
+    contact_phone: str = "",
+    booking_url: str = "",
+    booking_instructions: str = "",
+    safety_contact_email: str = "",
+    reminder_send_time: datetime.time = datetime.time(9, 0),
+) -> ClinicProfile:
+    """Save the clinic's one profile row (created on first save), recorded as `user`'s change."""
+    with transaction.atomic(), pghistory.context(user=user.pk):
+        # Locked so two managers saving at once cannot interleave field by field.
+        profile = ClinicProfile.objects.select_for_update().filter(pk=1).first()
+        profile = profile or ClinicProfile(pk=1)
+        profile.name = name
+        profile.contact_phone = contact_phone
+        profile.booking_url = booking_url
+        profile.booking_instructions = booking_instructions
+        profile.safety_contact_email = safety_contact_email
+        profile.reminder_send_time = reminder_send_time
+        profile.full_clean()
+        profile.save()
     return profile
+
+
+def location_save(
+    *,
+    user: User,
+    location: Location | None = None,
+    name: str,
+    address: str = "",
+    active: bool = True,
+) -> Location:
+    """Add a treatment location, or change one (closing it keeps its past visits linked)."""
+    with transaction.atomic(), pghistory.context(user=user.pk):
+        location = location or Location()
+        location.name = name
+        location.address = address
+        location.active = active
+        location.full_clean()
+        location.save()
+    return location
 
 
 @transaction.atomic

@@ -1,39 +1,43 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.clinic.forms import ClinicProfileForm, LocationForm
 from apps.clinic.models import Location
-from apps.clinic.selectors import clinic_profile
-from apps.clinic.services import clinic_profile_update
+from apps.clinic.selectors import all_locations, clinic_profile
+from apps.clinic.services import clinic_profile_update, location_save
 
 
+@login_required
 @permission_required("clinic.change_clinicprofile", raise_exception=True)
 def profile(request: HttpRequest) -> HttpResponse:
-    current = clinic_profile()
-    form = ClinicProfileForm(request.POST or None, instance=current)
+    form = ClinicProfileForm(request.POST or None, instance=clinic_profile())
     if request.method == "POST" and form.is_valid():
-        clinic_profile_update(**form.cleaned_data)
-        messages.success(request, "Clinic profile saved.")
-        return redirect("clinic:profile")
-    return render(
-        request,
-        "clinic/profile.html",
-        {
-            "form": form,
-            "locations": Location.objects.order_by("-active", "name"),
-            "location_form": LocationForm(),
-        },
-    )
+        try:
+            clinic_profile_update(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Clinic profile saved.")
+            return redirect("clinic:profile")
+    return render(request, "clinic/profile.html", {"form": form, "locations": all_locations()})
 
 
-@permission_required("clinic.change_location", raise_exception=True)
+@login_required
+@permission_required(["clinic.add_location", "clinic.change_location"], raise_exception=True)
 def location_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     location = get_object_or_404(Location, pk=pk) if pk else None
+    # Taken before validation, which writes the typed (maybe invalid) name onto the row.
+    heading = f"Edit {location.name}" if location else "New location"
     form = LocationForm(request.POST or None, instance=location)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Location “{form.instance.name}” saved.")
-        return redirect("clinic:profile")
-    return render(request, "clinic/location_form.html", {"form": form, "location": location})
+        try:
+            saved = location_save(user=request.user, location=location, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Location “{saved.name}” saved.")
+            return redirect("clinic:profile")
+    return render(request, "clinic/location_form.html", {"form": form, "heading": heading})
