@@ -102,9 +102,6 @@ DATABASES = {"default": env.db_url("DATABASE_URL", default=_embedded_database_ur
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Forgiving patient-name search: pg_trgm's `%` operator matches from this similarity
-# ("Jonh Smiht" is 0.29 from "John Smith"; the extension's default 0.3 misses it).
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pg_trgm.similarity_threshold=0.2"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
