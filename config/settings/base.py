@@ -215,8 +215,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # A task not acknowledged within an hour is redelivered; our tasks are short and
-    # idempotent, so a redelivery is harmless.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # idempotent, so a redelivery is harmless. Tests of a killed worker shorten it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None

@@ -20,7 +20,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 
 # The suite always runs against the real server (make test), never the embedded one.
 DATABASES = {

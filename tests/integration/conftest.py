@@ -39,7 +39,14 @@ def _database_url() -> str:
 
 
 class CeleryWorkerProcess:
-    def __init__(self, *, log_path: Path, pool: str = "solo", broker_url: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        log_path: Path,
+        pool: str = "solo",
+        broker_url: str = "",
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.log_path = log_path
         self.pool = pool
         self.process: subprocess.Popen | None = None
@@ -49,6 +56,7 @@ class CeleryWorkerProcess:
             "DATABASE_URL": _database_url(),
             # A test that restarts its own Redis passes that server's URL.
             "CELERY_BROKER_URL": broker_url or settings.CELERY_BROKER_URL,
+            **(extra_env or {}),
         }
 
     def start(self, *, timeout: float = 60) -> None:
@@ -69,6 +77,8 @@ class CeleryWorkerProcess:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                "--include",
+                "tests.integration.tasks",
                 "-n",
                 f"test-{os.getpid()}@%h",
             ],
@@ -119,14 +129,38 @@ class CeleryWorkerProcess:
         raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{self.log()}")
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path) -> Iterator[CeleryWorkerProcess]:
-    """A started worker; data the test commits is visible to it (transactional_db)."""
+def _forget_waiting_messages() -> None:
+    """Empty the queue and the broker's record of unacknowledged messages, so nothing an
+    earlier run left (or a worker killed mid-task) is delivered into this test."""
     with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as broker:
         celery_app.control.purge(connection=broker)
-    worker = CeleryWorkerProcess(log_path=tmp_path / "celery-worker.log")
-    worker.start()
-    try:
-        yield worker
-    finally:
+        channel = broker.default_channel
+        channel.client.delete(channel.unacked_key, channel.unacked_index_key)
+
+
+@pytest.fixture
+def celery_worker_factory(
+    transactional_db, tmp_path
+) -> Iterator[Callable[..., CeleryWorkerProcess]]:
+    """Start workers with options (pool, broker_url, extra_env); all are stopped after
+    the test. Data the test commits is visible to them (transactional_db)."""
+    _forget_waiting_messages()
+    workers: list[CeleryWorkerProcess] = []
+
+    def start(**options) -> CeleryWorkerProcess:
+        worker = CeleryWorkerProcess(
+            log_path=tmp_path / f"celery-worker-{len(workers) + 1}.log", **options
+        )
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def celery_worker_process(celery_worker_factory) -> CeleryWorkerProcess:
+    """A started worker with the default options."""
+    return celery_worker_factory()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from exotrack.models import WorkerHeartbeat
 from exotrack.tasks import worker_heartbeat
+from tests.integration.tasks import slow_heartbeat
 
 pytestmark = pytest.mark.integration
 
@@ -78,3 +79,32 @@ def test_a_task_enqueued_in_a_rolled_back_transaction_is_never_sent(celery_worke
 
     time.sleep(WORKER_TURNAROUND)
     assert not WorkerHeartbeat.objects.exists()
+
+
+VISIBILITY_TIMEOUT = 2
+
+
+def test_a_task_running_when_its_worker_is_killed_is_delivered_again(celery_worker_factory):
+    """acks_late + reject_on_worker_lost: a task is acknowledged only once it finished,
+    so SIGKILL mid-task leaves it with the broker, which hands it out again after the
+    visibility timeout (shortened here from an hour to 2 s)."""
+    worker = celery_worker_factory(extra_env={"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)})
+
+    slow_heartbeat.delay(seconds=3)
+    worker.wait_for(
+        lambda: WorkerHeartbeat.objects.filter(hostname="started").exists(),
+        timeout=30,
+        what="the task to start",
+    )
+    worker.kill()
+    assert WorkerHeartbeat.objects.get().hostname == "started"
+
+    # A starting worker restores messages unacknowledged for longer than the timeout
+    # (later scans are throttled to every ~100 s), so restart once it has passed.
+    time.sleep(VISIBILITY_TIMEOUT + 0.5)
+    worker.start()
+    worker.wait_for(
+        lambda: WorkerHeartbeat.objects.filter(hostname="finished").exists(),
+        timeout=60,
+        what="the task to be delivered again and finish",
+    )
