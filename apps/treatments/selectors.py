@@ -3,12 +3,14 @@
 import datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from apps.inventory.models import Lot
 from apps.patients.selectors import patients_visible_to
 from apps.treatments.models import Dose, TreatmentSite, VialsOpened, Visit, VisitWarning
+from exotrack.roles import CLINICIAN
 
 
 def _doses_prefetch() -> Prefetch:
@@ -126,3 +128,23 @@ def treatment_sites(*, active_only: bool = False) -> QuerySet[TreatmentSite]:
     if active_only:
         sites = sites.filter(active=True)
     return sites
+
+
+def lot_unusable_reason(lot: Lot, *, on: datetime.date) -> str | None:
+    """Why a scanned or chosen lot cannot be given on `on`, or None when it can."""
+    if lot.status != Lot.Status.AVAILABLE:
+        return f"Lot {lot.lot_number} is {lot.get_status_display().lower()}: it cannot be used."
+    if lot.expiry_date < on:
+        return f"Lot {lot.lot_number} expired on {lot.expiry_date:%Y-%m-%d}: it cannot be used."
+    if lot.vials_on_hand < 1:
+        return f"Lot {lot.lot_number} has no vials left."
+    return None
+
+
+def clinicians() -> QuerySet:
+    """Active staff with the clinician role: who can be responsible for a visit."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=CLINICIAN, is_active=True)
+        .order_by("first_name", "last_name", "username")
+    )

@@ -1,8 +1,396 @@
+"""Writes of visits, doses and the site catalogue. Each runs in one transaction."""
+
+import datetime
+import math
+from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
+import pghistory
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from apps.treatments.models import TreatmentSite
+from apps.inventory.models import Lot
+from apps.inventory.services import stock_return, stock_use
+from apps.patients.models import Patient
+from apps.treatments.models import (
+    Dose,
+    Laterality,
+    TreatmentSite,
+    VialsOpened,
+    Visit,
+    VisitWarning,
+)
+from apps.treatments.selectors import patient_billions_between
+
+ACKNOWLEDGE_PERMISSION = "treatments.add_visitwarning"
+VOID_PERMISSION = "treatments.void_visit"
+CUMULATIVE_WINDOW = datetime.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class DoseInput:
+    """One treated site as entered: the service checks it against the catalogue and stock."""
+
+    site: TreatmentSite
+    lot_id: int
+    billions: Decimal
+    laterality: str = Laterality.NOT_APPLICABLE
+    route: str = ""  # blank: the site's default route
+    volume_ml: Decimal | None = None
+    baseline_pain: int | None = None
+
+
+@dataclass(frozen=True)
+class PendingWarning:
+    code: str
+    message: str
+
+
+class WarningsNeedAcknowledgement(Exception):
+    """The visit is sound but carries warnings a clinician has not acknowledged with a
+    reason. Nothing was saved; resubmit with a reason per code."""
+
+    def __init__(self, warnings: list[PendingWarning], *, may_acknowledge: bool) -> None:
+        self.warnings = warnings
+        self.may_acknowledge = may_acknowledge
+        codes = ", ".join(w.code for w in warnings)
+        super().__init__(f"Warnings to acknowledge: {codes}")
+
+
+def _actor(by) -> int | None:
+    return getattr(by, "pk", None)
+
+
+def _dose_errors(index: int, dose: DoseInput) -> dict[str, str]:
+    prefix = f"doses.{index}."
+    errors: dict[str, str] = {}
+    if dose.billions is None or dose.billions <= 0:
+        errors[prefix + "billions"] = "A dose is more than zero billion particles."
+    if not dose.site.active:
+        errors[prefix + "site"] = f"{dose.site.name} is no longer in the site catalogue."
+    if dose.site.laterality_applies and dose.laterality == Laterality.NOT_APPLICABLE:
+        errors[prefix + "laterality"] = f"Say which side of the {dose.site.name.lower()}."
+    if dose.volume_ml is not None and dose.volume_ml <= 0:
+        errors[prefix + "volume_ml"] = "A volume is more than zero mL."
+    if dose.baseline_pain is not None and not 0 <= dose.baseline_pain <= 10:
+        errors[prefix + "baseline_pain"] = "Pain is scored from 0 to 10."
+    return errors
+
+
+def _visit_errors(
+    *,
+    patient: Patient,
+    visited_at: datetime.datetime,
+    location,
+    indication: str,
+    consent_recorded: bool,
+    consent_form_version: str,
+    doses: list[DoseInput],
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if patient.is_voided:
+        errors["patient"] = "This patient record is voided."
+    if visited_at > timezone.now():
+        errors["visited_at"] = "A visit cannot be in the future."
+    elif timezone.localdate(visited_at) < patient.date_of_birth:
+        errors["visited_at"] = (
+            f"The visit is before the patient's birth ({patient.date_of_birth:%Y-%m-%d})."
+        )
+    if not location.active:
+        errors["location"] = f"{location.name} is no longer in use."
+    if not indication.strip():
+        errors["indication"] = "Say what is treated."
+    if consent_recorded and not consent_form_version.strip():
+        errors["consent_form_version"] = "Give the version of the consent form signed."
+    if not doses:
+        errors["doses"] = "Record at least one dose."
+    for index, dose in enumerate(doses):
+        errors.update(_dose_errors(index, dose))
+    return errors
+
+
+def vials_needed(*, billions: Decimal, labelled_billions_per_vial: Decimal) -> int:
+    """Vials opened for a lot: its billions at this visit over the labelled count per vial,
+    rounded up (a vial once opened is used up)."""
+    return math.ceil(Decimal(billions) / Decimal(labelled_billions_per_vial))
+
+
+def _bn(value: Decimal) -> str:
+    """8.00 -> "8", 2.50 -> "2.5": billions as staff write them."""
+    text = f"{Decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _site_label(dose: DoseInput) -> str:
+    if dose.site.laterality_applies and dose.laterality != Laterality.NOT_APPLICABLE:
+        return f"{dose.site.name} ({Laterality(dose.laterality).label.lower()})"
+    return dose.site.name
+
+
+def visit_warnings(
+    *,
+    patient: Patient,
+    visited_at: datetime.datetime,
+    cold_sore_prophylaxis: bool,
+    doses: list[DoseInput],
+) -> list[PendingWarning]:
+    """What a clinician must see before this visit is recorded (one entry per kind)."""
+    warnings = []
+    outside = [
+        f"{_site_label(d)}: {_bn(d.billions)} bn is outside its usual "
+        f"{_bn(d.site.dose_min_billions)}-{_bn(d.site.dose_max_billions)} bn"
+        for d in doses
+        if d.billions < d.site.dose_min_billions or d.billions > d.site.dose_max_billions
+    ]
+    if outside:
+        warnings.append(
+            PendingWarning(VisitWarning.Code.DOSE_OUT_OF_RANGE, "; ".join(outside) + ".")
+        )
+    threshold = Decimal(settings.TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS)
+    earlier = patient_billions_between(
+        patient_id=patient.pk, start=visited_at - CUMULATIVE_WINDOW, end=visited_at
+    )
+    total = earlier + sum((d.billions for d in doses), Decimal(0))
+    if total > threshold:
+        warnings.append(
+            PendingWarning(
+                VisitWarning.Code.CUMULATIVE_DOSE_HIGH,
+                f"{_bn(total)} bn in the 30 days up to this visit (this visit included), "
+                f"above the clinic's {_bn(threshold)} bn.",
+            )
+        )
+    if patient.immunocompromised:
+        note = f" ({patient.immunocompromised_note})" if patient.immunocompromised_note else ""
+        warnings.append(
+            PendingWarning(
+                VisitWarning.Code.IMMUNOCOMPROMISED, f"The patient is immunocompromised{note}."
+            )
+        )
+    if patient.cold_sore_history and not cold_sore_prophylaxis:
+        warnings.append(
+            PendingWarning(
+                VisitWarning.Code.COLD_SORE_NO_PROPHYLAXIS,
+                "The patient has a cold-sore history and no prophylaxis is recorded.",
+            )
+        )
+    return warnings
+
+
+def _take_stock(
+    *, visit: Visit, doses: list[DoseInput], by
+) -> tuple[dict[int, VialsOpened], dict[str, str]]:
+    """Lock the lots (sorted by id, so two visits sharing lots never wait on each other
+    in opposite orders) and take the opened vials. Returns unsaved VialsOpened rows and
+    field errors naming the first dose of each lot that could not be served."""
+    first_row: dict[int, int] = {}
+    billions: dict[int, Decimal] = defaultdict(Decimal)
+    for index, dose in enumerate(doses):
+        first_row.setdefault(dose.lot_id, index)
+        billions[dose.lot_id] += dose.billions
+    lots = {
+        lot.pk: lot
+        for lot in Lot.objects.select_for_update().filter(pk__in=billions).order_by("id")
+    }
+    opened: dict[int, VialsOpened] = {}
+    errors: dict[str, str] = {}
+    for lot_id in sorted(billions):
+        field = f"doses.{first_row[lot_id]}.lot"
+        lot = lots.get(lot_id)
+        if lot is None:
+            errors[field] = "No such lot."
+            continue
+        vials = vials_needed(
+            billions=billions[lot_id], labelled_billions_per_vial=lot.labelled_billions_per_vial
+        )
+        try:
+            with transaction.atomic():
+                movement = stock_use(
+                    lot_id=lot_id,
+                    vials=vials,
+                    on=timezone.localdate(visit.visited_at),
+                    by=by,
+                    reason=f"Visit {visit.pk} for patient {visit.patient.mrn}",
+                )
+        except ValidationError as error:
+            errors[field] = " ".join(error.messages)
+            continue
+        opened[lot_id] = VialsOpened(visit=visit, lot=lot, vials=vials, movement=movement)
+    return opened, errors
+
+
+def visit_record(
+    *,
+    by,
+    patient: Patient,
+    visited_at: datetime.datetime,
+    location,
+    clinician,
+    indication: str,
+    doses: list[DoseInput],
+    consent_recorded: bool = False,
+    consent_form_version: str = "",
+    cold_sore_prophylaxis: bool = False,
+    notes: str = "",
+    acknowledgements: dict[str, str] | None = None,
+) -> Visit:
+    """Record a visit with its doses and take the opened vials from stock, all or nothing.
+
+    Raises ValidationError (field errors; `doses.<n>.<field>` for a dose row) or
+    WarningsNeedAcknowledgement when a warning has no reason from a clinician."""
+    acknowledgements = {
+        code: reason.strip() for code, reason in (acknowledgements or {}).items() if reason
+    }
+    errors = _visit_errors(
+        patient=patient,
+        visited_at=visited_at,
+        location=location,
+        indication=indication,
+        consent_recorded=consent_recorded,
+        consent_form_version=consent_form_version,
+        doses=doses,
+    )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        # The patient row first, then lots by id: one visit at a time per patient, so the
+        # 30-day total cannot miss a visit being recorded at the same moment.
+        patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        visit = Visit.objects.create(
+            patient=patient,
+            visited_at=visited_at,
+            location=location,
+            clinician=clinician,
+            indication=indication.strip(),
+            consent_recorded=consent_recorded,
+            consent_form_version=consent_form_version.strip(),
+            cold_sore_prophylaxis=cold_sore_prophylaxis,
+            notes=notes,
+            created_by=by,
+        )
+        opened, errors = _take_stock(visit=visit, doses=doses, by=by)
+        if errors:
+            raise ValidationError(errors)
+        warnings = visit_warnings(
+            patient=patient,
+            visited_at=visited_at,
+            cold_sore_prophylaxis=cold_sore_prophylaxis,
+            doses=doses,
+        )
+        may_acknowledge = by.has_perm(ACKNOWLEDGE_PERMISSION)
+        missing = [w for w in warnings if not (may_acknowledge and acknowledgements.get(w.code))]
+        if missing:
+            raise WarningsNeedAcknowledgement(missing, may_acknowledge=may_acknowledge)
+        Dose.objects.bulk_create(
+            Dose(
+                visit=visit,
+                site=dose.site,
+                laterality=dose.laterality
+                if dose.site.laterality_applies
+                else Laterality.NOT_APPLICABLE,
+                lot_id=dose.lot_id,
+                billions=dose.billions,
+                route=dose.route or dose.site.default_route,
+                volume_ml=dose.volume_ml,
+                baseline_pain=dose.baseline_pain,
+            )
+            for dose in doses
+        )
+        VialsOpened.objects.bulk_create(opened.values())
+        VisitWarning.objects.bulk_create(
+            VisitWarning(
+                visit=visit,
+                code=w.code,
+                message=w.message,
+                reason=acknowledgements[w.code],
+                acknowledged_by=by,
+            )
+            for w in warnings
+        )
+        return visit
+
+
+def visit_void(*, visit: Visit, by, reason: str) -> Visit:
+    """Void a visit recorded by mistake; it stays on record, marked, with the reason.
+
+    Voided the day of the visit (clinic time), its vials were never really opened and go
+    back to stock; on a later day they stay used."""
+    if not by.has_perm(VOID_PERMISSION):
+        raise PermissionDenied("Only a clinician or the clinic manager can void a visit.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the visit is voided."})
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.is_voided:
+            raise ValidationError({"reason": "This visit is already voided."})
+        locked.voided_at = timezone.now()
+        locked.voided_by = by
+        locked.void_reason = reason
+        locked.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
+        if visit_stock_returns_on_void(locked):
+            for row in (
+                VialsOpened.objects.filter(visit=locked, returned__isnull=True)
+                .select_related("movement")
+                .order_by("lot_id")
+            ):
+                row.returned = stock_return(
+                    movement=row.movement, by=by, reason=f"Visit {locked.pk} voided: {reason}"
+                )
+                row.save(update_fields=["returned"])
+        return locked
+
+
+def visit_stock_returns_on_void(visit: Visit, *, now: datetime.datetime | None = None) -> bool:
+    """Whether voiding this visit now would put its vials back in stock."""
+    return timezone.localdate(visit.visited_at) == timezone.localdate(now or timezone.now())
+
+
+# --- Site catalogue ---------------------------------------------------------------
+
+_SITE_FIELDS = (
+    "name",
+    "category",
+    "dose_min_billions",
+    "dose_max_billions",
+    "default_route",
+    "laterality_applies",
+    "active",
+)
+
+
+def _site_saved(site: TreatmentSite) -> TreatmentSite:
+    if (
+        site.dose_min_billions is not None
+        and site.dose_max_billions is not None
+        and Decimal(site.dose_max_billions) < Decimal(site.dose_min_billions)
+    ):
+        raise ValidationError({"dose_max_billions": "The highest usual dose is below the lowest."})
+    if site.dose_min_billions is not None and Decimal(site.dose_min_billions) <= 0:
+        raise ValidationError({"dose_min_billions": "The lowest usual dose is above zero."})
+    site.full_clean()
+    site.save()
+    return site
+
+
+def treatment_site_create(*, by, **fields) -> TreatmentSite:
+    unknown = set(fields) - set(_SITE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a site field: {', '.join(sorted(unknown))}")
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        return _site_saved(TreatmentSite(**fields))
+
+
+def treatment_site_update(*, by, site: TreatmentSite, **fields) -> TreatmentSite:
+    unknown = set(fields) - set(_SITE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a site field: {', '.join(sorted(unknown))}")
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        for name, value in fields.items():
+            setattr(site, name, value)
+        return _site_saved(site)
 
 
 @transaction.atomic

@@ -183,6 +183,12 @@ CLINIC_TIME_ZONE = TIME_ZONE
 INVENTORY_EXPIRY_WARNING_DAYS = env.int("INVENTORY_EXPIRY_WARNING_DAYS", default=30)
 INVENTORY_LOW_STOCK_VIALS = env.int("INVENTORY_LOW_STOCK_VIALS", default=5)
 
+# Visits: a patient's total dose over the last 30 days (the visit included) above this
+# many billions of particles needs a clinician's acknowledged reason.
+TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS = env.int(
+    "TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS", default=30
+)
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
