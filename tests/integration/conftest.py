@@ -1,13 +1,16 @@
-"""A real Celery worker process for tests that need one.
+"""Real Celery worker processes for tests that need one.
 
 `celery_worker_process` starts `celery worker` as a subprocess against the real Redis
-broker and this test run's database, and stops it after the test. Tests that prove
-delivery survives a killed worker or a broker restart use its kill()/start() as well.
+broker and this test run's database, and stops it after the test; kill() (SIGKILL) and
+start() let a test prove that delivery survives a lost worker. `celery_worker_factory`
+starts workers with options: another pool, another broker (a private Redis a test
+restarts), extra environment (CELERY_VISIBILITY_TIMEOUT=2 for quick redelivery).
+Workers also import tests/integration/tasks.py, tasks that exist only for these tests.
 
 The broker is settings.CELERY_BROKER_URL of the test run: give each concurrent test
 run its own Redis database (e.g. CELERY_BROKER_URL=redis://127.0.0.1:6379/14), since a
-worker consumes whatever is on its queue. The queue is purged before the worker starts
-so messages left by an earlier run cannot leak into this one.
+worker consumes whatever is on its queue. Waiting and unacknowledged messages are
+cleared before the first worker starts, so nothing from an earlier run leaks in.
 """
 
 import os

@@ -149,6 +149,8 @@ class Command(BaseCommand):
         with pghistory.context(source="manage.py seed --demo"):
             users, new = seed.each("users", staff_user_seed, password=password)
             self._report("Demo staff accounts", users, new)
+            names = ", ".join(user.username for user in users)
+            self.stdout.write(f"  sign in as {names} with the password in {seed.name}")
             self._report("Demo manufacturers", *seed.each("manufacturers", manufacturer_seed))
             self._report("Demo products", *seed.each("products", product_seed))
             self._report("Demo lots", *seed.each("lots", _lot_with_relative_dates))
