@@ -4,11 +4,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.inventory.models import Lot
-from tests.factories import LotFactory, ProductFactory
+from apps.inventory.models import Lot, Manufacturer, Product
+from tests.factories import LotFactory, ManufacturerFactory, ProductFactory
 
 GTIN = "09506000134352"
 
@@ -117,3 +119,149 @@ class TestLotList:
             LotFactory()
         with django_assert_num_queries(len(one.captured_queries)):
             client.get(reverse("inventory:lot-list"))
+
+
+@pytest.mark.django_db
+class TestReceiving:
+    def form(self, product, **overrides):
+        today = timezone.localdate()
+        return {
+            "product": product.pk,
+            "lot_number": "ABC123",
+            "expiry_date": str(today + datetime.timedelta(days=100)),
+            "received_on": str(today),
+            "vials_received": "8",
+            "labelled_billions_per_vial": "5",
+            **overrides,
+        }
+
+    def test_scan_fills_the_form_without_saving(self, signed_in, manager):
+        product = ProductFactory(name="XoGlo Pro", gtin=GTIN)
+        client = signed_in(manager)
+        typed = {"vials_received": "8", "csrfmiddlewaretoken": "x"}
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.post(
+                reverse("inventory:lot-receive"),
+                {**typed, "barcode": f"]d201{GTIN}1727013110ABC123\x1d21X1"},
+                headers=headers,
+            )
+            page = response.content.decode()
+            assert "Read XoGlo Pro, lot ABC123, expires 2027-01-31." in page
+            assert 'value="ABC123"' in page
+            assert 'value="2027-01-31"' in page
+            assert f'<option value="{product.pk}" selected>' in page
+            assert 'value="8"' in page  # what was typed before the scan stays
+            assert ("<html" in page) == (not headers)  # htmx gets only the fields
+        assert not Lot.objects.exists()
+
+    def test_a_bad_scan_says_why(self, signed_in, manager):
+        client = signed_in(manager)
+        response = client.post(
+            reverse("inventory:lot-receive"), {"barcode": "hello"}, headers={"HX-Request": "true"}
+        )
+        assert "This is not a readable GS1 vial barcode" in response.content.decode()
+
+    def test_receive_saves_and_shows_the_lot(self, signed_in, manager):
+        product = ProductFactory()
+        response = signed_in(manager).post(
+            reverse("inventory:lot-receive"), self.form(product), follow=True
+        )
+        lot = Lot.objects.get()
+        assert response.redirect_chain[-1][0] == reverse("inventory:lot-detail", args=[lot.pk])
+        assert "Lot ABC123 received: 8 vials in stock." in response.content.decode()
+
+    def test_errors_stand_next_to_their_fields(self, signed_in, manager):
+        lot = LotFactory(lot_number="ABC123")
+        today = timezone.localdate()
+        response = signed_in(manager).post(
+            reverse("inventory:lot-receive"), self.form(lot.product, expiry_date=str(today))
+        )
+        form = response.context["form"]
+        assert set(form.errors) == {"lot_number", "expiry_date"} or set(form.errors) == {
+            "expiry_date"
+        }
+        assert Lot.objects.count() == 1
+
+
+@pytest.mark.django_db
+class TestLotActions:
+    def test_manager_wastes_and_quarantines_from_the_lot_page(self, signed_in, manager):
+        lot = LotFactory(vials_received=4)
+        client = signed_in(manager)
+        client.post(
+            reverse("inventory:lot-stock-change", args=[lot.pk]),
+            {"kind": "wasted", "vials": "1", "reason": "Dropped"},
+        )
+        response = client.post(
+            reverse("inventory:lot-stock-change", args=[lot.pk]),
+            {"kind": "adjusted", "vials": "-9", "reason": "Count"},
+            follow=True,
+        )
+        assert "cannot go below zero" in response.content.decode()
+        client.post(
+            reverse("inventory:lot-status", args=[lot.pk]),
+            {"status": "quarantined", "reason": "Freezer alarm"},
+        )
+        lot.refresh_from_db()
+        assert (lot.vials_on_hand, lot.status, lot.status_reason) == (
+            3,
+            "quarantined",
+            "Freezer alarm",
+        )
+
+    def test_lot_picker_options_are_usable_lots_soonest_first(self, signed_in, nurse):
+        today = timezone.localdate()
+        product = ProductFactory(name="XoGlo")
+        later = LotFactory(
+            product=product, lot_number="LATE", expiry_date=today + datetime.timedelta(days=90)
+        )
+        LotFactory(
+            product=product, lot_number="SOON", expiry_date=today + datetime.timedelta(days=5)
+        )
+        response = signed_in(nurse).get(
+            reverse("inventory:lot-options"),
+            {
+                "on": str(today + datetime.timedelta(days=10)),
+                "product": product.pk,
+                "lot": later.pk,
+            },
+        )
+        page = response.content.decode()
+        assert "SOON" not in page
+        assert f'<option value="{later.pk}" selected>XoGlo lot LATE · expires' in page
+        assert "20 vials" in page
+
+
+@pytest.mark.django_db
+class TestCataloguePages:
+    def test_manager_adds_a_manufacturer_and_a_product(self, signed_in, manager):
+        client = signed_in(manager)
+        client.post(reverse("inventory:manufacturer-add"), {"name": "Kimera Labs"})
+        maker = Manufacturer.objects.get()
+        response = client.post(
+            reverse("inventory:product-add"),
+            {"manufacturer": maker.pk, "name": "XoGlo", "gtin": "123"},
+        )
+        assert response.context["form"].errors == {
+            "gtin": ["A GTIN is the 14 digits after (01) in the barcode."]
+        }
+        client.post(
+            reverse("inventory:product-add"),
+            {"manufacturer": maker.pk, "name": "XoGlo", "gtin": GTIN},
+        )
+        product = Product.objects.get()
+        assert (product.gtin, product.created_by) == (GTIN, manager)
+        page = client.get(reverse("inventory:product-list")).content.decode()
+        assert "XoGlo" in page
+        assert "Kimera Labs" in page
+
+    def test_product_list_queries_do_not_grow(self, signed_in, manager, django_assert_num_queries):
+        client = signed_in(manager)
+        LotFactory()
+        client.get(reverse("inventory:product-list"))
+        with CaptureQueriesContext(connection) as one:
+            client.get(reverse("inventory:product-list"))
+        for _ in range(20):
+            LotFactory(product=ProductFactory(manufacturer=ManufacturerFactory(name=f"M{_}")))
+        with django_assert_num_queries(len(one.captured_queries)):
+            client.get(reverse("inventory:product-list"))
