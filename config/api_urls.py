@@ -8,11 +8,13 @@ from apps.inventory.api import (
     ProductViewSet,
     StockMovementViewSet,
 )
+from apps.patients.api import PatientViewSet
 
 router = DefaultRouter()
 router.register("manufacturers", ManufacturerViewSet, basename="manufacturer")
 router.register("products", ProductViewSet, basename="product")
 router.register("lots", LotViewSet, basename="lot")
 router.register("stock-movements", StockMovementViewSet, basename="stock-movement")
+router.register("patients", PatientViewSet, basename="patient")
 
 urlpatterns = router.urls

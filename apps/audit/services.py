@@ -5,6 +5,17 @@ from typing import Any
 from apps.audit.models import AccessLog
 
 
+def _printable(value: Any) -> Any:
+    # PostgreSQL text and jsonb cannot hold NUL characters, which a search box can be sent.
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
+
+
 def access_log_record(
     *,
     user,
@@ -25,9 +36,9 @@ def access_log_record(
     return AccessLog.objects.create(
         user=user,
         action=action,
-        subject=subject[:60],
+        subject=_printable(subject)[:60],
         patient_id=patient_id,
         object_id=object_id,
-        path=path[:500],
-        detail=detail or {},
+        path=_printable(path)[:500],
+        detail=_printable(detail or {}),
     )

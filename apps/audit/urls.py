@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("access-log/", views.access_log, name="access-log"),
+    path("history/<slug:app_label>/<slug:model>/<int:pk>/", views.history, name="history"),
+]

@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.patients import views
 
 app_name = "patients"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("new/", views.patient_add, name="add"),
+    path("<int:pk>/", views.patient_detail, name="detail"),
+    path("<int:pk>/edit/", views.patient_edit, name="edit"),
+    path("<int:pk>/void/", views.patient_void_view, name="void"),
+    path("<int:pk>/medications/", views.medication_add_view, name="medication-add"),
+    path(
+        "<int:pk>/medications/<int:medication_pk>/stop/",
+        views.medication_stop_view,
+        name="medication-stop",
+    ),
+]

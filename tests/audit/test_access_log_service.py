@@ -36,3 +36,16 @@ def test_unknown_action_is_refused(manager):
     with pytest.raises(ValueError, match="Unknown access-log action"):
         access_log_record(user=manager, action="peek", subject="patient")
     assert not AccessLog.objects.exists()
+
+
+def test_nul_characters_from_a_search_box_are_dropped(clinician):
+    entry = access_log_record(
+        user=clinician,
+        action="search",
+        subject="patient-search",
+        path="/patients/?q=a\x00b",
+        detail={"query": "a\x00b", "filters": {"q": ["a\x00b"]}},
+    )
+    entry.refresh_from_db()
+    assert entry.detail == {"query": "ab", "filters": {"q": ["ab"]}}
+    assert entry.path == "/patients/?q=ab"

@@ -1,0 +1,23 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class AccessLogFilterForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.order_by("username"), required=False, label="Staff"
+    )
+    patient = forms.CharField(required=False, label="Patient MRN", max_length=20)
+    date_from = forms.DateField(required=False, widget=_DATE, label="From")
+    date_to = forms.DateField(required=False, widget=_DATE, label="To")
+
+    def clean_patient(self) -> str:
+        return self.cleaned_data["patient"].strip().upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned

@@ -1,0 +1,93 @@
+"""Reads of the access log and of the trigger-kept change history."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+import pghistory.models
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+
+from apps.audit.models import AccessLog
+from apps.patients.models import Patient
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    # Dates are the clinic's days, not UTC days.
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def access_log_entries(
+    *,
+    user_id: int | None = None,
+    patient_id: int | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[AccessLog]:
+    entries = AccessLog.objects.select_related("user")
+    if user_id is not None:
+        entries = entries.filter(user_id=user_id)
+    if patient_id is not None:
+        entries = entries.filter(patient_id=patient_id)
+    if date_from is not None:
+        entries = entries.filter(at__gte=_day_start(date_from))
+    if date_to is not None:
+        entries = entries.filter(at__lt=_day_start(date_to + datetime.timedelta(days=1)))
+    return entries.order_by("-at", "-id")
+
+
+def patients_by_id(ids: set[int]) -> dict[int, Patient]:
+    """One query for the patients named on a page of log entries (voided ones too)."""
+    if not ids:
+        return {}
+    found = Patient.objects.filter(pk__in=ids).only("id", "mrn", "first_name", "last_name")
+    return {p.pk: p for p in found}
+
+
+@dataclass(frozen=True)
+class Change:
+    at: datetime.datetime
+    label: str
+    user: Any
+    changes: list[tuple[str, Any, Any]]
+
+
+def tracked_model(app_label: str, model_name: str) -> type[Model] | None:
+    """The model if its changes are kept by history triggers, else None."""
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError:
+        return None
+    tracked = getattr(model, "pgh_event_models", None) or {}
+    return model if tracked else None
+
+
+def record_history(*, model: type[Model], pk: int) -> list[Change]:
+    """Every insert and update of one record, oldest first, with who made it and what
+    changed. Works from the trigger-written events, so bulk updates appear too."""
+    events = list(
+        pghistory.models.Events.objects.tracks(model(pk=pk)).order_by("pgh_created_at", "pgh_id")
+    )
+    user_ids = {
+        int(e.pgh_context["user"]) for e in events if e.pgh_context and e.pgh_context.get("user")
+    }
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    changes = []
+    for event in events:
+        user_id = (event.pgh_context or {}).get("user")
+        if event.pgh_diff:
+            fields = [(name, old, new) for name, (old, new) in sorted(event.pgh_diff.items())]
+        else:
+            # The first event has nothing before it: show what was recorded.
+            fields = [(name, None, value) for name, value in sorted(event.pgh_data.items())]
+        changes.append(
+            Change(
+                at=event.pgh_created_at,
+                label=event.pgh_label,
+                user=users.get(int(user_id)) if user_id else None,
+                changes=fields,
+            )
+        )
+    return changes

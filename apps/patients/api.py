@@ -1,0 +1,448 @@
+"""Patients and their medications over REST. Front-desk accounts get a serializer without
+any clinical field; every read of a patient is written to the access log."""
+
+import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.patients.models import CLINICAL_FIELDS, Medication, MedicationClass, Patient
+from apps.patients.selectors import (
+    may_see_clinical,
+    medications_prefetch,
+    patient_medications,
+    patient_search,
+    patients_visible_to,
+)
+from apps.patients.services import (
+    IDENTITY_FIELDS,
+    PossibleDuplicate,
+    medication_add,
+    medication_stop,
+    patient_register,
+    patient_update,
+    patient_void,
+)
+
+
+def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+def _require(request: Request, *perms: str) -> None:
+    if not request.user.has_perms(perms):
+        raise PermissionDenied("Your role may not use this.")
+
+
+class MedicationSerializer(serializers.ModelSerializer):
+    medication_class = serializers.SlugRelatedField(
+        slug_field="code", queryset=MedicationClass.objects.all()
+    )
+    medication_class_name = serializers.CharField(source="medication_class.name", read_only=True)
+    watched = serializers.BooleanField(source="medication_class.watched", read_only=True)
+
+    class Meta:
+        model = Medication
+        fields = [
+            "id",
+            "name",
+            "medication_class",
+            "medication_class_name",
+            "watched",
+            "dose_text",
+            "started_on",
+            "stopped_on",
+        ]
+        read_only_fields = ["stopped_on"]
+
+
+class MedicationStopSerializer(serializers.Serializer):
+    stopped_on = serializers.DateField()
+
+
+class PatientIdentitySerializer(serializers.ModelSerializer):
+    """What the front desk sees and edits: identity and contact, nothing clinical."""
+
+    confirm_duplicate = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Register even though a patient with this name and birth date exists.",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "mrn",
+            *IDENTITY_FIELDS,
+            "email_consent_given_at",
+            "email_consent_withdrawn_at",
+            "voided_at",
+            "void_reason",
+            "created_at",
+            "updated_at",
+            "confirm_duplicate",
+        ]
+        read_only_fields = [
+            "mrn",
+            "email_consent_given_at",
+            "email_consent_withdrawn_at",
+            "voided_at",
+            "void_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class PatientClinicalSerializer(PatientIdentitySerializer):
+    """Identity plus risk profile and medications, for clinical staff."""
+
+    medications = MedicationSerializer(many=True, read_only=True)
+
+    class Meta(PatientIdentitySerializer.Meta):
+        fields = [*PatientIdentitySerializer.Meta.fields, *CLINICAL_FIELDS, "medications"]
+
+
+class PatientVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why this patient is voided.")
+
+
+class PatientFilter(django_filters.FilterSet):
+    class Meta:
+        model = Patient
+        fields = ["mrn", "date_of_birth", "sex", "preferred_location"]
+
+
+class CanVoidPatient(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("patients.void_patient")
+
+
+_PATIENT_EXAMPLE = {
+    "id": 12,
+    "mrn": "EX0000012",
+    "first_name": "John",
+    "last_name": "Smith",
+    "date_of_birth": "1961-04-02",
+    "sex": "male",
+    "email": "john.smith@example.com",
+    "phone": "+1 555 0100",
+    "email_consent": True,
+    "preferred_location": 1,
+    "email_consent_given_at": "2026-11-24T15:02:11Z",
+    "email_consent_withdrawn_at": None,
+    "voided_at": None,
+    "void_reason": "",
+    "created_at": "2026-11-24T15:02:11Z",
+    "updated_at": "2026-11-24T15:02:11Z",
+    "immunocompromised": False,
+    "immunocompromised_note": "",
+    "cold_sore_history": True,
+    "allergies": "Penicillin",
+    "conditions": "Osteoarthritis, right knee",
+    "medications": [
+        {
+            "id": 3,
+            "name": "Lisinopril",
+            "medication_class": "antihypertensive",
+            "medication_class_name": "Antihypertensive",
+            "watched": True,
+            "dose_text": "10 mg once daily",
+            "started_on": "2019-05-01",
+            "stopped_on": None,
+        }
+    ],
+}
+_NEW_PATIENT = {
+    "first_name": "John",
+    "last_name": "Smith",
+    "date_of_birth": "1961-04-02",
+    "sex": "male",
+    "email": "john.smith@example.com",
+    "email_consent": True,
+}
+_DUPLICATE_ERROR = {
+    "type": "validation_error",
+    "errors": [
+        {
+            "code": "possible_duplicate",
+            "detail": "A patient with this name and date of birth exists: John Smith "
+            "(EX0000012). Send confirm_duplicate: true to register anyway.",
+            "attr": "confirm_duplicate",
+        }
+    ],
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Search patients",
+        description="Current patients (voided ones only with include_voided). Front-desk "
+        "accounts get identity and contact fields only.",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="Name (misspellings forgiven), MRN, date of birth or e-mail.",
+                examples=[
+                    OpenApiExample("By name", value="Jonh Smiht"),
+                    OpenApiExample("By MRN", value="EX0000012"),
+                    OpenApiExample("By date of birth", value="1961-04-02"),
+                ],
+            ),
+            OpenApiParameter("include_voided", OpenApiTypes.BOOL),
+        ],
+        examples=[OpenApiExample("A clinician's view", value=_PATIENT_EXAMPLE)],
+    ),
+    retrieve=extend_schema(
+        summary="Read a patient",
+        examples=[OpenApiExample("A clinician's view", value=_PATIENT_EXAMPLE)],
+    ),
+    create=extend_schema(
+        summary="Register a patient",
+        description="Answers 400 naming possible duplicates (same name and date of birth) "
+        "unless confirm_duplicate is true.",
+        examples=[
+            OpenApiExample("New patient", value=_NEW_PATIENT, request_only=True),
+            OpenApiExample(
+                "Registered anyway",
+                value={**_NEW_PATIENT, "confirm_duplicate": True},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Possible duplicate",
+                value=_DUPLICATE_ERROR,
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    ),
+    update=extend_schema(summary="Change a patient"),
+    partial_update=extend_schema(
+        summary="Change some fields of a patient",
+        examples=[
+            OpenApiExample(
+                "Withdraw e-mail consent", value={"email_consent": False}, request_only=True
+            )
+        ],
+    ),
+)
+class PatientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Patient.objects.all()
+    filterset_class = PatientFilter
+
+    def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False) or may_see_clinical(self.request.user):
+            return PatientClinicalSerializer
+        return PatientIdentitySerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            include_voided = self.request.query_params.get("include_voided") in ("true", "1")
+            patients = patient_search(
+                query=self.request.query_params.get("q", ""),
+                user=user,
+                include_voided=include_voided,
+            )
+        else:
+            # A voided patient can still be read by id, never changed.
+            reading = self.action in ("retrieve", "medications")
+            patients = patients_visible_to(user, include_voided=reading)
+        if may_see_clinical(user) and user.has_perm("patients.view_medication"):
+            patients = patients.prefetch_related(medications_prefetch())
+        return patients
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if isinstance(serializer, PatientClinicalSerializer) and not self.request.user.has_perm(
+            "patients.view_medication"
+        ):
+            serializer.fields.pop("medications", None)
+        return serializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.SEARCH,
+            subject="patient-search",
+            path=request.get_full_path(),
+            detail={
+                "query": request.query_params.get("q", ""),
+                "filters": request.query_params.dict(),
+            },
+        )
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        patient = self.get_object()
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="patient",
+            patient_id=patient.pk,
+            object_id=patient.pk,
+            path=request.path,
+        )
+        return Response(self.get_serializer(patient).data)
+
+    def perform_create(self, serializer) -> None:
+        fields = dict(serializer.validated_data)
+        confirm = fields.pop("confirm_duplicate", False)
+        try:
+            serializer.instance = patient_register(
+                user=self.request.user, confirm_duplicate=confirm, **fields
+            )
+        except PossibleDuplicate as warning:
+            raise serializers.ValidationError(
+                {
+                    "confirm_duplicate": serializers.ErrorDetail(
+                        f"{warning} Send confirm_duplicate: true to register anyway.",
+                        code="possible_duplicate",
+                    )
+                }
+            ) from warning
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+
+    def perform_update(self, serializer) -> None:
+        fields = dict(serializer.validated_data)
+        fields.pop("confirm_duplicate", None)
+        try:
+            patient_update(user=self.request.user, patient=serializer.instance, **fields)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    @extend_schema(
+        summary="Void a patient registered by mistake",
+        request=PatientVoidSerializer,
+        responses={200: PatientClinicalSerializer},
+        examples=[
+            OpenApiExample(
+                "Registered twice",
+                value={"reason": "Registered twice; the other record is EX0000012."},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanVoidPatient])
+    def void(self, request: Request, pk=None) -> Response:
+        patient = self.get_object()
+        body = PatientVoidSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            voided = patient_void(user=request.user, patient=patient, **body.validated_data)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+        voided = patients_visible_to(request.user, include_voided=True).get(pk=voided.pk)
+        return Response(self.get_serializer(voided).data)
+
+    @extend_schema(
+        summary="A patient's medications",
+        responses={200: MedicationSerializer(many=True)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[IsAuthenticated],
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def medications(self, request: Request, pk=None) -> Response:
+        _require(request, "patients.view_clinical", "patients.view_medication")
+        patient = self.get_object()
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="medications",
+            patient_id=patient.pk,
+            path=request.path,
+        )
+        rows = patient_medications(patient=patient)
+        return Response(MedicationSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Add a medication",
+        request=MedicationSerializer,
+        responses={201: MedicationSerializer},
+        examples=[
+            OpenApiExample(
+                "Blood-pressure tablet",
+                value={
+                    "name": "Lisinopril",
+                    "medication_class": "antihypertensive",
+                    "dose_text": "10 mg once daily",
+                    "started_on": "2019-05-01",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    @medications.mapping.post
+    def add_medication(self, request: Request, pk=None) -> Response:
+        _require(request, "patients.view_clinical", "patients.add_medication")
+        patient = self.get_object()
+        body = MedicationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            medication = medication_add(user=request.user, patient=patient, **body.validated_data)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+        return Response(MedicationSerializer(medication).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Stop a medication",
+        request=MedicationStopSerializer,
+        responses={200: MedicationSerializer},
+        examples=[
+            OpenApiExample("Stopped today", value={"stopped_on": "2026-11-24"}, request_only=True)
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"medications/(?P<medication_pk>\d+)/stop",
+        permission_classes=[IsAuthenticated],
+        filterset_class=None,
+    )
+    def stop_medication(self, request: Request, pk=None, medication_pk=None) -> Response:
+        _require(request, "patients.view_clinical", "patients.change_medication")
+        patient = self.get_object()
+        medication = get_object_or_404(Medication, pk=medication_pk, patient=patient)
+        body = MedicationStopSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            stopped = medication_stop(
+                user=request.user, medication=medication, **body.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+        stopped = patient_medications(patient=patient).get(pk=stopped.pk)
+        return Response(MedicationSerializer(stopped).data)

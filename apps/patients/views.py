@@ -1,0 +1,200 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.patients.forms import MedicationForm, MedicationStopForm, PatientForm, PatientVoidForm
+from apps.patients.models import Medication
+from apps.patients.selectors import (
+    patient_medications,
+    patient_search,
+    patients_visible_to,
+)
+from apps.patients.services import (
+    PossibleDuplicate,
+    medication_add,
+    medication_stop,
+    patient_register,
+    patient_update,
+    patient_void,
+)
+from apps.treatments.selectors import patient_lots, patient_visits
+
+PAGE_SIZE = 50
+
+
+def _visible_patient(request: HttpRequest, pk: int):
+    # Voided patients stay reachable by link (e.g. from the access log); a patient the
+    # user may not see at all is a 404.
+    return get_object_or_404(patients_visible_to(request.user, include_voided=True), pk=pk)
+
+
+@permission_required("patients.view_patient", raise_exception=True)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    include_voided = request.GET.get("voided") == "1"
+    patients = patient_search(query=query, user=request.user, include_voided=include_voided)
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.SEARCH,
+        subject="patient-search",
+        path=request.get_full_path(),
+        detail={"query": query, "page": page.number, "voided": include_voided},
+    )
+    return render(
+        request,
+        "patients/patient_list.html",
+        {"page": page, "query": query, "include_voided": include_voided},
+    )
+
+
+@permission_required("patients.add_patient", raise_exception=True)
+def patient_add(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None, user=request.user)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = patient_register(
+                user=request.user,
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                **form.patient_fields(),
+            )
+        except PossibleDuplicate as warning:
+            duplicates = warning.matches
+            # The same form, resubmitted with this set, registers anyway.
+            form = PatientForm(
+                {**request.POST.dict(), "confirm_duplicate": "on"}, user=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{patient.full_name} registered as {patient.mrn}.")
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "duplicates": duplicates})
+
+
+@permission_required("patients.view_patient", raise_exception=True)
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _visible_patient(request, pk)
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="patient",
+        patient_id=patient.pk,
+        object_id=patient.pk,
+        path=request.path,
+    )
+    perms = request.user.get_all_permissions()
+    context = {"patient": patient}
+    if "patients.view_clinical" in perms and "patients.view_medication" in perms:
+        context["medications"] = list(patient_medications(patient=patient))
+        context["medication_form"] = MedicationForm()
+        context["stop_form"] = MedicationStopForm()
+    if "treatments.view_visit" in perms:
+        context["visits"] = patient_visits(patient=patient)
+        context["patient_lots"] = patient_lots(patient=patient)
+    return render(request, "patients/patient_detail.html", context)
+
+
+@permission_required("patients.change_patient", raise_exception=True)
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
+    form = PatientForm(request.POST or None, instance=patient, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient_update(user=request.user, patient=patient, **form.patient_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Patient details saved.")
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+
+
+@permission_required("patients.void_patient", raise_exception=True)
+def patient_void_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
+    form = PatientVoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient_void(user=request.user, patient=patient, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{patient.full_name} ({patient.mrn}) voided.")
+            return redirect("patients:list")
+    return render(request, "patients/patient_void.html", {"form": form, "patient": patient})
+
+
+def _medications_response(
+    request: HttpRequest, patient, *, notice: str = "", error: str = "", form=None
+) -> HttpResponse:
+    """The medications card alone for htmx; otherwise back to the patient page."""
+    if not request.htmx:
+        if notice:
+            messages.success(request, notice)
+        if error:
+            messages.error(request, error)
+        return redirect("patients:detail", pk=patient.pk)
+    context = {
+        "patient": patient,
+        "medications": list(patient_medications(patient=patient)),
+        "medication_form": form or MedicationForm(),
+        "stop_form": MedicationStopForm(),
+        "notice": notice,
+        "error": error,
+    }
+    return render(request, "patients/_medications.html", context)
+
+
+@require_POST
+@permission_required(["patients.add_medication", "patients.view_clinical"], raise_exception=True)
+def medication_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
+    form = MedicationForm(request.POST)
+    if form.is_valid():
+        try:
+            medication = medication_add(user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _medications_response(request, patient, notice=f"{medication.name} added.")
+    return _medications_response(
+        request, patient, error="Medication not added: " + _errors_text(form), form=form
+    )
+
+
+@require_POST
+@permission_required(["patients.change_medication", "patients.view_clinical"], raise_exception=True)
+def medication_stop_view(request: HttpRequest, pk: int, medication_pk: int) -> HttpResponse:
+    patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
+    medication = get_object_or_404(Medication, pk=medication_pk, patient=patient)
+    form = MedicationStopForm(request.POST)
+    if form.is_valid():
+        try:
+            medication_stop(
+                user=request.user, medication=medication, stopped_on=form.cleaned_data["stopped_on"]
+            )
+        except ValidationError as error:
+            problem = "; ".join(error.messages)
+        else:
+            return _medications_response(request, patient, notice=f"{medication.name} stopped.")
+    else:
+        problem = _errors_text(form)
+    return _medications_response(
+        request, patient, error=f"{medication.name} not stopped: {problem}"
+    )
+
+
+def _errors_text(form) -> str:
+    return "; ".join(
+        f"{form.fields[name].label}: {message}" if name in form.fields else message
+        for name, errors in form.errors.items()
+        for message in errors
+    )
