@@ -61,3 +61,17 @@ def record(*, by, patient, location, clinician, doses, **extra):
 
 def knee_dose(site, lot, billions="4", side="left") -> DoseInput:
     return DoseInput(site=site, lot_id=lot.pk, billions=Decimal(billions), laterality=side)
+
+
+def _gtin(body: str) -> str:
+    """A 14-digit GTIN with its GS1 check digit."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+def vial_code(lot) -> str:
+    """The vial label as printed, after giving the lot's product a valid GTIN."""
+    product = lot.product
+    product.gtin = _gtin(f"0950600{product.pk:06d}")
+    product.save()
+    return f"(01){product.gtin}(17){lot.expiry_date:%y%m%d}(10){lot.lot_number}"

@@ -1,0 +1,176 @@
+import datetime
+import json
+from decimal import Decimal
+
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.treatments.models import Laterality, Route, TreatmentSite
+from apps.treatments.services import DoseInput
+
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _now_local() -> datetime.datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class VisitForm(forms.Form):
+    visited_at = forms.DateTimeField(
+        label="Date and time",
+        widget=_DATETIME,
+        initial=_now_local,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    location = forms.ModelChoiceField(queryset=None, empty_label="Choose a location")
+    clinician = forms.ModelChoiceField(queryset=None, empty_label="Choose a clinician")
+    indication = forms.CharField(max_length=200, help_text="e.g. Osteoarthritis, right knee")
+    consent_recorded = forms.BooleanField(label="Consent recorded", required=False)
+    consent_form_version = forms.CharField(
+        label="Consent-form version", max_length=40, required=False
+    )
+    cold_sore_prophylaxis = forms.BooleanField(
+        label="Cold-sore prophylaxis given",
+        required=False,
+        help_text="e.g. valacyclovir before treatment",
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, locations, clinicians, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["clinician"].queryset = clinicians
+        self.fields["clinician"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class DoseForm(forms.Form):
+    """One treated site. Sites and lots come from lists the view reads once, so a form
+    of many rows costs no query per row."""
+
+    scan = forms.CharField(
+        label="Scan vial",
+        required=False,
+        strip=False,  # GS separators are part of a scanned code
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "scan"}),
+        help_text="Scan the vial barcode to choose its lot.",
+    )
+    site = forms.TypedChoiceField(coerce=int, label="Treatment site")
+    laterality = forms.ChoiceField(choices=Laterality.choices, initial=Laterality.NOT_APPLICABLE)
+    lot = forms.TypedChoiceField(coerce=int)
+    billions = forms.DecimalField(label="Billions of particles", max_digits=8, decimal_places=2)
+    route = forms.ChoiceField(choices=[("", "Site's usual route"), *Route.choices], required=False)
+    volume_ml = forms.DecimalField(
+        label="Volume (mL)", max_digits=6, decimal_places=2, required=False
+    )
+    baseline_pain = forms.IntegerField(
+        label="Baseline pain (0-10)", min_value=0, max_value=10, required=False
+    )
+
+    def __init__(self, *args, sites: dict[int, TreatmentSite], lot_choices: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sites = sites
+        # A scanned code is read into this row by the server, which answers with the row.
+        self.fields["scan"].widget.attrs.update(
+            {
+                "hx-post": reverse("treatments:vial-scan"),
+                "hx-trigger": "change",
+                "hx-include": "closest form",
+                "hx-vals": json.dumps({"prefix": self.prefix}),
+                "hx-target": "closest .dose-row",
+                "hx-swap": "outerHTML",
+            }
+        )
+        self.fields["site"].choices = [("", "Choose a site")] + [
+            (pk, site.name) for pk, site in sites.items()
+        ]
+        # The usable lots, plus whatever lot this row names (e.g. from a scan), so a lot
+        # that became unusable is refused by the service with its reason, not silently.
+        choices = [("", "Choose a lot"), *lot_choices]
+        chosen = self.data.get(self.add_prefix("lot")) if self.is_bound else None
+        known = {str(value) for value, _ in choices}
+        if chosen and chosen not in known and chosen.isdigit():
+            choices.append((int(chosen), f"Lot #{chosen}"))
+        self.fields["lot"].choices = choices
+
+    def clean_billions(self) -> Decimal:
+        billions = self.cleaned_data["billions"]
+        if billions is not None and billions <= 0:
+            raise forms.ValidationError("A dose is more than zero billion particles.")
+        return billions
+
+    def dose_input(self) -> DoseInput:
+        data = self.cleaned_data
+        return DoseInput(
+            site=self.sites[data["site"]],
+            lot_id=data["lot"],
+            billions=data["billions"],
+            laterality=data["laterality"],
+            route=data["route"],
+            volume_ml=data["volume_ml"],
+            baseline_pain=data["baseline_pain"],
+        )
+
+
+class BaseDoseFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        if not [f for f in self.forms if f.has_changed() and f not in self.deleted_forms]:
+            raise forms.ValidationError("Record at least one dose.")
+
+
+DoseFormSet = forms.formset_factory(DoseForm, formset=BaseDoseFormSet, extra=0, min_num=1)
+
+
+class VisitVoidForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="e.g. recorded against the wrong patient",
+    )
+
+
+class VisitFilterForm(forms.Form):
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    clinician = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any clinician")
+    location = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any location")
+
+    def __init__(self, *args, locations, clinicians, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["clinician"].queryset = clinicians
+        self.fields["clinician"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class TreatmentSiteForm(forms.ModelForm):
+    class Meta:
+        model = TreatmentSite
+        fields = [
+            "name",
+            "category",
+            "dose_min_billions",
+            "dose_max_billions",
+            "default_route",
+            "laterality_applies",
+            "active",
+        ]
+        labels = {
+            "dose_min_billions": "Lowest usual dose (billions)",
+            "dose_max_billions": "Highest usual dose (billions)",
+            "laterality_applies": "Left/right applies",
+        }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        low, high = data.get("dose_min_billions"), data.get("dose_max_billions")
+        if low is not None and low <= 0:
+            self.add_error("dose_min_billions", "The lowest usual dose is above zero.")
+        if low is not None and high is not None and high < low:
+            self.add_error("dose_max_billions", "The highest usual dose is below the lowest.")
+        return data

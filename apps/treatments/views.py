@@ -1,0 +1,314 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.clinic.models import Location
+from apps.inventory.models import Lot
+from apps.inventory.selectors import lots_usable_on
+from apps.inventory.services import barcode_parse
+from apps.patients.selectors import patients_visible_to
+from apps.treatments import selectors, services
+from apps.treatments.forms import (
+    DoseForm,
+    DoseFormSet,
+    TreatmentSiteForm,
+    VisitFilterForm,
+    VisitForm,
+    VisitVoidForm,
+)
+from apps.treatments.models import TreatmentSite, Visit, VisitWarning
+
+PAGE_SIZE = 50
+DOSE_PREFIX = "doses"
+
+
+def _lot_choices(*, on: datetime.date) -> list[tuple[int, str]]:
+    # First expiry first: the lot to use comes first.
+    return [
+        (
+            lot.pk,
+            f"{lot.product.name} lot {lot.lot_number} · expires {lot.expiry_date:%Y-%m-%d} · "
+            f"{lot.vials_on_hand} vial{'s' if lot.vials_on_hand != 1 else ''} · "
+            f"{lot.labelled_billions_per_vial} bn/vial",
+        )
+        for lot in lots_usable_on(on=on)
+    ]
+
+
+def _visit_day(data) -> datetime.date:
+    """The clinic day the form's visit falls on (today until a valid time is typed)."""
+    raw = (data or {}).get("visited_at", "")
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"):
+        try:
+            return datetime.datetime.strptime(raw, fmt).date()  # noqa: DTZ007 - local wall time
+        except ValueError:
+            continue
+    return timezone.localdate()
+
+
+def _dose_form_kwargs(*, on: datetime.date) -> dict:
+    sites = {site.pk: site for site in selectors.treatment_sites(active_only=True)}
+    return {"sites": sites, "lot_choices": _lot_choices(on=on)}
+
+
+def _add_service_errors(form, formset, error: ValidationError) -> None:
+    """`doses.<n>.<field>` errors go next to that dose's field, others next to theirs."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, errors in error.error_dict.items():
+        parts = key.split(".")
+        if parts[0] == "doses" and len(parts) == 3 and int(parts[1]) < len(formset.forms):
+            dose_form = formset.forms[int(parts[1])]
+            dose_form.add_error(parts[2] if parts[2] in dose_form.fields else None, errors)
+        elif key in form.fields:
+            form.add_error(key, errors)
+        else:
+            form.add_error(None, errors)
+
+
+@permission_required("treatments.add_visit", raise_exception=True)
+def visit_add(request: HttpRequest) -> HttpResponse:
+    patient_id = request.GET.get("patient", "")
+    if not patient_id.isdigit():
+        raise Http404("Open the patient first, then record the visit.")
+    patient = get_object_or_404(patients_visible_to(request.user), pk=patient_id)
+    data = request.POST if request.method == "POST" else None
+    clinicians = selectors.clinicians()
+    initial = {}
+    if request.user.groups.filter(name="clinician").exists():
+        initial["clinician"] = request.user.pk
+    form = VisitForm(
+        data,
+        initial=initial,
+        locations=Location.objects.filter(active=True),
+        clinicians=clinicians,
+    )
+    formset = DoseFormSet(
+        data, prefix=DOSE_PREFIX, form_kwargs=_dose_form_kwargs(on=_visit_day(data))
+    )
+    pending: list[services.PendingWarning] = []
+    may_acknowledge = request.user.has_perm(services.ACKNOWLEDGE_PERMISSION)
+    if data is not None and form.is_valid() and formset.is_valid():
+        acknowledgements = {code: data.get(f"ack-{code}", "") for code in VisitWarning.Code.values}
+        try:
+            visit = services.visit_record(
+                by=request.user,
+                patient=patient,
+                doses=[f.dose_input() for f in formset.forms if f.has_changed()],
+                acknowledgements=acknowledgements,
+                **form.cleaned_data,
+            )
+        except services.WarningsNeedAcknowledgement as warnings:
+            pending = warnings.warnings
+        except ValidationError as error:
+            _add_service_errors(form, formset, error)
+        else:
+            messages.success(request, f"Visit recorded for {patient.full_name}.")
+            return redirect("treatments:visit-detail", pk=visit.pk)
+    return render(
+        request,
+        "treatments/visit_form.html",
+        {
+            "patient": patient,
+            "form": form,
+            "formset": formset,
+            "pending": [
+                {
+                    "code": w.code,
+                    "message": w.message,
+                    "reason": (data or {}).get(f"ack-{w.code}", ""),
+                }
+                for w in pending
+            ],
+            "may_acknowledge": may_acknowledge,
+            "site_routes": {
+                pk: site.default_route for pk, site in formset.form_kwargs["sites"].items()
+            },
+        },
+    )
+
+
+@require_POST
+@permission_required("treatments.add_visit", raise_exception=True)
+def vial_scan(request: HttpRequest) -> HttpResponse:
+    """Read a scanned vial into one dose row: its lot, and the site's usual route. Returns
+    the row alone (htmx swaps it in). Nothing is saved."""
+    prefix = request.POST.get("prefix", "")
+    if not prefix.startswith(f"{DOSE_PREFIX}-") or not prefix[len(DOSE_PREFIX) + 1 :].isdigit():
+        raise Http404("No such dose row.")
+    on = _visit_day(request.POST)
+    kwargs = _dose_form_kwargs(on=on)
+    data = request.POST.copy()
+    raw = data.get(f"{prefix}-scan", "")
+    data[f"{prefix}-scan"] = ""
+    notice = error = ""
+    try:
+        vial = barcode_parse(raw)
+    except ValidationError as problem:
+        error = " ".join(problem.messages)
+    else:
+        if vial.lot is None:
+            error = (
+                f"Lot {vial.lot_number} of {vial.product.name} has not been received: "
+                "receive it before it is used."
+            )
+        else:
+            lot = Lot.objects.get(pk=vial.lot.pk)
+            error = selectors.lot_unusable_reason(lot, on=on) or ""
+        if not error:
+            data[f"{prefix}-lot"] = str(vial.lot.pk)
+            notice = f"{vial.product.name} lot {vial.lot_number} chosen."
+            site = kwargs["sites"].get(int(data.get(f"{prefix}-site") or 0))
+            if site is not None and not data.get(f"{prefix}-route"):
+                data[f"{prefix}-route"] = site.default_route
+    dose_form = DoseForm(data, prefix=prefix, **kwargs)
+    return render(
+        request,
+        "treatments/_dose_row.html",
+        {"dose_form": dose_form, "scan_notice": notice, "scan_error": error},
+    )
+
+
+@permission_required("treatments.view_visit", raise_exception=True)
+def visit_list(request: HttpRequest) -> HttpResponse:
+    filters = VisitFilterForm(
+        request.GET or None, locations=Location.objects.all(), clinicians=selectors.clinicians()
+    )
+    wanted = filters.cleaned_data if filters.is_valid() else {}
+    visits = selectors.visit_search(
+        user=request.user,
+        date_from=wanted.get("date_from"),
+        date_to=wanted.get("date_to"),
+        clinician_id=getattr(wanted.get("clinician"), "pk", None),
+        location_id=getattr(wanted.get("location"), "pk", None),
+    )
+    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.SEARCH,
+        subject="visit-search",
+        path=request.get_full_path(),
+        detail={key: str(value) for key, value in wanted.items() if value},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "treatments/visit_list.html",
+        {"page": page, "filters": filters, "query": query.urlencode()},
+    )
+
+
+@permission_required("treatments.view_visit", raise_exception=True)
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        visit = selectors.visit_detail(user=request.user, pk=pk)
+    except Visit.DoesNotExist as missing:
+        raise Http404("No such visit.") from missing
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="visit",
+        patient_id=visit.patient_id,
+        object_id=visit.pk,
+        path=request.path,
+    )
+    context = {"visit": visit, "returns_stock": services.visit_stock_returns_on_void(visit)}
+    if request.user.has_perm(services.VOID_PERMISSION) and not visit.is_voided:
+        context["void_form"] = VisitVoidForm()
+    return render(request, "treatments/visit_detail.html", context)
+
+
+@require_POST
+@permission_required("treatments.void_visit", raise_exception=True)
+def visit_void(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        visit = selectors.visit_detail(user=request.user, pk=pk)
+    except Visit.DoesNotExist as missing:
+        raise Http404("No such visit.") from missing
+    form = VisitVoidForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_void(visit=visit, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Visit voided. It stays on record, marked as voided.")
+            return redirect("treatments:visit-detail", pk=visit.pk)
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="visit",
+        patient_id=visit.patient_id,
+        object_id=visit.pk,
+        path=request.path,
+    )
+    return render(
+        request,
+        "treatments/visit_detail.html",
+        {
+            "visit": visit,
+            "void_form": form,
+            "returns_stock": services.visit_stock_returns_on_void(visit),
+        },
+        status=400,
+    )
+
+
+# --- Site catalogue ---------------------------------------------------------------
+
+
+@permission_required("treatments.view_treatmentsite", raise_exception=True)
+def site_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "treatments/site_list.html", {"sites": list(selectors.treatment_sites())}
+    )
+
+
+@permission_required("treatments.add_treatmentsite", raise_exception=True)
+def site_add(request: HttpRequest) -> HttpResponse:
+    form = TreatmentSiteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            site = services.treatment_site_create(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_form_errors(form, error)
+        else:
+            messages.success(request, f"{site.name} added to the catalogue.")
+            return redirect("treatments:site-list")
+    return render(request, "treatments/site_form.html", {"form": form})
+
+
+@permission_required("treatments.change_treatmentsite", raise_exception=True)
+def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(TreatmentSite, pk=pk)
+    form = TreatmentSiteForm(request.POST or None, instance=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.treatment_site_update(
+                by=request.user, site=TreatmentSite.objects.get(pk=pk), **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_form_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['name']} saved.")
+            return redirect("treatments:site-list")
+    return render(request, "treatments/site_form.html", {"form": form, "site": site})
+
+
+def _add_form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
