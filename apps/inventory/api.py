@@ -87,6 +87,14 @@ class LotSerializer(serializers.ModelSerializer):
         validators = []
 
 
+class LotChangeSerializer(serializers.ModelSerializer):
+    """What may change after delivery: the measured count and where the lot is kept."""
+
+    class Meta:
+        model = Lot
+        fields = ["measured_billions_per_vial", "measured_source", "storage_location"]
+
+
 class StockMovementSerializer(serializers.ModelSerializer):
     by = serializers.StringRelatedField()
 
@@ -272,6 +280,23 @@ class LotFilter(django_filters.FilterSet):
         examples=[OpenApiExample("A lot", value=_LOT)],
     ),
     retrieve=extend_schema(summary="Read a lot", examples=[OpenApiExample("A lot", value=_LOT)]),
+    partial_update=extend_schema(
+        summary="Record the measured count or storage of a lot",
+        description="What was delivered (product, lot number, expiry, vials, labelled "
+        "count) is fixed; stock changes go through waste and adjust.",
+        request=LotChangeSerializer,
+        responses={200: LotSerializer},
+        examples=[
+            OpenApiExample(
+                "Certificate of analysis arrived",
+                value={
+                    "measured_billions_per_vial": "3.40",
+                    "measured_source": "NTA, certificate of analysis 2026-117",
+                },
+                request_only=True,
+            )
+        ],
+    ),
     create=extend_schema(
         summary="Receive a lot",
         description="Records the delivery and puts its vials into stock.",
@@ -297,6 +322,16 @@ class LotViewSet(
     queryset = Lot.objects.select_related("product__manufacturer").order_by("expiry_date", "id")
     serializer_class = LotSerializer
     filterset_class = LotFilter
+
+    def partial_update(self, request: Request, pk=None) -> Response:
+        lot = self.get_object()
+        body = LotChangeSerializer(lot, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        try:
+            services.lot_update(by=request.user, lot=lot, **body.validated_data)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+        return Response(self.get_serializer(self.get_queryset().get(pk=lot.pk)).data)
 
     def perform_create(self, serializer) -> None:
         try:

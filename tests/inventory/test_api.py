@@ -248,6 +248,42 @@ class TestStockActions:
 
 
 @pytest.mark.django_db
+class TestLotChanges:
+    def test_manager_records_the_measured_count(self, api_client, manager):
+        lot = LotFactory()
+        response = login_api(api_client, manager).patch(
+            f"/api/v1/lots/{lot.pk}/",
+            {"measured_billions_per_vial": "3.40", "measured_source": "NTA 2026-117"},
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
+        assert (
+            response.json()["measured_billions_per_vial"],
+            response.json()["labelled_billions_per_vial"],
+        ) == (
+            "3.40",
+            "5.00",
+        )
+
+    def test_delivered_facts_cannot_be_patched(self, api_client, manager, nurse):
+        lot = LotFactory(vials_received=20)
+        response = login_api(api_client, manager).patch(
+            f"/api/v1/lots/{lot.pk}/", {"vials_received": 99, "lot_number": "X"}, format="json"
+        )
+        lot.refresh_from_db()
+        assert (lot.vials_received, lot.vials_on_hand) == (20, 20)
+        assert response.json()["lot_number"] == lot.lot_number
+        assert (
+            login_api(api_client, nurse)
+            .patch(f"/api/v1/lots/{lot.pk}/", {"storage_location": "B"}, format="json")
+            .status_code
+            == 403
+        )
+        client = login_api(api_client, manager)
+        assert client.put(f"/api/v1/lots/{lot.pk}/", {}, format="json").status_code == 405
+
+
+@pytest.mark.django_db
 class TestScan:
     def test_scanner_string_returns_product_and_lot(self, api_client, nurse):
         product = ProductFactory(gtin=GTIN)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.inventory.models import Lot, Manufacturer, Product
+from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 from tests.factories import LotFactory, ManufacturerFactory, ProductFactory
 
 GTIN = "09506000134352"
@@ -265,3 +265,20 @@ class TestCataloguePages:
             LotFactory(product=ProductFactory(manufacturer=ManufacturerFactory(name=f"M{_}")))
         with django_assert_num_queries(len(one.captured_queries)):
             client.get(reverse("inventory:product-list"))
+
+
+@pytest.mark.django_db
+def test_lot_page_queries_do_not_grow_with_the_ledger(
+    signed_in, manager, django_assert_num_queries
+):
+    client = signed_in(manager)
+    lot = LotFactory(vials_received=60)
+    url = reverse("inventory:lot-detail", args=[lot.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(50):
+        StockMovement.objects.create(lot=lot, kind="wasted", vials=-1, reason="test", by=manager)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(url).content.decode()
+    assert "10 of 60 received" in page
