@@ -11,9 +11,9 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
-
 env = environ.Env()
+# Local data of the embedded defaults: private database URL, broker folders, e-mails.
+VAR_DIR = BASE_DIR / env.str("VAR_DIR", default="var")
 
 
 def _embedded_database_url() -> str:
@@ -217,6 +217,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Remote-control broadcasts; Kombu's default is a folder in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -285,6 +287,13 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
     ],
 }
+# Choice sets the visit API shows in several places get one name each.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "RouteEnum": "apps.treatments.models.Route.choices",
+        "VisitWarningCodeEnum": "apps.treatments.models.VisitWarning.Code.choices",
+    }
+)
 
 LOGGING = {
     "version": 1,
