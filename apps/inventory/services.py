@@ -118,6 +118,11 @@ def product_seed(
     return product, True
 
 
+def _decimal(value: Decimal | float | None) -> Decimal | None:
+    # Through text, so 5.1 read from a seed file is 5.1 and not 5.0999999...
+    return None if value is None else Decimal(str(value))
+
+
 @transaction.atomic
 def lot_seed(
     *,
@@ -131,8 +136,7 @@ def lot_seed(
     measured_source: str = "",
     storage_location: str = "",
 ) -> tuple[Lot, bool]:
-    """Add a received lot of the product named `product`, with its 'received' movement
-    in the stock ledger, unless that lot number exists for the product."""
+    """Receive a lot of the product named `product` unless that lot number exists for it."""
     products = list(Product.objects.filter(name=product)[:2])
     if len(products) != 1:
         problem = "No product" if not products else "More than one product"
@@ -140,25 +144,18 @@ def lot_seed(
     existing = Lot.objects.filter(product=products[0], lot_number=lot_number).first()
     if existing is not None:
         return existing, False
-    lot = Lot(
+    lot = lot_receive(
+        by=None,
         product=products[0],
         lot_number=lot_number,
         expiry_date=expiry_date,
         received_on=received_on,
         vials_received=vials_received,
-        labelled_billions_per_vial=str(labelled_billions_per_vial),
-        measured_billions_per_vial=(
-            None if measured_billions_per_vial is None else str(measured_billions_per_vial)
-        ),
+        labelled_billions_per_vial=_decimal(labelled_billions_per_vial),
+        measured_billions_per_vial=_decimal(measured_billions_per_vial),
         measured_source=measured_source,
         storage_location=storage_location,
     )
-    lot.full_clean()
-    lot.save()
-    StockMovement.objects.create(
-        lot=lot, kind=StockMovement.Kind.RECEIVED, vials=lot.vials_received
-    )
-    lot.refresh_from_db(fields=["vials_on_hand"])
     return lot, True
 
 
