@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from apps.accounts.forms import StaffLoginForm
-from apps.accounts.views import StaffLogoutView
+from apps.accounts.views import StaffLogoutView, StaffPasswordChangeView
 
 urlpatterns = [
     path(
@@ -15,4 +15,5 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", StaffLogoutView.as_view(), name="logout"),
+    path("password/", StaffPasswordChangeView.as_view(), name="password-change"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import messages
-from django.contrib.auth.views import LogoutView
+from django.contrib.auth.views import LogoutView, PasswordChangeView
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse_lazy
 
 
 class StaffLogoutView(LogoutView):
@@ -12,4 +13,16 @@ class StaffLogoutView(LogoutView):
         response = super().post(request, *args, **kwargs)
         if was_signed_in:
             messages.success(request, "You are signed out.")
+        return response
+
+
+class StaffPasswordChangeView(PasswordChangeView):
+    """Staff change their own password; the password rules name what is wrong with it."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("dashboard")
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is changed.")
         return response
