@@ -46,11 +46,6 @@ def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError({"non_field_errors": error.messages})
 
 
-def _require(request: Request, *perms: str) -> None:
-    if not request.user.has_perms(perms):
-        raise PermissionDenied("Your role may not use this.")
-
-
 class MedicationSerializer(serializers.ModelSerializer):
     medication_class = serializers.SlugRelatedField(
         slug_field="code", queryset=MedicationClass.objects.all()
@@ -134,6 +129,19 @@ class PatientFilter(django_filters.FilterSet):
 class CanVoidPatient(BasePermission):
     def has_permission(self, request, view) -> bool:
         return request.user.has_perm("patients.void_patient")
+
+
+class MedicationPermission(BasePermission):
+    """Medications are clinical: the front desk never reaches them."""
+
+    needed = {
+        "medications": ("patients.view_clinical", "patients.view_medication"),
+        "add_medication": ("patients.view_clinical", "patients.add_medication"),
+        "stop_medication": ("patients.view_clinical", "patients.change_medication"),
+    }
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perms(self.needed[view.action])
 
 
 _PATIENT_EXAMPLE = {
@@ -371,12 +379,11 @@ class PatientViewSet(
     @action(
         detail=True,
         methods=["get"],
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticated, MedicationPermission],
         pagination_class=None,
         filterset_class=None,
     )
     def medications(self, request: Request, pk=None) -> Response:
-        _require(request, "patients.view_clinical", "patients.view_medication")
         patient = self.get_object()
         access_log_record(
             user=request.user,
@@ -407,7 +414,6 @@ class PatientViewSet(
     )
     @medications.mapping.post
     def add_medication(self, request: Request, pk=None) -> Response:
-        _require(request, "patients.view_clinical", "patients.add_medication")
         patient = self.get_object()
         body = MedicationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -429,11 +435,10 @@ class PatientViewSet(
         detail=True,
         methods=["post"],
         url_path=r"medications/(?P<medication_pk>\d+)/stop",
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticated, MedicationPermission],
         filterset_class=None,
     )
     def stop_medication(self, request: Request, pk=None, medication_pk=None) -> Response:
-        _require(request, "patients.view_clinical", "patients.change_medication")
         patient = self.get_object()
         medication = get_object_or_404(Medication, pk=medication_pk, patient=patient)
         body = MedicationStopSerializer(data=request.data)
