@@ -9,6 +9,7 @@ from apps.inventory.api import (
     StockMovementViewSet,
 )
 from apps.patients.api import PatientViewSet
+from apps.treatments.api import TreatmentSiteViewSet, VisitViewSet
 
 router = DefaultRouter()
 router.register("manufacturers", ManufacturerViewSet, basename="manufacturer")
@@ -16,5 +17,7 @@ router.register("products", ProductViewSet, basename="product")
 router.register("lots", LotViewSet, basename="lot")
 router.register("stock-movements", StockMovementViewSet, basename="stock-movement")
 router.register("patients", PatientViewSet, basename="patient")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("treatment-sites", TreatmentSiteViewSet, basename="treatment-site")
 
 urlpatterns = router.urls

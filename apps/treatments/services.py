@@ -181,7 +181,7 @@ def visit_warnings(
 
 def _take_stock(
     *, visit: Visit, doses: list[DoseInput], by
-) -> tuple[dict[int, VialsOpened], dict[str, str]]:
+) -> tuple[dict[int, VialsOpened], dict[str, ValidationError]]:
     """Lock the lots (sorted by id, so two visits sharing lots never wait on each other
     in opposite orders) and take the opened vials. Returns unsaved VialsOpened rows and
     field errors naming the first dose of each lot that could not be served."""
@@ -195,12 +195,12 @@ def _take_stock(
         for lot in Lot.objects.select_for_update().filter(pk__in=billions).order_by("id")
     }
     opened: dict[int, VialsOpened] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     for lot_id in sorted(billions):
         field = f"doses.{first_row[lot_id]}.lot"
         lot = lots.get(lot_id)
         if lot is None:
-            errors[field] = "No such lot."
+            errors[field] = ValidationError("No such lot.", code="no_lot")
             continue
         vials = vials_needed(
             billions=billions[lot_id], labelled_billions_per_vial=lot.labelled_billions_per_vial
@@ -215,7 +215,7 @@ def _take_stock(
                     reason=f"Visit {visit.pk} for patient {visit.patient.mrn}",
                 )
         except ValidationError as error:
-            errors[field] = " ".join(error.messages)
+            errors[field] = error
             continue
         opened[lot_id] = VialsOpened(visit=visit, lot=lot, vials=vials, movement=movement)
     return opened, errors

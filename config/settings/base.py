@@ -291,6 +291,13 @@ SPECTACULAR_SETTINGS = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "RouteEnum": "apps.treatments.models.Route.choices",
+        "VisitWarningCodeEnum": "apps.treatments.api.WARNING_CODES",
+    }
+)
+# Choice sets the visit API shows in several places get one name each.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "RouteEnum": "apps.treatments.models.Route.choices",
         "VisitWarningCodeEnum": "apps.treatments.models.VisitWarning.Code.choices",
     }
 )

@@ -1,0 +1,497 @@
+"""Visits and the treatment-site catalogue over REST. Serializers check shapes; the
+visit service checks the clinic's rules, so the API and the pages answer alike."""
+
+import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail, PermissionDenied
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.clinic.models import Location
+from apps.inventory.models import Lot
+from apps.patients.models import Patient
+from apps.patients.selectors import patients_visible_to
+from apps.treatments import selectors, services
+from apps.treatments.models import (
+    Dose,
+    Laterality,
+    Route,
+    TreatmentSite,
+    VialsOpened,
+    Visit,
+    VisitWarning,
+)
+
+# Named once in the schema (settings ENUM_NAME_OVERRIDES), wherever a warning code appears.
+WARNING_CODES = VisitWarning.Code.choices
+
+
+def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(
+            {
+                key: [ErrorDetail(m, code=e.code or "invalid") for e in errs for m in e.messages]
+                for key, errs in error.error_dict.items()
+            }
+        )
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+# --- Site catalogue ---------------------------------------------------------------
+
+
+class TreatmentSiteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TreatmentSite
+        fields = [
+            "id",
+            "name",
+            "category",
+            "dose_min_billions",
+            "dose_max_billions",
+            "default_route",
+            "laterality_applies",
+            "active",
+        ]
+
+
+_SITE_EXAMPLE = {
+    "id": 3,
+    "name": "Knee",
+    "category": "joint",
+    "dose_min_billions": "3.00",
+    "dose_max_billions": "5.00",
+    "default_route": "intra_articular",
+    "laterality_applies": True,
+    "active": True,
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The treatment-site catalogue"),
+    retrieve=extend_schema(summary="Read a treatment site"),
+    create=extend_schema(
+        summary="Add a treatment site (clinic manager)",
+        examples=[OpenApiExample("Knee", value=_SITE_EXAMPLE)],
+    ),
+    update=extend_schema(summary="Change a treatment site (clinic manager)"),
+    partial_update=extend_schema(
+        summary="Change some fields of a treatment site (clinic manager)",
+        examples=[
+            OpenApiExample("Retire a site", value={"active": False}, request_only=True),
+            OpenApiExample(
+                "Widen the range",
+                value={"dose_min_billions": "2", "dose_max_billions": "6"},
+                request_only=True,
+            ),
+        ],
+    ),
+)
+class TreatmentSiteViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Sites are retired (active: false), never deleted: doses point at them."""
+
+    queryset = TreatmentSite.objects.order_by("category", "name")
+    serializer_class = TreatmentSiteSerializer
+    filterset_fields = ["category", "active"]
+
+    def perform_create(self, serializer) -> None:
+        try:
+            serializer.instance = services.treatment_site_create(
+                by=self.request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+
+    def perform_update(self, serializer) -> None:
+        try:
+            serializer.instance = services.treatment_site_update(
+                by=self.request.user, site=serializer.instance, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+
+
+# --- Visits -------------------------------------------------------------------------
+
+
+class DoseSerializer(serializers.ModelSerializer):
+    site_name = serializers.CharField(source="site.name", read_only=True)
+    lot_number = serializers.CharField(source="lot.lot_number", read_only=True)
+    lot_expiry_date = serializers.DateField(source="lot.expiry_date", read_only=True)
+    product = serializers.CharField(source="lot.product.name", read_only=True)
+    manufacturer = serializers.CharField(source="lot.product.manufacturer.name", read_only=True)
+
+    class Meta:
+        model = Dose
+        fields = [
+            "id",
+            "site",
+            "site_name",
+            "laterality",
+            "lot",
+            "lot_number",
+            "lot_expiry_date",
+            "product",
+            "manufacturer",
+            "billions",
+            "route",
+            "volume_ml",
+            "baseline_pain",
+        ]
+
+
+class VisitWarningSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VisitWarning
+        fields = ["code", "message", "reason", "acknowledged_by", "acknowledged_at"]
+
+
+class VialsOpenedSerializer(serializers.ModelSerializer):
+    returned_to_stock = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VialsOpened
+        fields = ["lot", "vials", "movement", "returned_to_stock"]
+
+    def get_returned_to_stock(self, row: VialsOpened) -> bool:
+        return row.returned_id is not None
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    patient_mrn = serializers.CharField(source="patient.mrn", read_only=True)
+    location_name = serializers.CharField(source="location.name", read_only=True)
+    doses = DoseSerializer(many=True, read_only=True)
+    warnings = VisitWarningSerializer(many=True, read_only=True)
+    vials_opened = VialsOpenedSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "patient",
+            "patient_mrn",
+            "visited_at",
+            "location",
+            "location_name",
+            "clinician",
+            "indication",
+            "consent_recorded",
+            "consent_form_version",
+            "cold_sore_prophylaxis",
+            "notes",
+            "doses",
+            "warnings",
+            "vials_opened",
+            "voided_at",
+            "voided_by",
+            "void_reason",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = fields
+
+
+class DoseInputSerializer(serializers.Serializer):
+    site = serializers.PrimaryKeyRelatedField(queryset=TreatmentSite.objects.all())
+    laterality = serializers.ChoiceField(
+        choices=Laterality.choices, default=Laterality.NOT_APPLICABLE
+    )
+    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all())
+    billions = serializers.DecimalField(max_digits=8, decimal_places=2)
+    route = serializers.ChoiceField(
+        choices=Route.choices, required=False, help_text="Blank: the site's usual route."
+    )
+    volume_ml = serializers.DecimalField(
+        max_digits=6, decimal_places=2, required=False, allow_null=True
+    )
+    baseline_pain = serializers.IntegerField(
+        min_value=0, max_value=10, required=False, allow_null=True
+    )
+
+
+class AcknowledgementSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=WARNING_CODES)
+    reason = serializers.CharField()
+
+
+class VisitCreateSerializer(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
+    visited_at = serializers.DateTimeField()
+    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
+    clinician = serializers.PrimaryKeyRelatedField(queryset=selectors.clinicians())
+    indication = serializers.CharField(max_length=200)
+    consent_recorded = serializers.BooleanField(default=False)
+    consent_form_version = serializers.CharField(max_length=40, required=False, default="")
+    cold_sore_prophylaxis = serializers.BooleanField(default=False)
+    notes = serializers.CharField(required=False, default="", allow_blank=True)
+    doses = DoseInputSerializer(many=True, allow_empty=False)
+    acknowledgements = AcknowledgementSerializer(many=True, required=False, default=list)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        # An unseen patient reads as "does not exist", as everywhere else.
+        self.fields["patient"].queryset = (
+            patients_visible_to(user) if user is not None else Patient.objects.none()
+        )
+        self.fields["clinician"].queryset = selectors.clinicians()
+
+
+class VisitVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why this visit is voided.")
+
+
+class VisitFilter(django_filters.FilterSet):
+    patient = django_filters.NumberFilter(field_name="patient_id")
+    date_from = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__gte")
+    date_to = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__lte")
+    clinician = django_filters.NumberFilter(field_name="clinician_id")
+    location = django_filters.NumberFilter(field_name="location_id")
+    lot = django_filters.NumberFilter(method="filter_lot")
+
+    class Meta:
+        model = Visit
+        fields = ["patient", "date_from", "date_to", "clinician", "location", "lot"]
+
+    def filter_lot(self, queryset, name, value):
+        return queryset.filter(pk__in=Dose.objects.filter(lot_id=value).values("visit_id"))
+
+
+class CanVoidVisit(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm(services.VOID_PERMISSION)
+
+
+_VISIT_EXAMPLE = {
+    "id": 41,
+    "patient": 12,
+    "patient_mrn": "EX0000012",
+    "visited_at": "2026-11-24T15:30:00Z",
+    "location": 1,
+    "location_name": "Main clinic",
+    "clinician": 4,
+    "indication": "Osteoarthritis, both knees",
+    "consent_recorded": True,
+    "consent_form_version": "v3",
+    "cold_sore_prophylaxis": False,
+    "notes": "",
+    "doses": [
+        {
+            "id": 77,
+            "site": 3,
+            "site_name": "Knee",
+            "laterality": "left",
+            "lot": 9,
+            "lot_number": "KL2611A",
+            "lot_expiry_date": "2027-06-30",
+            "product": "XoGlo Pro",
+            "manufacturer": "Kimera Labs",
+            "billions": "4.00",
+            "route": "intra_articular",
+            "volume_ml": "2.00",
+            "baseline_pain": 6,
+        }
+    ],
+    "warnings": [],
+    "vials_opened": [{"lot": 9, "vials": 1, "movement": 310, "returned_to_stock": False}],
+    "voided_at": None,
+    "voided_by": None,
+    "void_reason": "",
+    "created_at": "2026-11-24T15:41:07Z",
+    "created_by": 5,
+}
+_NEW_VISIT = {
+    "patient": 12,
+    "visited_at": "2026-11-24T10:30:00-05:00",
+    "location": 1,
+    "clinician": 4,
+    "indication": "Osteoarthritis, both knees",
+    "consent_recorded": True,
+    "consent_form_version": "v3",
+    "doses": [
+        {"site": 3, "laterality": "left", "lot": 9, "billions": "4", "baseline_pain": 6},
+        {"site": 3, "laterality": "right", "lot": 9, "billions": "8"},
+    ],
+    "acknowledgements": [
+        {"code": "dose_out_of_range", "reason": "Severe damage on imaging; discussed with patient."}
+    ],
+}
+_UNACKNOWLEDGED = {
+    "type": "validation_error",
+    "errors": [
+        {
+            "code": "dose_out_of_range",
+            "detail": "Knee (right): 8 bn is outside its usual 3-5 bn.",
+            "attr": "acknowledgements",
+        }
+    ],
+}
+_LOT_EXPIRED = {
+    "type": "validation_error",
+    "errors": [
+        {
+            "code": "lot_unusable",
+            "detail": "Lot KL2511C expired on 2026-11-01.",
+            "attr": "doses.0.lot",
+        }
+    ],
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Recent visits",
+        description="Newest first, voided visits included (voided_at set). Filter by patient, "
+        "clinic-day range, clinician, location or lot.",
+        examples=[OpenApiExample("A visit", value=_VISIT_EXAMPLE)],
+    ),
+    retrieve=extend_schema(
+        summary="Read a visit", examples=[OpenApiExample("A visit", value=_VISIT_EXAMPLE)]
+    ),
+    create=extend_schema(
+        summary="Record a visit with its doses",
+        description="Takes the opened vials from stock (per lot: its billions at this visit "
+        "over the labelled billions per vial, rounded up) in the same transaction. Warnings "
+        "(dose outside the site's range, high 30-day total, immunocompromised patient, "
+        "cold-sore history without prophylaxis) must be acknowledged with a reason by a "
+        "clinician; otherwise 400 names each one, code and message, and nothing is saved.",
+        request=VisitCreateSerializer,
+        responses={201: VisitSerializer},
+        examples=[
+            OpenApiExample("Two knees, one over range", value=_NEW_VISIT, request_only=True),
+            OpenApiExample(
+                "Warning not acknowledged",
+                value=_UNACKNOWLEDGED,
+                response_only=True,
+                status_codes=["400"],
+            ),
+            OpenApiExample(
+                "Expired lot", value=_LOT_EXPIRED, response_only=True, status_codes=["400"]
+            ),
+        ],
+    ),
+)
+class VisitViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Visit.objects.all()
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilter
+
+    def get_queryset(self):
+        return selectors.visits_visible_to(self.request.user).prefetch_related("vials_opened")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return VisitCreateSerializer
+        if self.action == "void":
+            return VisitVoidSerializer
+        return VisitSerializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="visit-search",
+            path=request.get_full_path(),
+            detail={"filters": request.query_params.dict()},
+        )
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        visit = self.get_object()
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="visit",
+            patient_id=visit.patient_id,
+            object_id=visit.pk,
+            path=request.path,
+        )
+        return Response(VisitSerializer(visit, context=self.get_serializer_context()).data)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = VisitCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        acknowledgements = {a["code"]: a["reason"] for a in data.pop("acknowledgements")}
+        doses = [
+            services.DoseInput(
+                site=d["site"],
+                lot_id=d["lot"].pk,
+                billions=d["billions"],
+                laterality=d["laterality"],
+                route=d.get("route", ""),
+                volume_ml=d.get("volume_ml"),
+                baseline_pain=d.get("baseline_pain"),
+            )
+            for d in data.pop("doses")
+        ]
+        try:
+            visit = services.visit_record(
+                by=request.user, doses=doses, acknowledgements=acknowledgements, **data
+            )
+        except services.WarningsNeedAcknowledgement as pending:
+            suffix = "" if pending.may_acknowledge else " A clinician must acknowledge this."
+            raise serializers.ValidationError(
+                {
+                    "acknowledgements": [
+                        ErrorDetail(w.message + suffix, code=w.code) for w in pending.warnings
+                    ]
+                }
+            ) from pending
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+        visit = self.get_queryset().get(pk=visit.pk)
+        return Response(
+            VisitSerializer(visit, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="Void a visit recorded by mistake",
+        description="Clinicians and the clinic manager. The visit stays on record, marked. "
+        "Voided on the day of the visit (clinic time), its vials go back to stock; later, "
+        "they stay used.",
+        request=VisitVoidSerializer,
+        responses={200: VisitSerializer},
+        examples=[
+            OpenApiExample(
+                "Wrong patient",
+                value={"reason": "Recorded against the wrong patient."},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanVoidVisit])
+    def void(self, request: Request, pk=None) -> Response:
+        visit = self.get_object()
+        serializer = VisitVoidSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.visit_void(
+                visit=visit, by=request.user, reason=serializer.validated_data["reason"]
+            )
+        except DjangoPermissionDenied as refused:
+            raise PermissionDenied(str(refused)) from refused
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from error
+        visit = self.get_queryset().get(pk=visit.pk)
+        return Response(VisitSerializer(visit, context=self.get_serializer_context()).data)
