@@ -294,13 +294,6 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "VisitWarningCodeEnum": "apps.treatments.api.WARNING_CODES",
     }
 )
-# Choice sets the visit API shows in several places get one name each.
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
-    {
-        "RouteEnum": "apps.treatments.models.Route.choices",
-        "VisitWarningCodeEnum": "apps.treatments.models.VisitWarning.Code.choices",
-    }
-)
 
 LOGGING = {
     "version": 1,
