@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from apps.inventory.models import Lot, Manufacturer, Product
+from apps.inventory.selectors import products
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -43,7 +44,7 @@ class ScanForm(forms.Form):
 
 
 class LotReceiveForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.select_related("manufacturer"))
+    product = forms.ModelChoiceField(queryset=products())
     lot_number = forms.CharField(max_length=40)
     expiry_date = forms.DateField(widget=_DATE)
     received_on = forms.DateField(widget=_DATE, initial=timezone.localdate)

@@ -70,6 +70,10 @@ def stock_movements() -> QuerySet[StockMovement]:
     return StockMovement.objects.select_related("lot__product", "by").order_by("-at", "-id")
 
 
+def products() -> QuerySet[Product]:
+    return Product.objects.select_related("manufacturer")
+
+
 def products_with_stock(*, today: datetime.date) -> QuerySet[Product]:
     """Products with their maker, how many lots are usable today and their vials on hand."""
     usable = Q(
@@ -77,7 +81,7 @@ def products_with_stock(*, today: datetime.date) -> QuerySet[Product]:
         lots__expiry_date__gte=today,
         lots__vials_on_hand__gt=0,
     )
-    return Product.objects.select_related("manufacturer").annotate(
+    return products().annotate(
         usable_lots=Count("lots", filter=usable),
         usable_vials=Coalesce(Sum("lots__vials_on_hand", filter=usable), 0),
     )

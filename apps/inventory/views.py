@@ -44,7 +44,7 @@ def _add_errors(form, error: ValidationError) -> None:
 @permission_required("inventory.view_lot", raise_exception=True)
 def lot_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    products = list(Product.objects.select_related("manufacturer"))
+    products = list(selectors.products())
     product = next((p for p in products if str(p.pk) == request.GET.get("product")), None)
     status = request.GET.get("status", "")
     if status not in dict(STATUS_FILTERS):
