@@ -282,3 +282,52 @@ def test_lot_page_queries_do_not_grow_with_the_ledger(
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(url).content.decode()
     assert "10 of 60 received" in page
+
+
+@pytest.mark.django_db
+class TestEditing:
+    def test_manager_records_a_measured_count_on_the_lot(self, signed_in, manager):
+        lot = LotFactory()
+        client = signed_in(manager)
+        url = reverse("inventory:lot-edit", args=[lot.pk])
+        refused = client.post(url, {"measured_source": "NTA 7"})
+        assert list(refused.context["form"].errors) == ["measured_billions_per_vial"]
+        client.post(
+            url,
+            {
+                "measured_billions_per_vial": "3.1",
+                "measured_source": "NTA 7",
+                "storage_location": "B2",
+            },
+        )
+        lot.refresh_from_db()
+        assert (lot.measured_billions_per_vial, lot.storage_location) == (Decimal("3.10"), "B2")
+        assert lot.labelled_billions_per_vial == Decimal("5.00")
+
+    def test_manager_edits_a_product_and_its_maker(self, signed_in, manager):
+        product = ProductFactory(name="XoGlo")
+        client = signed_in(manager)
+        client.post(
+            reverse("inventory:product-edit", args=[product.pk]),
+            {"manufacturer": product.manufacturer_id, "name": "XoGlo Pro", "gtin": GTIN},
+        )
+        client.post(
+            reverse("inventory:manufacturer-edit", args=[product.manufacturer_id]),
+            {"name": "Kimera", "contact": "QA desk"},
+        )
+        product.refresh_from_db()
+        assert (product.name, product.gtin, product.manufacturer.name) == (
+            "XoGlo Pro",
+            GTIN,
+            "Kimera",
+        )
+
+    def test_nurse_cannot_edit(self, signed_in, nurse):
+        lot = LotFactory()
+        client = signed_in(nurse)
+        for url in (
+            reverse("inventory:lot-edit", args=[lot.pk]),
+            reverse("inventory:product-edit", args=[lot.product_id]),
+            reverse("inventory:manufacturer-edit", args=[lot.product.manufacturer_id]),
+        ):
+            assert client.get(url).status_code == 403

@@ -64,6 +64,18 @@ class TestStockUse:
         with pytest.raises(ValidationError):
             services.stock_use(lot_id=lot().id, vials=0, on=TODAY, by=nurse, reason="visit")
 
+    def test_stands_or_falls_with_the_callers_transaction(self, nurse):
+        a_lot = lot()
+
+        class VisitRefused(Exception):
+            pass
+
+        with pytest.raises(VisitRefused), transaction.atomic():
+            services.stock_use(lot_id=a_lot.id, vials=2, on=TODAY, by=nurse, reason="visit")
+            raise VisitRefused
+        a_lot.refresh_from_db()
+        assert (a_lot.vials_on_hand, a_lot.movements.count()) == (5, 1)
+
     def test_return_puts_the_vials_back(self, nurse):
         a_lot = lot()
         used = services.stock_use(lot_id=a_lot.id, vials=2, on=TODAY, by=nurse, reason="visit")
