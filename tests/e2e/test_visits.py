@@ -1,0 +1,128 @@
+"""Recording visits in a real browser: scanning vials, refusing an expired lot, and a
+clinician acknowledging a dose above the site's range."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from apps.inventory.models import Lot
+from apps.treatments.models import Visit
+from exotrack import roles
+from tests.factories import (
+    LocationFactory,
+    LotFactory,
+    PatientFactory,
+    TreatmentSiteFactory,
+    UserFactory,
+)
+from tests.treatments.conftest import vial_code
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def clinic():
+    return {
+        "clinician": UserFactory(
+            username="cleo", first_name="Cleo", last_name="Park", role=roles.CLINICIAN
+        ),
+        "nurse": UserFactory(
+            username="nina", first_name="Nina", last_name="Rossi", role=roles.NURSE
+        ),
+        "location": LocationFactory(name="Main clinic"),
+        "knee": TreatmentSiteFactory(),  # 3-5 bn, left/right applies
+        "patient": PatientFactory(first_name="Ada", last_name="Lovelace"),
+        "lot": LotFactory(vials_received=10, labelled_billions_per_vial=Decimal("5")),
+    }
+
+
+def _open_visit_form(page: Page, clinic) -> None:
+    page.goto(f"/patients/{clinic['patient'].pk}/")
+    page.get_by_role("link", name="Record a visit").click()
+    expect(page.get_by_role("heading", name="Record a visit")).to_be_visible()
+    page.get_by_label("Location").select_option(label="Main clinic")
+    page.get_by_label("Clinician").select_option(label="Cleo Park")
+    page.get_by_label("Indication").fill("Osteoarthritis, both knees")
+    page.get_by_label("Consent recorded").check()
+    page.get_by_label("Consent-form version").fill("v3")
+
+
+def _scan(page: Page, row: int, code: str) -> None:
+    scan = page.locator(f'input[name="doses-{row}-scan"]')
+    scan.fill(code)
+    scan.press("Enter")
+
+
+def test_nurse_records_two_knees_from_a_scanned_vial_and_stock_drops(
+    page: Page, live_server, login, clinic
+):
+    lot = clinic["lot"]
+    login(page, live_server, clinic["nurse"])
+    _open_visit_form(page, clinic)
+
+    page.locator('select[name="doses-0-site"]').select_option(label="Knee")
+    expect(page.locator('select[name="doses-0-route"]')).to_have_value("intra_articular")
+    _scan(page, 0, vial_code(lot))
+    expect(page.locator("#doses-0-row")).to_contain_text(f"lot {lot.lot_number} chosen")
+    expect(page.locator('select[name="doses-0-lot"]')).to_have_value(str(lot.pk))
+    page.locator('select[name="doses-0-laterality"]').select_option("left")
+    page.locator('input[name="doses-0-billions"]').fill("4")
+
+    page.get_by_role("button", name="Add another site").click()
+    page.locator('select[name="doses-1-site"]').select_option(label="Knee")
+    _scan(page, 1, vial_code(lot))
+    expect(page.locator('select[name="doses-1-lot"]')).to_have_value(str(lot.pk))
+    page.locator('select[name="doses-1-laterality"]').select_option("right")
+    page.locator('input[name="doses-1-billions"]').fill("4")
+
+    page.get_by_role("button", name="Record visit").click()
+    expect(page.locator(".messages")).to_contain_text("Visit recorded for Ada Lovelace")
+    expect(page.locator("#doses tbody tr")).to_have_count(2)
+    expect(page.locator("#vials-opened")).to_contain_text(f"2 vials of {lot.product.name}")
+
+    page.goto(f"/inventory/lots/{lot.pk}/")
+    expect(page.locator("#vials-on-hand")).to_contain_text("8 of 10 received")
+    assert Visit.objects.get().doses.count() == 2
+
+
+def test_an_expired_vial_is_refused_with_a_visible_message(page: Page, live_server, login, clinic):
+    expired = LotFactory(
+        expiry_date=datetime.date(2021, 5, 1), received_on=datetime.date(2020, 1, 1)
+    )
+    login(page, live_server, clinic["nurse"])
+    _open_visit_form(page, clinic)
+    _scan(page, 0, vial_code(expired))
+    alert = page.locator("#doses-0-row [role=alert]")
+    expect(alert).to_have_text(
+        f"Lot {expired.lot_number} expired on 2021-05-01: it cannot be used."
+    )
+    expect(page.locator('select[name="doses-0-lot"]')).to_have_value("")
+    assert Lot.objects.get(pk=expired.pk).vials_on_hand == expired.vials_received
+
+
+def test_a_clinician_acknowledges_a_dose_above_the_sites_range(
+    page: Page, live_server, login, clinic
+):
+    lot = clinic["lot"]
+    login(page, live_server, clinic["clinician"])
+    _open_visit_form(page, clinic)
+    page.locator('select[name="doses-0-site"]').select_option(label="Knee")
+    page.locator('select[name="doses-0-laterality"]').select_option("left")
+    page.locator('select[name="doses-0-lot"]').select_option(str(lot.pk))
+    page.locator('input[name="doses-0-billions"]').fill("8")
+    page.get_by_role("button", name="Record visit").click()
+
+    warnings = page.locator("#visit-warnings")
+    expect(warnings).to_contain_text("Knee (left): 8 bn is outside its usual 3-5 bn.")
+    assert not Visit.objects.exists()
+    page.get_by_label("Reason for going ahead").fill("Bone-on-bone; agreed with the patient")
+    page.get_by_role("button", name="Record visit").click()
+
+    expect(page.locator(".messages")).to_contain_text("Visit recorded")
+    expect(page.get_by_role("heading", name="Warnings acknowledged").locator("..")).to_contain_text(
+        "Bone-on-bone; agreed with the patient"
+    )
+    lot.refresh_from_db()
+    assert lot.vials_on_hand == 8
