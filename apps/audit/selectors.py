@@ -74,14 +74,17 @@ def record_history(*, model: type[Model], pk: int) -> list[Change]:
         int(e.pgh_context["user"]) for e in events if e.pgh_context and e.pgh_context.get("user")
     }
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    # Column names as the clinic reads them ("allergies", "preferred location").
+    labels = {f.attname: str(f.verbose_name) for f in model._meta.concrete_fields}
     changes = []
     for event in events:
         user_id = (event.pgh_context or {}).get("user")
         if event.pgh_diff:
-            fields = [(name, old, new) for name, (old, new) in sorted(event.pgh_diff.items())]
+            fields = [(labels.get(n, n), old, new) for n, (old, new) in event.pgh_diff.items()]
         else:
             # The first event has nothing before it: show what was recorded.
-            fields = [(name, None, value) for name, value in sorted(event.pgh_data.items())]
+            fields = [(labels.get(n, n), None, value) for n, value in event.pgh_data.items()]
+        fields.sort(key=lambda field: field[0])
         changes.append(
             Change(
                 at=event.pgh_created_at,

@@ -114,6 +114,15 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Patient details saved.")
             return redirect("patients:detail", pk=patient.pk)
+    # The edit form shows the record as it stands: that is a read too.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="patient-edit",
+        patient_id=patient.pk,
+        object_id=patient.pk,
+        path=request.path,
+    )
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
 
 

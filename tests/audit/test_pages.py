@@ -94,7 +94,13 @@ def test_history_lists_each_change_with_who_and_what(client, manager, clinician,
         last_name="Lovelace",
         date_of_birth=datetime.date(1970, 1, 2),
     )
-    patient_update(user=clinician, patient=patient, allergies="Latex", phone="+1 555 0100")
+    patient_update(
+        user=clinician,
+        patient=patient,
+        allergies="Latex",
+        phone="+1 555 0100",
+        cold_sore_history=True,
+    )
     client.force_login(manager)
     response = client.get(_history(patient))
     assert response.status_code == 200
@@ -103,6 +109,7 @@ def test_history_lists_each_change_with_who_and_what(client, manager, clinician,
     assert newest.label == "update" and newest.user == clinician
     changed = {name: (old, new) for name, old, new in newest.changes}
     assert changed["allergies"] == ("", "Latex") and changed["phone"] == ("", "+1 555 0100")
+    assert changed["cold-sore (HSV) history"] == (False, True)  # named as the clinic reads it
     body = response.content.decode()
     assert "Latex" in body and clinician.get_full_name() in body
     # Shown in the clinic's zone.

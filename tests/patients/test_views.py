@@ -212,6 +212,11 @@ def test_front_desk_sees_no_clinical_field_anywhere(client, front_desk, patient)
         ]:
             assert secret not in body, (url, secret)
     form = client.get(reverse("patients:edit", args=[patient.pk])).context["form"]
+    # Opening the record, to read or to edit, is logged.
+    assert AccessLog.objects.filter(
+        user=front_desk, patient_id=patient.pk, subject="patient-edit"
+    ).exists()
+    assert AccessLog.objects.filter(user=front_desk, patient_id=patient.pk, subject="patient")
     assert not {"allergies", "conditions", "immunocompromised", "cold_sore_history"} & set(
         form.fields
     )
