@@ -7,6 +7,7 @@ urlpatterns = [
     path("visits/", views.visit_list, name="visit-list"),
     path("visits/new/", views.visit_add, name="visit-add"),
     path("visits/scan/", views.vial_scan, name="vial-scan"),
+    path("visits/lots/", views.lot_options, name="lot-options"),
     path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
     path("visits/<int:pk>/void/", views.visit_void, name="visit-void"),
     path("sites/", views.site_list, name="site-list"),

@@ -179,6 +179,17 @@ def vial_scan(request: HttpRequest) -> HttpResponse:
     )
 
 
+@permission_required("treatments.add_visit", raise_exception=True)
+def lot_options(request: HttpRequest) -> HttpResponse:
+    """The lot picker's options for another visit day: lots usable that day, first
+    expiry first."""
+    try:
+        on = datetime.date.fromisoformat(request.GET.get("on", ""))
+    except ValueError:
+        on = timezone.localdate()
+    return render(request, "treatments/_lot_options.html", {"lot_choices": _lot_choices(on=on)})
+
+
 @permission_required("treatments.view_visit", raise_exception=True)
 def visit_list(request: HttpRequest) -> HttpResponse:
     filters = VisitFilterForm(

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from apps.inventory.models import Lot
@@ -126,3 +127,19 @@ def test_a_clinician_acknowledges_a_dose_above_the_sites_range(
     )
     lot.refresh_from_db()
     assert lot.vials_on_hand == 8
+
+
+def test_an_earlier_visit_day_offers_the_lots_usable_then(page: Page, live_server, login, clinic):
+    # Expired two days ago: usable for a visit recorded late from last week.
+    lapsed = LotFactory(
+        expiry_date=timezone.localdate() - datetime.timedelta(days=2),
+        received_on=timezone.localdate() - datetime.timedelta(days=60),
+    )
+    login(page, live_server, clinic["nurse"])
+    _open_visit_form(page, clinic)
+    lot_picker = page.locator('select[name="doses-0-lot"]')
+    expect(lot_picker.locator(f'option[value="{lapsed.pk}"]')).to_have_count(0)
+    week_ago = datetime.datetime.now() - datetime.timedelta(days=7)
+    page.get_by_label("Date and time").fill(week_ago.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Date and time").dispatch_event("change")
+    expect(lot_picker.locator(f'option[value="{lapsed.pk}"]')).to_have_count(1)

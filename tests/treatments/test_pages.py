@@ -352,3 +352,16 @@ def test_patient_page_shows_visits_and_lots(client, clinician, nurse, patient, l
     assertContains(page, "Knee (left): 4.00 bn")
     assertContains(page, lot.lot_number)
     assert Lot.objects.count() == 1
+
+
+def test_lot_picker_lists_the_lots_usable_on_the_visit_day(client, nurse):
+    soon = LotFactory(expiry_date=timezone.localdate() + datetime.timedelta(days=3))
+    later = LotFactory(expiry_date=timezone.localdate() + datetime.timedelta(days=300))
+    client.force_login(nurse)
+    url = reverse("treatments:lot-options")
+    today = client.get(url, {"on": timezone.localdate().isoformat()}).content.decode()
+    # First expiry first.
+    assert today.index(soon.lot_number) < today.index(later.lot_number)
+    in_a_week = timezone.localdate() + datetime.timedelta(days=7)
+    week = client.get(url, {"on": in_a_week.isoformat()}).content.decode()
+    assert soon.lot_number not in week and later.lot_number in week

@@ -22,8 +22,31 @@
     if (site) { site.focus(); }
   });
 
+  // Another visit day can change which lots are usable: reload every lot picker,
+  // keeping each row's choice when that lot is still on the list.
+  function reloadLots(day) {
+    fetch(form.dataset.lotOptions + "?on=" + encodeURIComponent(day), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null) { return; }
+        document.querySelectorAll("select[name$='-lot']").forEach(function (select) {
+          var chosen = select.value;
+          select.innerHTML = html;
+          select.value = chosen;
+          if (select.value !== chosen) { select.value = ""; }
+        });
+        // New rows are copied from the empty row: give it the same list.
+        var blank = template.content.querySelector("select[name$='-lot']");
+        if (blank) { blank.innerHTML = html; }
+      });
+  }
+
   form.addEventListener("change", function (event) {
     var target = event.target;
+    if (target.name === "visited_at" && target.value) {
+      reloadLots(target.value.slice(0, 10));
+      return;
+    }
     if (!target.name || !/^doses-\d+-site$/.test(target.name)) { return; }
     var route = form.querySelector('select[name="' + target.name.replace(/-site$/, "-route") + '"]');
     if (route && routes[target.value]) { route.value = routes[target.value]; }
