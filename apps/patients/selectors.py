@@ -6,8 +6,20 @@ import re
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import F, Prefetch, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    Func,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import Exact
 
 from apps.patients.models import (
     CLINICAL_FIELDS,
@@ -79,9 +91,40 @@ def patient_search(*, query: str, user, include_voided: bool = False) -> QuerySe
     wanted = query.lower()
     for word in wanted.split():
         patients = patients.filter(TrigramWordSimilar(patient_search_name(), word))
-    return patients.annotate(match=TrigramSimilarity(patient_search_name(), wanted)).order_by(
-        "-match", "last_name", "first_name", "id"
+    # Rank first the names spelled with the very letters typed (an exact match, or a
+    # swapped pair: "Jonh" for "John", which trigrams rank below "Jon"), then by
+    # trigram similarity.
+    words = wanted.split()
+    same_letters = sum(
+        (
+            _one_if(_same_letters(part, word))
+            for part in ("first_name", "last_name")
+            for word in words
+        ),
+        start=Value(0),
     )
+    return patients.annotate(
+        same_letters=same_letters,
+        match=TrigramSimilarity(patient_search_name(), wanted),
+    ).order_by("-same_letters", "-match", "last_name", "first_name", "id")
+
+
+def _translate(text, letters) -> Func:
+    return Func(text, letters, Value(""), function="translate", output_field=CharField())
+
+
+def _same_letters(field: str, word: str) -> Q:
+    """Same length and the same set of letters: cheap C string functions only."""
+    name = Lower(field)
+    return (
+        Exact(Length(name), len(word))
+        & Exact(_translate(name, Value(word)), "")
+        & Exact(_translate(Value(word), name), "")
+    )
+
+
+def _one_if(condition) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def _set_word_match_threshold() -> None:

@@ -35,6 +35,15 @@ def test_misspelled_name_finds_the_patient(john, others, clinician):
     assert others[0] not in found and others[1] not in found
 
 
+def test_swapped_letters_rank_the_intended_name_first(john, clinician):
+    # Trigrams alone rank "Jon" and "Joe" above "John" for "Jonh".
+    jon = PatientFactory(first_name="Jon", last_name="Smith")
+    joe = PatientFactory(first_name="Joe", last_name="Smith")
+    found = list(patient_search(query="Jonh Smiht", user=clinician))
+    assert found[0] == john
+    assert {jon, joe} <= set(found)
+
+
 def test_name_search_ignores_case_and_extra_spaces(john, others, clinician):
     assert list(patient_search(query="  SMITH   john ", user=clinician))[:1] == [john]
 
