@@ -122,16 +122,20 @@ class Command(BaseCommand):
                 generated = time.monotonic()
                 self.stdout.write(f"Generated in {generated - started:.1f} s")
                 for key, model in LOAD_ORDER.items():
-                    self._copy(cursor, model, COLUMNS[key], getattr(tables, key))
+                    copy_started = time.monotonic()
+                    rows = getattr(tables, key)
+                    self._copy(cursor, model, COLUMNS[key], rows)
                     self._move_sequence(cursor, model)
+                    self.stdout.write(
+                        f"{model._meta.db_table}: {len(rows)} rows "
+                        f"in {time.monotonic() - copy_started:.1f} s"
+                    )
                 self._balance_lots(cursor)
                 cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
         loaded = time.monotonic()
         with connection.cursor() as cursor:
             for model in LOAD_ORDER.values():
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-        for key, model in LOAD_ORDER.items():
-            self.stdout.write(f"{model._meta.db_table}: {len(getattr(tables, key))} rows")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Synthetic clinic loaded in {loaded - started:.1f} s "
