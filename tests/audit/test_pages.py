@@ -149,3 +149,14 @@ def test_only_history_readers(client, clinician):
     patient = PatientFactory()
     client.force_login(clinician)
     assert client.get(_history(patient)).status_code == 403
+
+
+def test_access_log_shows_clinic_time(client, manager, clinician, settings):
+    settings.TIME_ZONE = "America/New_York"
+    entry = access_log_record(user=clinician, action="view", subject="patient")
+    utc_noon = datetime.datetime(2026, 7, 1, 12, 0, tzinfo=datetime.UTC)
+    AccessLog.objects.filter(pk=entry.pk).update(at=utc_noon)
+    client.force_login(manager)
+    body = client.get(LOG).content.decode()
+    # New York is UTC-4 in July.
+    assert "2026-07-01 08:00:00" in body

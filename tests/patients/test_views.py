@@ -322,3 +322,16 @@ def test_medication_of_another_patient_is_404(client, nurse, patient):
     client.force_login(nurse)
     url = reverse("patients:medication-stop", args=[patient.pk, other.pk])
     assert client.post(url, {"stopped_on": "2026-01-05"}).status_code == 404
+
+
+def test_stop_medication_with_htmx_shows_the_problem_in_the_card(client, nurse, patient):
+    medication = MedicationFactory(patient=patient, started_on=datetime.date(2022, 1, 1))
+    client.force_login(nurse)
+    url = reverse("patients:medication-stop", args=[patient.pk, medication.pk])
+    response = client.post(url, {"stopped_on": "2021-01-01"}, HTTP_HX_REQUEST="true")
+    assert "not stopped" in response.content.decode()
+    medication.refresh_from_db()
+    assert medication.stopped_on is None
+    response = client.post(url, {"stopped_on": "2026-01-05"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "stopped." in body and "2026-01-05" in body
