@@ -5,6 +5,7 @@ import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, PermissionDenied
@@ -352,6 +353,29 @@ _LOT_EXPIRED = {
 }
 
 
+# Error codes the visit rules add to the serializers' own (see services.visit_record).
+_VISIT_RULE_CODES = {
+    "acknowledgements": list(VisitWarning.Code.values),
+    "patient": ["patient_voided"],
+    "visited_at": ["in_future", "before_birth"],
+    "location": ["location_retired"],
+    "doses.INDEX.site": ["site_retired"],
+    "doses.INDEX.laterality": ["side_required"],
+    "doses.INDEX.lot": ["no_lot", "lot_unusable", "not_enough_stock"],
+}
+
+
+def _with_rule_codes(viewset):
+    for field_name, codes in _VISIT_RULE_CODES.items():
+        viewset = extend_validation_errors(codes, field_name=field_name, actions=["create"])(
+            viewset
+        )
+    return extend_validation_errors(["already_voided"], field_name="reason", actions=["void"])(
+        viewset
+    )
+
+
+@_with_rule_codes
 @extend_schema_view(
     list=extend_schema(
         summary="Recent visits",

@@ -64,15 +64,19 @@ def _actor(by) -> int | None:
     return getattr(by, "pk", None)
 
 
-def _dose_errors(index: int, dose: DoseInput) -> dict[str, str]:
+def _dose_errors(index: int, dose: DoseInput) -> dict[str, str | ValidationError]:
     prefix = f"doses.{index}."
-    errors: dict[str, str] = {}
+    errors: dict[str, str | ValidationError] = {}
     if dose.billions is None or dose.billions <= 0:
         errors[prefix + "billions"] = "A dose is more than zero billion particles."
     if not dose.site.active:
-        errors[prefix + "site"] = f"{dose.site.name} is no longer in the site catalogue."
+        errors[prefix + "site"] = ValidationError(
+            f"{dose.site.name} is no longer in the site catalogue.", code="site_retired"
+        )
     if dose.site.laterality_applies and dose.laterality == Laterality.NOT_APPLICABLE:
-        errors[prefix + "laterality"] = f"Say which side of the {dose.site.name.lower()}."
+        errors[prefix + "laterality"] = ValidationError(
+            f"Say which side of the {dose.site.name.lower()}.", code="side_required"
+        )
     if dose.volume_ml is not None and dose.volume_ml <= 0:
         errors[prefix + "volume_ml"] = "A volume is more than zero mL."
     if dose.baseline_pain is not None and not 0 <= dose.baseline_pain <= 10:
@@ -89,18 +93,21 @@ def _visit_errors(
     consent_recorded: bool,
     consent_form_version: str,
     doses: list[DoseInput],
-) -> dict[str, str]:
-    errors: dict[str, str] = {}
+) -> dict[str, str | ValidationError]:
+    errors: dict[str, str | ValidationError] = {}
     if patient.is_voided:
-        errors["patient"] = "This patient record is voided."
+        errors["patient"] = ValidationError("This patient record is voided.", code="patient_voided")
     if visited_at > timezone.now():
-        errors["visited_at"] = "A visit cannot be in the future."
+        errors["visited_at"] = ValidationError("A visit cannot be in the future.", code="in_future")
     elif timezone.localdate(visited_at) < patient.date_of_birth:
-        errors["visited_at"] = (
-            f"The visit is before the patient's birth ({patient.date_of_birth:%Y-%m-%d})."
+        errors["visited_at"] = ValidationError(
+            f"The visit is before the patient's birth ({patient.date_of_birth:%Y-%m-%d}).",
+            code="before_birth",
         )
     if not location.active:
-        errors["location"] = f"{location.name} is no longer in use."
+        errors["location"] = ValidationError(
+            f"{location.name} is no longer in use.", code="location_retired"
+        )
     if not indication.strip():
         errors["indication"] = "Say what is treated."
     if consent_recorded and not consent_form_version.strip():
@@ -325,7 +332,9 @@ def visit_void(*, visit: Visit, by, reason: str) -> Visit:
     with transaction.atomic(), pghistory.context(user=_actor(by)):
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
         if locked.is_voided:
-            raise ValidationError({"reason": "This visit is already voided."})
+            raise ValidationError(
+                {"reason": ValidationError("This visit is already voided.", code="already_voided")}
+            )
         locked.voided_at = timezone.now()
         locked.voided_by = by
         locked.void_reason = reason

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from apps.audit.models import AccessLog
+from apps.inventory.models import Lot
 from apps.treatments.models import TreatmentSite, Visit
 from tests.conftest import login_api
 from tests.factories import DoseFactory, LotFactory, VisitFactory
@@ -113,7 +114,7 @@ def test_bad_input_is_named_field_by_field(api_client, nurse, clinician, patient
         format="json",
     )
     assert _attrs(future) == {
-        "visited_at": ("invalid", "A visit cannot be in the future."),
+        "visited_at": ("in_future", "A visit cannot be in the future."),
         "doses.0.billions": ("invalid", "A dose is more than zero billion particles."),
     }
     assert not Visit.objects.exists()
@@ -200,7 +201,7 @@ def test_void_action(api_client, nurse, clinician, manager, patient, location, k
     assert voided.json()["void_reason"] == "Wrong patient"
     assert voided.json()["vials_opened"][0]["returned_to_stock"] is True
     again = api_client.post(url, {"reason": "Twice"}, format="json")
-    assert _attrs(again) == {"reason": ("invalid", "This visit is already voided.")}
+    assert _attrs(again) == {"reason": ("already_voided", "This visit is already voided.")}
     assert Visit.objects.filter(pk=visit.pk).exists()
 
 
@@ -294,3 +295,84 @@ def test_manager_writes_the_catalogue_and_nurses_read_it(api_client, manager, nu
     # Sites are retired, never deleted: no role holds the delete permission.
     assert api_client.delete(f"{SITES}{knee.pk}/").status_code == 403
     assert TreatmentSite.objects.count() == 2
+
+
+def test_error_bodies_match_the_published_schema(
+    api_client, clinician, patient, location, knee, lot
+):
+    """The rule errors (warning codes, lot problems named by dose row) are documented."""
+    import jsonschema
+
+    login_api(api_client, clinician)
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+
+    def as_json_schema(node):
+        # OpenAPI 3.0 says `nullable: true` where JSON Schema lists "null" among the types.
+        if isinstance(node, list):
+            return [as_json_schema(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: as_json_schema(value) for key, value in node.items()}
+        if node.pop("nullable", False) and "type" in node:
+            node["type"] = [node["type"], "null"]
+        return node
+
+    def check(response, path: str, method: str) -> None:
+        documented = schema["paths"][path][method]["responses"][str(response.status_code)]
+        body_schema = documented["content"]["application/json"]["schema"]
+        jsonschema.validate(
+            response.json(), as_json_schema({**body_schema, "components": schema["components"]})
+        )
+
+    Lot.objects.filter(pk=lot.pk).update(status="recalled")
+    recalled = api_client.post(
+        VISITS,
+        _body(
+            patient=patient,
+            location=location,
+            clinician=clinician,
+            doses=[
+                {"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "4"},
+                {"site": knee.pk, "lot": 999999, "billions": "4"},
+            ],
+        ),
+        format="json",
+    )
+    assert set(_attrs(recalled)) == {"doses.1.lot"}
+    check(recalled, "/api/v1/visits/", "post")
+    recalled_again = api_client.post(
+        VISITS,
+        _body(
+            patient=patient,
+            location=location,
+            clinician=clinician,
+            doses=[{"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "4"}],
+        ),
+        format="json",
+    )
+    assert _attrs(recalled_again)["doses.0.lot"][0] == "lot_unusable"
+    check(recalled_again, "/api/v1/visits/", "post")
+
+    Lot.objects.filter(pk=lot.pk).update(status="available")
+    over = api_client.post(
+        VISITS,
+        _body(
+            patient=patient,
+            location=location,
+            clinician=clinician,
+            doses=[{"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "9"}],
+        ),
+        format="json",
+    )
+    check(over, "/api/v1/visits/", "post")
+    visit = record(
+        by=clinician,
+        patient=patient,
+        location=location,
+        clinician=clinician,
+        doses=[knee_dose(knee, lot)],
+    )
+    api_client.post(f"{VISITS}{visit.pk}/void/", {"reason": "Wrong patient"}, format="json")
+    twice = api_client.post(f"{VISITS}{visit.pk}/void/", {"reason": "Again"}, format="json")
+    check(twice, "/api/v1/visits/{id}/void/", "post")
+    check(api_client.get(f"{VISITS}{visit.pk}/"), "/api/v1/visits/{id}/", "get")
