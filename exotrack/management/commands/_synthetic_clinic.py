@@ -231,6 +231,8 @@ SITES_PER_VISIT_WEIGHTS = (50, 30, 13, 7)
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example")
 SEX_WEIGHTS = (("female", 52), ("male", 46), ("other", 1), ("unknown", 1))
 VOIDED_VISIT_SHARE = 0.003
+# Patients on a fixed systemic dose every month (the longest timelines).
+MONTHLY_SHARE = 0.01
 
 
 def _ts(moment: datetime.datetime) -> str:
@@ -272,6 +274,9 @@ class SyntheticClinic:
         self.zone = zone
         self.sites = list(sites)
         self.site_weights = [CATEGORY_WEIGHT.get(s.category, 1) for s in self.sites]
+        # The systemic site with the largest dose is the monthly maintenance one.
+        systemic = [s for s in self.sites if s.category == "systemic"]
+        self.maintenance_site = max(systemic, key=lambda s: s.dose_max, default=None)
         self.products = list(products)
         self.class_ids = medication_class_ids
         self.location_ids = list(location_ids)
@@ -430,17 +435,29 @@ class SyntheticClinic:
         consent = has_email and rng.random() < 0.7
         immunocompromised = rng.random() < 0.05
         cold_sores = rng.random() < 0.20
-        # Several visits over the two years; the first comes some weeks after registering.
-        visit_days = sorted(
-            self.window_start + datetime.timedelta(days=rng.randrange(VISIT_WINDOW_DAYS))
-            for _ in range(rng.randint(1, 12))
-        )
+        monthly = self.maintenance_site is not None and rng.random() < MONTHLY_SHARE
+        if monthly:
+            # A fixed systemic dose every four weeks since some point in the two years.
+            first = rng.randrange(0, VISIT_WINDOW_DAYS - 28)
+            visit_days = [
+                self.window_start + datetime.timedelta(days=day)
+                for day in range(first, VISIT_WINDOW_DAYS, 28)
+            ]
+        else:
+            # Several visits over the two years; the first some weeks after registering.
+            visit_days = sorted(
+                self.window_start + datetime.timedelta(days=rng.randrange(VISIT_WINDOW_DAYS))
+                for _ in range(rng.randint(1, 12))
+            )
         registered_on = max(
             self.window_start - datetime.timedelta(days=60),
             visit_days[0] - datetime.timedelta(days=rng.randint(0, 45)),
         )
         registered = _ts(self._at(registered_on))
-        regions = self._regions(count=rng.choices((1, 2, 3, 4), weights=(35, 35, 20, 10))[0])
+        if monthly:
+            regions = [self.maintenance_site]
+        else:
+            regions = self._regions(count=rng.choices((1, 2, 3, 4), weights=(35, 35, 20, 10))[0])
         self.tables.patients.append(
             _line(
                 patient_id,
