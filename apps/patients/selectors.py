@@ -26,6 +26,7 @@ from apps.patients.models import (
     Medication,
     MedicationClass,
     Patient,
+    name_letters,
     patient_search_name,
 )
 
@@ -86,11 +87,20 @@ def patient_search(*, query: str, user, include_voided: bool = False) -> QuerySe
     if "@" in query:
         return patients.alias(email_lower=Lower("email")).filter(email_lower=query.lower())
     # Every word typed must resemble a word of the name (in any order), so a typo in
-    # each word is forgiven while "John Smith" does not list every John.
+    # each word is forgiven while "John Smith" does not list every John. A word that
+    # trigrams miss because two letters are swapped ("Thmopson") is found by its letters.
     _set_word_match_threshold()
     wanted = query.lower()
+    patients = patients.alias(
+        first_letters=name_letters("first_name"), last_letters=name_letters("last_name")
+    )
     for word in wanted.split():
-        patients = patients.filter(TrigramWordSimilar(patient_search_name(), word))
+        letters = "".join(sorted(word))
+        patients = patients.filter(
+            Q(TrigramWordSimilar(patient_search_name(), word))
+            | Q(first_letters=letters)
+            | Q(last_letters=letters)
+        )
     # Rank first the names spelled with the very letters typed (an exact match, or a
     # swapped pair: "Jonh" for "John", which trigrams rank below "Jon"), then by
     # trigram similarity.
