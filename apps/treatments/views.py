@@ -26,6 +26,7 @@ from apps.treatments.forms import (
     VisitVoidForm,
 )
 from apps.treatments.models import TreatmentSite, Visit, VisitWarning
+from exotrack.roles import CLINICIAN
 
 PAGE_SIZE = 50
 DOSE_PREFIX = "doses"
@@ -60,15 +61,15 @@ def _dose_form_kwargs(*, on: datetime.date) -> dict:
     return {"sites": sites, "lot_choices": _lot_choices(on=on)}
 
 
-def _add_service_errors(form, formset, error: ValidationError) -> None:
+def _add_service_errors(form, dose_forms: list, error: ValidationError) -> None:
     """`doses.<n>.<field>` errors go next to that dose's field, others next to theirs."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
     for key, errors in error.error_dict.items():
         parts = key.split(".")
-        if parts[0] == "doses" and len(parts) == 3 and int(parts[1]) < len(formset.forms):
-            dose_form = formset.forms[int(parts[1])]
+        if parts[0] == "doses" and len(parts) == 3 and int(parts[1]) < len(dose_forms):
+            dose_form = dose_forms[int(parts[1])]
             dose_form.add_error(parts[2] if parts[2] in dose_form.fields else None, errors)
         elif key in form.fields:
             form.add_error(key, errors)
@@ -85,7 +86,7 @@ def visit_add(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     clinicians = selectors.clinicians()
     initial = {}
-    if request.user.groups.filter(name="clinician").exists():
+    if request.user.groups.filter(name=CLINICIAN).exists():
         initial["clinician"] = request.user.pk
     form = VisitForm(
         data,
@@ -100,18 +101,20 @@ def visit_add(request: HttpRequest) -> HttpResponse:
     may_acknowledge = request.user.has_perm(services.ACKNOWLEDGE_PERMISSION)
     if data is not None and form.is_valid() and formset.is_valid():
         acknowledgements = {code: data.get(f"ack-{code}", "") for code in VisitWarning.Code.values}
+        # Rows left blank are skipped; the service numbers the doses it was given.
+        dose_forms = [f for f in formset.forms if f.has_changed()]
         try:
             visit = services.visit_record(
                 by=request.user,
                 patient=patient,
-                doses=[f.dose_input() for f in formset.forms if f.has_changed()],
+                doses=[f.dose_input() for f in dose_forms],
                 acknowledgements=acknowledgements,
                 **form.cleaned_data,
             )
         except services.WarningsNeedAcknowledgement as warnings:
             pending = warnings.warnings
         except ValidationError as error:
-            _add_service_errors(form, formset, error)
+            _add_service_errors(form, dose_forms, error)
         else:
             messages.success(request, f"Visit recorded for {patient.full_name}.")
             return redirect("treatments:visit-detail", pk=visit.pk)

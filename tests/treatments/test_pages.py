@@ -365,3 +365,26 @@ def test_lot_picker_lists_the_lots_usable_on_the_visit_day(client, nurse):
     in_a_week = timezone.localdate() + datetime.timedelta(days=7)
     week = client.get(url, {"on": in_a_week.isoformat()}).content.decode()
     assert soon.lot_number not in week and later.lot_number in week
+
+
+def test_an_error_lands_on_its_own_row_when_a_row_above_was_left_blank(
+    client, nurse, clinician, patient, location, knee, lot
+):
+    expired = LotFactory(
+        expiry_date=datetime.date(2021, 5, 1), received_on=datetime.date(2020, 1, 1)
+    )
+    client.force_login(nurse)
+    data = _post_data(
+        location=location,
+        clinician=clinician,
+        doses=[
+            {"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "4"},
+            {"laterality": "na"},
+            {"site": knee.pk, "laterality": "right", "lot": expired.pk, "billions": "4"},
+        ],
+    )
+    response = client.post(_add_url(patient), data)
+    rows = response.context["formset"].forms
+    assert rows[2].errors["lot"] == [f"Lot {expired.lot_number} expired on 2021-05-01."]
+    assert not rows[1].errors and not rows[0].errors
+    assert not Visit.objects.exists()
