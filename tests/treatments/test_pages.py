@@ -388,3 +388,27 @@ def test_an_error_lands_on_its_own_row_when_a_row_above_was_left_blank(
     assert rows[2].errors["lot"] == [f"Lot {expired.lot_number} expired on 2021-05-01."]
     assert not rows[1].errors and not rows[0].errors
     assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_patient_timeline_and_lots_cost_the_same_queries_at_1_and_20_visits(
+    clinician, patient, count, django_assert_num_queries
+):
+    from django.template.loader import render_to_string
+
+    from apps.treatments.selectors import patient_lots, patient_visits
+
+    for _ in range(count):
+        DoseFactory(visit=VisitFactory(patient=patient), lot=LotFactory(vials_received=5))
+    context = {"patient": patient, "perms": {}}
+    # Visits (+ location, clinician), doses (+ site, lot, product, maker), warnings;
+    # lots with their first and last dates and dose counts.
+    with django_assert_num_queries(4):
+        html = render_to_string(
+            "treatments/_patient_visits.html",
+            {**context, "visits": patient_visits(patient=patient)},
+        ) + render_to_string(
+            "treatments/_patient_lots.html",
+            {**context, "patient_lots": patient_lots(patient=patient)},
+        )
+    assert html.count("<tr>") == 2 * count + 2

@@ -420,3 +420,23 @@ def test_immunocompromised_and_cold_sore_warnings(clinician, patient, location, 
     )
     assert list(visit.warnings.values_list("code", flat=True)) == ["immunocompromised"]
     assert VisitWarning.objects.count() == 1
+
+
+def test_history_names_who_recorded_and_voided(nurse, clinician, patient, location, knee, lot):
+    from django.apps import apps
+
+    from apps.treatments.services import visit_void
+
+    visit = record(
+        by=nurse,
+        patient=patient,
+        location=location,
+        clinician=clinician,
+        doses=[knee_dose(knee, lot)],
+    )
+    visit_void(visit=visit, by=clinician, reason="Wrong patient")
+    events = apps.get_model("treatments", "VisitEvent").objects.filter(pgh_obj=visit)
+    actors = [e.pgh_context.metadata["user"] for e in events.order_by("pgh_id")]
+    assert actors == [nurse.pk, clinician.pk]
+    dose_events = apps.get_model("treatments", "DoseEvent").objects.filter(pgh_obj__visit=visit)
+    assert [e.pgh_context.metadata["user"] for e in dose_events] == [nurse.pk]
