@@ -33,7 +33,7 @@ $(VENV)/.local-installed: requirements.txt requirements-local.txt | $(BIN)/pytho
 	$(BIN)/pip install --quiet -r requirements-local.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev-installed: requirements.txt requirements-local.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -63,10 +63,13 @@ migrations-check: $(VENV)/.dev-installed
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Tests that start a Celery worker share one broker queue, so they run one at a time after
-# the rest, which runs on two processes.
+# the rest, which runs on two processes. Both parts run, so one report shows every failure.
 pytest: $(VENV)/.dev-installed
-	$(TEST_ENV) $(BIN)/pytest --create-db -n 2 -m "not integration and not e2e" $(PYTEST_ARGS)
-	$(TEST_ENV) $(BIN)/pytest --create-db -m "integration or e2e" $(PYTEST_ARGS)
+	status=0; \
+	$(TEST_ENV) $(BIN)/pytest --create-db -n 2 -m "not integration and not e2e" $(PYTEST_ARGS) \
+	  || status=$$?; \
+	$(TEST_ENV) $(BIN)/pytest --create-db -m "integration or e2e" $(PYTEST_ARGS) || status=$$?; \
+	exit $$status
 
 # Forget the local data of `make run` (private database, queued tasks, e-mails).
 clean-local:
