@@ -9,6 +9,7 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -418,6 +419,8 @@ class VisitViewSet(
     queryset = Visit.objects.all()
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
+    # A visit's doses are a nested list: JSON only (form encoding cannot carry them).
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return selectors.visits_visible_to(self.request.user).prefetch_related("vials_opened")

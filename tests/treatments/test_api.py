@@ -376,3 +376,12 @@ def test_error_bodies_match_the_published_schema(
     twice = api_client.post(f"{VISITS}{visit.pk}/void/", {"reason": "Again"}, format="json")
     check(twice, "/api/v1/visits/{id}/void/", "post")
     check(api_client.get(f"{VISITS}{visit.pk}/"), "/api/v1/visits/{id}/", "get")
+
+
+def test_visits_are_sent_as_json(api_client, nurse):
+    login_api(api_client, nurse)
+    response = api_client.post(
+        VISITS, "indication=Knee&doses=x", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert response.json()["type"] == "client_error"
