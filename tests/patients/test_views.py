@@ -178,12 +178,19 @@ def test_unknown_patient_is_404(client, clinician):
     assert client.get(reverse("patients:detail", args=[999999])).status_code == 404
 
 
-def test_history_link_only_for_history_readers(client, manager, clinician, patient):
-    history = reverse("audit:history", args=["patients", "patient", patient.pk])
+def test_history_links_only_for_history_readers(client, manager, clinician, patient):
+    medication = MedicationFactory(patient=patient)
+    links = [
+        reverse("audit:history", args=["patients", "patient", patient.pk]),
+        reverse("audit:history", args=["patients", "medication", medication.pk]),
+    ]
+    url = reverse("patients:detail", args=[patient.pk])
     client.force_login(manager)
-    assert history in client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    page = client.get(url).content.decode()
+    assert all(link in page for link in links)
     client.force_login(clinician)
-    assert history not in client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    page = client.get(url).content.decode()
+    assert not any(link in page for link in links)
 
 
 # --- front desk sees no clinical field anywhere -------------------------------------
