@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from apps.audit.models import AccessLog
+
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -9,6 +11,9 @@ class AccessLogFilterForm(forms.Form):
         queryset=get_user_model().objects.order_by("username"), required=False, label="Staff"
     )
     patient = forms.CharField(required=False, label="Patient MRN", max_length=20)
+    action = forms.ChoiceField(
+        required=False, choices=[("", "Any"), *AccessLog.Action.choices], label="Action"
+    )
     date_from = forms.DateField(required=False, widget=_DATE, label="From")
     date_to = forms.DateField(required=False, widget=_DATE, label="To")
 

@@ -23,6 +23,7 @@ def access_log_entries(
     *,
     user_id: int | None = None,
     patient_id: int | None = None,
+    action: str = "",
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> QuerySet[AccessLog]:
@@ -31,6 +32,8 @@ def access_log_entries(
         entries = entries.filter(user_id=user_id)
     if patient_id is not None:
         entries = entries.filter(patient_id=patient_id)
+    if action:
+        entries = entries.filter(action=action)
     if date_from is not None:
         entries = entries.filter(at__gte=_day_start(date_from))
     if date_to is not None:

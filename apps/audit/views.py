@@ -25,6 +25,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         filters = {
             "user_id": data["user"].pk if data["user"] else None,
+            "action": data["action"],
             "date_from": data["date_from"],
             "date_to": data["date_to"],
         }

@@ -58,6 +58,8 @@ def test_filter_by_staff_patient_and_date(client, manager, clinician, nurse):
     assert old not in shown(date_from=today, date_to=today)
     assert len(shown(date_from=today)) == 2
     assert shown(patient="EX9999999") == []
+    access_log_record(user=nurse, action="search", subject="patient-search")
+    assert {e.action for e in shown(action="search")} == {"search"}
 
 
 def test_bad_date_range_is_a_field_error(client, manager):
