@@ -52,8 +52,9 @@ def history(request: HttpRequest, app_label: str, model: str, pk: int) -> HttpRe
     if tracked is None:
         raise Http404("No history is kept for this kind of record.")
     changes = record_history(model=tracked, pk=pk)
-    if not changes:
-        raise Http404("No history for this record.")
+    # A record loaded in bulk without its triggers has no events yet: say so.
+    if not changes and not tracked._base_manager.filter(pk=pk).exists():
+        raise Http404("No such record.")
     # Reading a record's history reads the patient's record: log it against the patient.
     patient_id = None
     if tracked is Patient:

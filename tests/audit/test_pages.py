@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.patients.models import Patient
+from apps.patients.models import Patient, PatientEvent
 from apps.patients.services import patient_register, patient_update
 from tests.factories import MedicationFactory, PatientFactory, UserFactory
 
@@ -136,6 +136,16 @@ def test_history_of_a_medication_is_logged_against_its_patient(client, manager):
     assert client.get(_history(medication)).status_code == 200
     entry = AccessLog.objects.get(subject="history:patients.medication")
     assert entry.patient_id == medication.patient_id
+
+
+def test_record_without_events_says_so(client, manager):
+    patient = PatientFactory()
+    # As after a bulk load with the history triggers switched off.
+    PatientEvent.objects.filter(pgh_obj_id=patient.pk).delete()
+    client.force_login(manager)
+    response = client.get(_history(patient))
+    assert response.status_code == 200
+    assert "No changes recorded" in response.content.decode()
 
 
 @pytest.mark.parametrize(
