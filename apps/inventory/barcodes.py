@@ -14,6 +14,17 @@ from django.core.exceptions import ValidationError
 
 from apps.inventory.models import Lot, Product
 
+# Why a barcode can be refused; the API publishes these codes.
+BARCODE_ERROR_CODES = (
+    "empty",
+    "malformed",
+    "no_gtin",
+    "bad_gtin",
+    "no_lot",
+    "unknown_gtin",
+    "expiry_mismatch",
+)
+
 
 @dataclass(frozen=True)
 class ScannedVial:
@@ -33,11 +44,18 @@ def _gs1_message(raw: str) -> GS1Message:
     if code.startswith("("):
         try:
             return GS1Message.parse_hri(code)
-        except biip.ParseError as error:
+        except (biip.ParseError, ValueError, IndexError) as error:
             raise ValidationError(
                 f"This is not a readable GS1 vial barcode: {error}", code="malformed"
             ) from error
-    result = biip.parse(code)
+    try:
+        result = biip.parse(code)
+    except (biip.ParseError, ValueError, IndexError) as error:
+        # biip raises on a broken symbology prefix (e.g. a lone "]") instead of reporting it.
+        raise ValidationError(
+            f"This is not a readable GS1 vial barcode: {error or 'incomplete prefix'}",
+            code="malformed",
+        ) from error
     if result.gs1_message is None:
         raise ValidationError(
             f"This is not a readable GS1 vial barcode: {result.gs1_message_error}",

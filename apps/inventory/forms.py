@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from apps.inventory.models import Lot, Manufacturer, Product
 from apps.inventory.selectors import products
+from apps.inventory.services import MAX_VIALS_PER_MOVEMENT
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -48,7 +49,7 @@ class LotReceiveForm(forms.Form):
     lot_number = forms.CharField(max_length=40)
     expiry_date = forms.DateField(widget=_DATE)
     received_on = forms.DateField(widget=_DATE, initial=timezone.localdate)
-    vials_received = forms.IntegerField(min_value=1)
+    vials_received = forms.IntegerField(min_value=1, max_value=MAX_VIALS_PER_MOVEMENT)
     labelled_billions_per_vial = forms.DecimalField(
         label="Labelled billions of particles per vial",
         max_digits=8,
@@ -81,7 +82,9 @@ class StockChangeForm(forms.Form):
 
     kind = forms.ChoiceField(choices=KIND_CHOICES, label="What happened")
     vials = forms.IntegerField(
-        help_text="For waste, how many vials. For a correction, + vials found or - vials missing."
+        min_value=-MAX_VIALS_PER_MOVEMENT,
+        max_value=MAX_VIALS_PER_MOVEMENT,
+        help_text="For waste, how many vials. For a correction, + vials found or - vials missing.",
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -10,6 +10,10 @@ from apps.inventory.barcodes import ScannedVial as ScannedVial
 from apps.inventory.barcodes import barcode_parse as barcode_parse
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 
+# More vials than any clinic keeps: a number above it is a typing or scanning slip.
+MAX_VIALS_PER_MOVEMENT = 10_000
+_TOO_MANY = f"No more than {MAX_VIALS_PER_MOVEMENT} vials at a time."
+
 
 def _actor(by) -> int | None:
     return getattr(by, "pk", None)
@@ -36,6 +40,8 @@ def stock_use(*, lot_id: int, vials: int, on: datetime.date, by, reason: str) ->
     """
     if vials < 1:
         raise ValidationError("At least one vial must be used.", code="no_vials")
+    if vials > MAX_VIALS_PER_MOVEMENT:
+        raise ValidationError(_TOO_MANY, code="too_many_vials")
     with transaction.atomic(), pghistory.context(user=_actor(by)):
         lot = Lot.objects.select_for_update().filter(pk=lot_id).first()
         if lot is None:
@@ -271,6 +277,8 @@ def lot_receive(
         errors["received_on"] = "A lot cannot be received in the future."
     if vials_received is None or vials_received < 1:
         errors["vials_received"] = "A delivery has at least one vial."
+    elif vials_received > MAX_VIALS_PER_MOVEMENT:
+        errors["vials_received"] = _TOO_MANY
     if labelled_billions_per_vial is None or labelled_billions_per_vial <= 0:
         errors["labelled_billions_per_vial"] = "Give the particle count printed on the label."
     if measured_billions_per_vial is not None and measured_billions_per_vial <= 0:
@@ -350,6 +358,8 @@ def _reason_required(reason: str) -> str:
 
 
 def _stock_change(*, by, lot: Lot, kind: str, vials: int, reason: str) -> StockMovement:
+    if abs(vials) > MAX_VIALS_PER_MOVEMENT:
+        raise ValidationError({"vials": _TOO_MANY})
     with transaction.atomic(), pghistory.context(user=_actor(by)):
         locked = Lot.objects.select_for_update().get(pk=lot.pk)
         if locked.vials_on_hand + vials < 0:

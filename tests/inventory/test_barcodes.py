@@ -68,13 +68,25 @@ def test_unknown_gtin_is_refused(db):
     [
         ("", "empty"),
         ("hello world", "malformed"),
+        ("]", "malformed"),
+        ("]\u00b1xyz", "malformed"),
         ("(01)123(10)A", "malformed"),
         (f"(01){GTIN}(17)271331(10)A", "malformed"),
         ("(01)09506000134353(10)A", "bad_gtin"),
         (f"(01){GTIN}(17)270131", "no_lot"),
         ("(10)ABC123(17)270131", "no_gtin"),
     ],
-    ids=["empty", "text", "short-gtin", "month-13", "check-digit", "no-lot", "no-gtin"],
+    ids=[
+        "empty",
+        "text",
+        "lone-bracket",
+        "bad-symbology",
+        "short-gtin",
+        "month-13",
+        "check-digit",
+        "no-lot",
+        "no-gtin",
+    ],
 )
 def test_malformed_codes_are_refused_with_a_reason(product, raw, code):
     with pytest.raises(ValidationError) as error:

@@ -133,6 +133,19 @@ class TestStockChanges:
         lot.refresh_from_db()
         assert lot.vials_on_hand == 2
 
+    def test_a_slip_of_the_keyboard_is_refused_not_stored(self, manager, nurse):
+        lot = LotFactory()
+        with pytest.raises(ValidationError) as error:
+            services.stock_adjust(by=manager, lot=lot, vials=94792043845825008, reason="count")
+        assert message_dict(error) == {"vials": ["No more than 10000 vials at a time."]}
+        with pytest.raises(ValidationError):
+            services.stock_use(
+                lot_id=lot.pk, vials=10**12, on=timezone.localdate(), by=nurse, reason="visit"
+            )
+        with pytest.raises(ValidationError) as error:
+            receive(ProductFactory(), manager, vials_received=10**10)
+        assert set(message_dict(error)) == {"vials_received"}
+
     def test_zero_vials_is_refused(self, manager):
         lot = LotFactory()
         with pytest.raises(ValidationError):
