@@ -26,11 +26,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="Lots asked about per case.")
     runs = parser.parse_args().runs
     setup_django()
+    from django.core.paginator import Paginator
     from django.db.models import Count
 
+    from apps.accounts.models import User
     from apps.inventory.models import Lot
     from apps.patients.models import Patient
     from apps.treatments.models import Dose
+    from apps.treatments.selectors import visit_search
+
+    clinician = User.objects.filter(groups__name="clinician").order_by("id").first()
+
+    def visits_page(lot_id: int) -> list:
+        # The visits list filtered by lot, as its page shows it: count and 50 visits.
+        page = Paginator(visit_search(user=clinician, lot_id=lot_id), 50).get_page(1)
+        return [page.paginator.count, *page.object_list]
 
     def doses_of(lot_id: int):
         return (
@@ -85,6 +95,10 @@ def main() -> None:
             [lambda pk=pk: list(recipients_of(pk)) for pk, _ in sample],
         ),
         measure(
+            "visits list filtered by lot (count + first 50)",
+            [lambda pk=pk: visits_page(pk) for pk, _ in sample],
+        ),
+        measure(
             f"busiest lot ({used[0][1]:,} doses), all doses",
             [lambda: list(doses_of(used[0][0]))] * runs,
         ),
@@ -116,6 +130,10 @@ def main() -> None:
                 f"### EXPLAIN (ANALYZE, BUFFERS): distinct patients of lot {sample[0][0]}",
                 "",
                 explain(recipients_of(sample[0][0])),
+                "",
+                f"### EXPLAIN (ANALYZE, BUFFERS): visits list filtered by lot {sample[0][0]}",
+                "",
+                explain(visit_search(user=clinician, lot_id=sample[0][0])[:50]),
             ]
         ),
     )
