@@ -15,6 +15,7 @@ cleared before the first worker starts, so nothing from an earlier run leaks in.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -167,3 +168,66 @@ def celery_worker_factory(
 def celery_worker_process(celery_worker_factory) -> CeleryWorkerProcess:
     """A started worker with the default options."""
     return celery_worker_factory()
+
+
+class PrivateRedis:
+    """A Redis server of the test's own, so the test may restart it without disturbing
+    anyone else's broker. No persistence: a restart loses what was queued, as a crashed
+    broker without AOF would."""
+
+    def __init__(self, *, log_path: Path) -> None:
+        self.log_path = log_path
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, *, timeout: float = 10) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"redis-server did not start\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(log_path=tmp_path / "redis.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

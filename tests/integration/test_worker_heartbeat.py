@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from exotrack.models import WorkerHeartbeat
 from exotrack.tasks import worker_heartbeat
 from tests.integration.tasks import slow_heartbeat
@@ -108,3 +109,16 @@ def test_a_task_running_when_its_worker_is_killed_is_delivered_again(celery_work
         timeout=60,
         what="the task to be delivered again and finish",
     )
+
+
+def test_the_worker_carries_on_after_the_broker_restarts(celery_worker_factory, private_redis):
+    worker = celery_worker_factory(broker_url=private_redis.url)
+
+    private_redis.restart()
+    with celery_app.connection_for_write(private_redis.url) as broker:
+        worker_heartbeat.apply_async(connection=broker)
+
+    worker.wait_for(
+        WorkerHeartbeat.objects.exists, timeout=60, what="the worker to reconnect and run it"
+    )
+    assert "Connection to broker lost" in worker.log()
