@@ -6,6 +6,8 @@ start() let a test prove that delivery survives a lost worker. `celery_worker_fa
 starts workers with options: another pool, another broker (a private Redis a test
 restarts), extra environment (CELERY_VISIBILITY_TIMEOUT=2 for quick redelivery).
 Workers also import tests/integration/tasks.py, tasks that exist only for these tests.
+`private_redis` is a Redis server of the test's own, to restart at will (send to it with
+`task.apply_async(connection=...)` from `celery_app.connection_for_write(url)`).
 
 The broker is settings.CELERY_BROKER_URL of the test run: give each concurrent test
 run its own Redis database (e.g. CELERY_BROKER_URL=redis://127.0.0.1:6379/14), since a
