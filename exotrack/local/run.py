@@ -27,6 +27,7 @@ DEMO_USERS = ("clinician", "nurse", "frontdesk", "manager")
 # Honcho's own grace period is 5 s; a worker finishing a task may need a little longer.
 STOP_TIMEOUT_SECONDS = 20
 READY_TIMEOUT_SECONDS = 120
+STOPPED_BY_SIGNAL = {128 + signal.SIGINT, 128 + signal.SIGTERM}
 
 
 def prepare_folders(var_dir: Path) -> None:
@@ -195,7 +196,10 @@ def main() -> int:
             print(banner(address=address, password=demo_password(BASE_DIR / "seeds"), env=env))
         else:
             print(f"ExoTrack did not answer at {address}; see the messages above.", file=sys.stderr)
-        return honcho.wait()
+        returncode = honcho.wait()
+        # Honcho answers a Ctrl-C or SIGTERM it received itself with 130 or 143: a stop
+        # asked for, not a failure (a process that crashed gives its own code).
+        return 0 if returncode in STOPPED_BY_SIGNAL else returncode
     except KeyboardInterrupt:
         ctrl_c = True
         return 0
