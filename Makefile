@@ -72,5 +72,6 @@ pytest: $(VENV)/.dev-installed
 	exit $$status
 
 # Forget the local data of `make run` (private database, queued tasks, e-mails).
+VAR_DIR ?= var
 clean-local:
-	rm -rf var/pgdata var/database_url var/broker var/mail var/celerybeat-schedule var/run
+	rm -rf $(addprefix $(VAR_DIR)/,pgdata database_url broker mail run celerybeat-schedule*)

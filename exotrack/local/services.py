@@ -27,15 +27,22 @@ def _as_root(command: list[str]) -> list[str]:
 
 
 def database_answer(url: str) -> None:
-    """Connect and run a query: a port that accepts connections is not enough."""
+    """Connect and run a query: a port that accepts connections is not enough. The
+    database itself is created when missing, so `makemigrations --check` can compare the
+    migration history with it."""
     import psycopg
+    from psycopg import sql
 
-    # The server's own maintenance database: the test database does not exist yet.
-    maintenance = urlsplit(url)._replace(path="/postgres").geturl()
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    # The server's own maintenance database: the named one may not exist yet.
+    maintenance = parts._replace(path="/postgres").geturl()
     try:
-        with psycopg.connect(maintenance, connect_timeout=3) as connection:
-            connection.execute("SELECT 1")
-    except psycopg.OperationalError as error:
+        with psycopg.connect(maintenance, connect_timeout=3, autocommit=True) as connection:
+            query = "SELECT 1 FROM pg_database WHERE datname = %s"
+            if name and connection.execute(query, [name]).fetchone() is None:
+                connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as error:
         raise ServiceDown(str(error).strip()) from error
 
 
