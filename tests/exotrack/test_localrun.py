@@ -17,7 +17,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from exotrack.local import run
+from exotrack.local import run, services
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -230,3 +230,56 @@ def test_make_run_serves_the_clinic_runs_tasks_and_stops_everything(short_tmp):
         assert "Traceback" not in launcher.log_path.read_text(errors="replace")
     finally:
         launcher.kill()
+
+
+def test_make_test_creates_its_database_when_missing():
+    database = settings.DATABASES["default"]
+    name = f"exotrack_check_{os.getpid()}"
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    url = f"postgres://{database['USER']}@{host}/{name}"
+    try:
+        services.database_answer(url)
+
+        with psycopg.connect(url, connect_timeout=3) as connection:
+            assert connection.execute("SELECT current_database()").fetchone() == (name,)
+        services.database_answer(url)  # a second check finds it in place
+    finally:
+        maintenance = url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def test_a_broker_that_is_down_is_started_when_redis_is_installed():
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    with pytest.raises(services.ServiceDown):
+        services.broker_answer(url)
+
+    try:
+        problem = services.ensure(
+            name="Redis",
+            url=url,
+            answer=services.broker_answer,
+            start=lambda: services.start_redis(url),
+            advice="install Redis",
+        )
+        assert problem is None
+        services.broker_answer(url)
+    finally:
+        # The test's own server goes away; a failed start leaves nothing to stop.
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(b"SHUTDOWN NOSAVE\r\n")
+
+
+def test_a_service_that_cannot_be_started_is_explained():
+    problem = services.ensure(
+        name="PostgreSQL",
+        url="postgres://postgres:secret@127.0.0.1:1/exotrack",
+        answer=services.database_answer,
+        start=lambda: False,  # not installed here
+        advice="Install PostgreSQL 15 or newer.",
+    )
+
+    assert problem.startswith("PostgreSQL does not answer at postgres://postgres:***@127.0.0.1:1/")
+    assert "secret" not in problem
+    assert problem.endswith("Install PostgreSQL 15 or newer.")
