@@ -29,7 +29,9 @@ PAGE_SIZE = 50
 
 def swapped(name: str, rng: random.Random) -> str:
     """Two neighbouring letters swapped inside the name: Lambert -> Lamebrt."""
-    at = rng.randrange(1, max(2, len(name) - 2))
+    # Only where the two letters differ: swapping the "ll" of Collins changes nothing.
+    places = [i for i in range(1, len(name) - 1) if name[i] != name[i + 1]] or [0]
+    at = rng.choice(places)
     return name[:at] + name[at + 1] + name[at] + name[at + 2 :]
 
 
