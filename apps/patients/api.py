@@ -38,6 +38,7 @@ from apps.patients.services import (
     patient_update,
     patient_void,
 )
+from exotrack.api.fields import SlugRelatedField
 
 
 def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -47,9 +48,7 @@ def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
 
 
 class MedicationSerializer(serializers.ModelSerializer):
-    medication_class = serializers.SlugRelatedField(
-        slug_field="code", queryset=MedicationClass.objects.all()
-    )
+    medication_class = SlugRelatedField(slug_field="code", queryset=MedicationClass.objects.all())
     medication_class_name = serializers.CharField(source="medication_class.name", read_only=True)
     watched = serializers.BooleanField(source="medication_class.watched", read_only=True)
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import pghistory
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -311,3 +312,11 @@ LOGGING = {
         "django": {"handlers": [], "level": LOG_LEVEL},
     },
 }
+
+# History: deletes are recorded too (default is inserts and updates only), so even a
+# row removed by hand in SQL leaves its last state behind.
+PGHISTORY_DEFAULT_TRACKERS = (
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+)

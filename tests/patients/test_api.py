@@ -235,6 +235,17 @@ def test_unknown_medication_class_is_a_field_error(api_client, nurse, patient):
     assert response.json()["errors"][0]["attr"] == "medication_class"
 
 
+def test_nul_character_in_medication_class_is_a_field_error(api_client, nurse, patient):
+    response = login_api(api_client, nurse).post(
+        f"{detail(patient)}medications/",
+        {"name": "X", "medication_class": "anti\x00hypertensive"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "medication_class"
+    assert not Medication.objects.exists()
+
+
 def test_schema_documents_patients_with_examples(api_client, clinician):
     schema = login_api(api_client, clinician).get("/api/schema/?format=json").json()
     post = schema["paths"]["/api/v1/patients/"]["post"]
