@@ -2,7 +2,6 @@
 inventory services; a service's refusal becomes a 400 naming the field."""
 
 import django_filters
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -16,18 +15,7 @@ from apps.inventory import selectors, services
 from apps.inventory.barcodes import BARCODE_ERROR_CODES
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 from apps.inventory.services import MAX_VIALS_PER_MOVEMENT
-
-
-def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
-    """A service's refusal as a 400 naming the field; codes are the documented 'invalid'."""
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(
-            {
-                "non_field_errors" if field == NON_FIELD_ERRORS else field: messages
-                for field, messages in error.message_dict.items()
-            }
-        )
-    return serializers.ValidationError({"non_field_errors": error.messages})
+from exotrack.api.errors import service_error
 
 
 def _service_errors(actions: list[str], fields: list[str]):
@@ -236,7 +224,7 @@ class ManufacturerViewSet(
                 by=self.request.user, **serializer.validated_data
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
 
     def perform_update(self, serializer) -> None:
         try:
@@ -244,7 +232,7 @@ class ManufacturerViewSet(
                 by=self.request.user, manufacturer=serializer.instance, **serializer.validated_data
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -285,7 +273,7 @@ class ProductViewSet(
                 by=self.request.user, **serializer.validated_data
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
 
     def perform_update(self, serializer) -> None:
         try:
@@ -293,7 +281,7 @@ class ProductViewSet(
                 by=self.request.user, product=serializer.instance, **serializer.validated_data
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
 
 
 class LotFilter(django_filters.FilterSet):
@@ -384,7 +372,7 @@ class LotViewSet(
         try:
             services.lot_update(by=request.user, lot=lot, **body.validated_data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
         return Response(self.get_serializer(self.get_queryset().get(pk=lot.pk)).data)
 
     def perform_create(self, serializer) -> None:
@@ -393,7 +381,7 @@ class LotViewSet(
                 by=self.request.user, **serializer.validated_data
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
 
     @extend_schema(
         summary="Read a vial barcode",
@@ -462,7 +450,7 @@ class LotViewSet(
         try:
             movement = change(by=request.user, lot=lot, **body.validated_data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -534,7 +522,7 @@ class LotViewSet(
         try:
             lot = services.lot_status_set(by=request.user, lot=lot, **body.validated_data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
         return Response(self.get_serializer(self.get_queryset().get(pk=lot.pk)).data)
 
 

@@ -38,13 +38,8 @@ from apps.patients.services import (
     patient_update,
     patient_void,
 )
+from exotrack.api.errors import service_error
 from exotrack.api.fields import SlugRelatedField
-
-
-def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(error.message_dict)
-    return serializers.ValidationError({"non_field_errors": error.messages})
 
 
 class MedicationSerializer(serializers.ModelSerializer):
@@ -334,7 +329,7 @@ class PatientViewSet(
                 }
             ) from warning
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from error
 
@@ -344,7 +339,7 @@ class PatientViewSet(
         try:
             patient_update(user=self.request.user, patient=serializer.instance, **fields)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     @extend_schema(
@@ -367,7 +362,7 @@ class PatientViewSet(
         try:
             voided = patient_void(user=request.user, patient=patient, **body.validated_data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
         voided = patients_visible_to(request.user, include_voided=True).get(pk=voided.pk)
         return Response(self.get_serializer(voided).data)
 
@@ -419,7 +414,7 @@ class PatientViewSet(
         try:
             medication = medication_add(user=request.user, patient=patient, **body.validated_data)
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
         return Response(MedicationSerializer(medication).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -447,6 +442,6 @@ class PatientViewSet(
                 user=request.user, medication=medication, **body.validated_data
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error) from error
         stopped = patient_medications(patient=patient).get(pk=stopped.pk)
         return Response(MedicationSerializer(stopped).data)

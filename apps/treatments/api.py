@@ -30,20 +30,10 @@ from apps.treatments.models import (
     Visit,
     VisitWarning,
 )
+from exotrack.api.errors import service_error
 
 # Named once in the schema (settings ENUM_NAME_OVERRIDES), wherever a warning code appears.
 WARNING_CODES = VisitWarning.Code.choices
-
-
-def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(
-            {
-                key: [ErrorDetail(m, code=e.code or "invalid") for e in errs for m in e.messages]
-                for key, errs in error.error_dict.items()
-            }
-        )
-    return serializers.ValidationError({"non_field_errors": error.messages})
 
 
 # --- Site catalogue ---------------------------------------------------------------
@@ -115,7 +105,7 @@ class TreatmentSiteViewSet(
                 by=self.request.user, **serializer.validated_data
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error, keep_codes=True) from error
 
     def perform_update(self, serializer) -> None:
         try:
@@ -123,7 +113,7 @@ class TreatmentSiteViewSet(
                 by=self.request.user, site=serializer.instance, **serializer.validated_data
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error, keep_codes=True) from error
 
 
 # --- Visits -------------------------------------------------------------------------
@@ -485,7 +475,7 @@ class VisitViewSet(
                 }
             ) from pending
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error, keep_codes=True) from error
         visit = self.get_queryset().get(pk=visit.pk)
         return Response(
             VisitSerializer(visit, context=self.get_serializer_context()).data,
@@ -519,6 +509,6 @@ class VisitViewSet(
         except DjangoPermissionDenied as refused:
             raise PermissionDenied(str(refused)) from refused
         except DjangoValidationError as error:
-            raise _as_api_error(error) from error
+            raise service_error(error, keep_codes=True) from error
         visit = self.get_queryset().get(pk=visit.pk)
         return Response(VisitSerializer(visit, context=self.get_serializer_context()).data)
