@@ -43,17 +43,58 @@ _CLINICAL_RECORDING = {
     "treatments.view_dose",
 }
 
+_SAFETY_RECORDING = {
+    "safety.view_adverseeventtype",
+    "safety.view_adverseevent",
+    "safety.add_adverseevent",
+    "safety.view_medicationflag",
+    "safety.add_medicationflag",
+    "safety.view_lotsignal",
+}
+_FOLLOW_UP_WORK = {
+    "followups.view_followuprule",
+    "followups.view_followup",
+    "followups.add_followup",
+    "followups.change_followup",
+    "followups.view_reminderdelivery",
+}
+_OUTCOME_RECORDING = {
+    "outcomes.view_outcomeassessment",
+    "outcomes.add_outcomeassessment",
+    "followups.view_patientreport",
+    "reports.view_reports",
+}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     # Records visits and doses, acknowledges dose warnings, voids mistakes.
     CLINICIAN: _CLINIC_READ
     | _CATALOGUE_READ
     | _PATIENT_IDENTITY
     | _CLINICAL_RECORDING
-    | {"treatments.add_visitwarning", "treatments.void_visit", "patients.void_patient"},
+    | _SAFETY_RECORDING
+    | _FOLLOW_UP_WORK
+    | _OUTCOME_RECORDING
+    | {"treatments.add_visitwarning", "treatments.void_visit", "patients.void_patient"}
+    # Edits and voids adverse events, acknowledges and resolves medication flags,
+    # confirms or dismisses patient self-reports, exports identified reports.
+    | {
+        "safety.change_adverseevent",
+        "safety.change_medicationflag",
+        "followups.change_patientreport",
+        "outcomes.change_outcomeassessment",
+        "reports.export_identified",
+    },
     # Records visits and follow-up results; a clinician acknowledges warnings.
-    NURSE: _CLINIC_READ | _CATALOGUE_READ | _PATIENT_IDENTITY | _CLINICAL_RECORDING,
+    NURSE: _CLINIC_READ
+    | _CATALOGUE_READ
+    | _PATIENT_IDENTITY
+    | _CLINICAL_RECORDING
+    | _SAFETY_RECORDING
+    | _FOLLOW_UP_WORK
+    | _OUTCOME_RECORDING,
     # Patient identity and contact details only: no clinical field anywhere.
-    FRONT_DESK: _CLINIC_READ | _PATIENT_IDENTITY,
+    # Follow-up calls and rebooking: the worklist without clinical answers.
+    FRONT_DESK: _CLINIC_READ | _PATIENT_IDENTITY | _FOLLOW_UP_WORK,
     # Lots and inventory, the catalogue, users, reports; voids mistakes; reads history.
     MANAGER: _CLINIC_READ
     | _CATALOGUE_READ
@@ -83,6 +124,19 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "inventory.add_stockmovement",
         "audit.view_accesslog",
         "audit.view_history",
+        "safety.view_adverseeventtype",
+        "safety.change_adverseeventtype",
+        "safety.view_adverseevent",
+        "safety.view_medicationflag",
+        "safety.view_lotsignal",
+        "followups.view_followuprule",
+        "followups.add_followuprule",
+        "followups.change_followuprule",
+        "followups.view_followup",
+        "followups.view_reminderdelivery",
+        "outcomes.view_outcomeassessment",
+        "reports.view_reports",
+        "reports.export_identified",
     },
 }
 

@@ -158,3 +158,87 @@ class DoseFactory(factory.django.DjangoModelFactory):
     lot = factory.SubFactory(LotFactory)
     billions = Decimal("4")
     route = Route.INTRA_ARTICULAR
+
+
+from apps.followups.models import Channel, FollowUp, FollowUpRule, Kind  # noqa: E402
+from apps.outcomes.models import OutcomeAssessment, Timepoint  # noqa: E402
+from apps.safety.models import AdverseEvent, AdverseEventType, MedicationFlag  # noqa: E402
+
+
+class AdverseEventTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AdverseEventType
+        django_get_or_create = ("code",)
+
+    code = "cold_sore"
+    name = "Cold sore / HSV reactivation"
+    expected_one_in = 20
+    exposure = AdverseEventType.Exposure.VISIT
+
+
+class AdverseEventFactory(factory.django.DjangoModelFactory):
+    """A bare event row linked to one dose. Rule tests go through the safety services."""
+
+    class Meta:
+        model = AdverseEvent
+
+    visit = factory.SubFactory(VisitFactory)
+    patient = factory.LazyAttribute(lambda o: o.visit.patient)
+    event_type = factory.SubFactory(AdverseEventTypeFactory)
+    onset_date = factory.LazyAttribute(lambda o: timezone.localdate(o.visit.visited_at))
+    grade = 1
+
+    @factory.post_generation
+    def doses(self, create, extracted, **kwargs):
+        if create:
+            self.doses.set(extracted if extracted is not None else self.visit.doses.all())
+
+
+class MedicationFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MedicationFlag
+
+    medication = factory.SubFactory(MedicationFactory)
+    patient = factory.LazyAttribute(lambda o: o.medication.patient)
+    medication_class = factory.LazyAttribute(lambda o: o.medication.medication_class)
+    source = MedicationFlag.Source.MANUAL
+    reason = "Review after treatment"
+    review_by = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
+
+
+class FollowUpRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUpRule
+        django_get_or_create = ("code",)
+
+    code = "check_in_day_3"
+    name = "Day-3 infection check"
+    kind = Kind.CHECK_IN
+    offset_days = 3
+    channel = Channel.EMAIL
+    template = "check_in"
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """A bare follow-up row. Scheduling rules go through the follow-up services."""
+
+    class Meta:
+        model = FollowUp
+
+    visit = factory.SubFactory(VisitFactory)
+    patient = factory.LazyAttribute(lambda o: o.visit.patient if o.visit else None)
+    kind = Kind.CHECK_IN
+    channel = Channel.EMAIL
+    due_on = factory.LazyFunction(timezone.localdate)
+
+
+class OutcomeAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutcomeAssessment
+
+    dose = factory.SubFactory(DoseFactory)
+    assessed_on = factory.LazyAttribute(
+        lambda o: timezone.localdate(o.dose.visit.visited_at) + datetime.timedelta(days=42)
+    )
+    timepoint = Timepoint.WEEK_6
+    pain = 3

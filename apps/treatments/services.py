@@ -24,6 +24,7 @@ from apps.treatments.models import (
     VisitWarning,
 )
 from apps.treatments.selectors import patient_billions_between
+from apps.treatments.signals import visit_recorded, visit_voided
 
 ACKNOWLEDGE_PERMISSION = "treatments.add_visitwarning"
 VOID_PERMISSION = "treatments.void_visit"
@@ -316,6 +317,7 @@ def visit_record(
             )
             for w in warnings
         )
+        visit_recorded.send(sender=Visit, visit=visit, by=by)
         return visit
 
 
@@ -349,6 +351,7 @@ def visit_void(*, visit: Visit, by, reason: str) -> Visit:
                     movement=row.movement, by=by, reason=f"Visit {locked.pk} voided: {reason}"
                 )
                 row.save(update_fields=["returned"])
+        visit_voided.send(sender=Visit, visit=locked, by=by, reason=reason)
         return locked
 
 

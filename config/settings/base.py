@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "apps.patients",
     "apps.inventory",
     "apps.treatments",
+    "apps.safety",
+    "apps.followups",
+    "apps.outcomes",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [
