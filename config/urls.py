@@ -14,6 +14,12 @@ urlpatterns = [
     path("inventory/", include("apps.inventory.urls")),
     path("treatments/", include("apps.treatments.urls")),
     path("audit/", include("apps.audit.urls")),
+    path("safety/", include("apps.safety.urls")),
+    path("follow-ups/", include("apps.followups.urls")),
+    path("outcomes/", include("apps.outcomes.urls")),
+    path("reports/", include("apps.reports.urls")),
+    # Patients' e-mail links: no sign-in, nothing but what the signed token allows.
+    path("p/", include("apps.followups.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Split view: its start-up script is a file of its own, so the CSP needs no inline script.
     path(

@@ -215,6 +215,10 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ExoTrack <no-reply@exotrack.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in e-mails (self-report, unsubscribe) point here: the address patients reach.
+# Follow-ups: how long a patient's self-report link works.
+FOLLOWUP_SELF_REPORT_LINK_DAYS = env.int("FOLLOWUP_SELF_REPORT_LINK_DAYS", default=30)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # Celery. Redis only carries work; the database is the schedule (see DESIGN.md).

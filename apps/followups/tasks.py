@@ -1,0 +1,1 @@
+"""Thin Celery tasks of the follow-ups app: each calls a service."""

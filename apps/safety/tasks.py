@@ -1,0 +1,1 @@
+"""Thin Celery tasks of the safety app: each calls a service."""
