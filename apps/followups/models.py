@@ -243,3 +243,20 @@ class PatientReport(models.Model):
     @property
     def has_symptom(self) -> bool:
         return self.cold_sore or self.wound_signs or self.fever or self.dizziness
+
+
+class StaffDigest(models.Model):
+    """The daily digest e-mail a clinician received: one per person per clinic day, so a
+    task that runs twice sends nothing twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest_on = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest_on"], name="staff_digest_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest for {self.user_id} on {self.digest_on:%Y-%m-%d}"
