@@ -1,0 +1,2 @@
+"""Reads of the safety records, by area: adverse_events, medication_flags, recalls,
+safety_signals."""
