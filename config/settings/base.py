@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 import pghistory
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -197,6 +198,23 @@ TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS = env.int(
     "TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS", default=30
 )
 
+# Outcomes: a responder's pain fell from baseline by at least this many points, or by at
+# least this percentage (DOMAIN.md: about 2 points or 30 %).
+OUTCOME_RESPONDER_MIN_POINTS = env.int("OUTCOME_RESPONDER_MIN_POINTS", default=2)
+OUTCOME_RESPONDER_MIN_PERCENT = env.int("OUTCOME_RESPONDER_MIN_PERCENT", default=30)
+# Days either side of each timepoint that still count as it (apps/outcomes/timepoints.py).
+OUTCOME_WINDOW_2_WEEKS_DAYS = env.int("OUTCOME_WINDOW_2_WEEKS_DAYS", default=7)
+OUTCOME_WINDOW_6_WEEKS_DAYS = env.int("OUTCOME_WINDOW_6_WEEKS_DAYS", default=14)
+OUTCOME_WINDOW_3_MONTHS_DAYS = env.int("OUTCOME_WINDOW_3_MONTHS_DAYS", default=30)
+OUTCOME_WINDOW_6_12_MONTHS_DAYS = env.int("OUTCOME_WINDOW_6_12_MONTHS_DAYS", default=45)
+# Patients' self-report page: requests per client address per hour, counted in the cache.
+FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR = env.int(
+    "FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR", default=30
+)
+# The cache holds those counters: in-process by default (fine for one web process, as
+# under `make run`); several web processes share a limit only through a shared cache.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
@@ -218,8 +236,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in e-mails (self-report, unsubscribe) point here: the address patients reach.
 # Follow-ups: how long a patient's self-report link works.
 FOLLOWUP_SELF_REPORT_LINK_DAYS = env.int("FOLLOWUP_SELF_REPORT_LINK_DAYS", default=30)
+# A visit recorded late skips the follow-ups that fell due more than this many days ago.
+FOLLOWUP_BACKDATED_GRACE_DAYS = env.int("FOLLOWUP_BACKDATED_GRACE_DAYS", default=7)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
+# Safety signals: a lot (product, site category) signals for an event type when the
+# one-sided exact binomial test against the expected rate gives p below this, with at
+# least this many events. Recomputed daily at this local hour; the safety contact is
+# e-mailed about lots that newly signal.
+SAFETY_SIGNAL_P_VALUE = env.float("SAFETY_SIGNAL_P_VALUE", default=0.01)
+SAFETY_SIGNAL_MIN_EVENTS = env.int("SAFETY_SIGNAL_MIN_EVENTS", default=2)
+SAFETY_SIGNALS_HOUR = env.int("SAFETY_SIGNALS_HOUR", default=6)
+# Clinicians' daily digest (open flags, overdue follow-ups, serious events, signals).
+STAFF_DIGEST_HOUR = env.int("STAFF_DIGEST_HOUR", default=7)
 
 # Celery. Redis only carries work; the database is the schedule (see DESIGN.md).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -247,11 +277,25 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = "UTC"
+# Crontab entries (daily jobs) are read in the clinic's zone; messages still carry UTC.
+CELERY_TIMEZONE = CLINIC_TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     # /healthz reports how long ago a worker last ran this.
     "worker-heartbeat": {"task": "exotrack.tasks.worker_heartbeat", "schedule": 60.0},
+    # Serious adverse events whose e-mail to the safety contact was lost or gave up.
+    "serious-events-email-pending": {
+        "task": "apps.safety.tasks.serious_events_email_pending",
+        "schedule": 600.0,
+    },
+    "safety-signals-daily": {
+        "task": "apps.safety.tasks.safety_signals_daily",
+        "schedule": crontab(hour=SAFETY_SIGNALS_HOUR, minute=0),
+    },
+    "staff-digest-daily": {
+        "task": "apps.followups.tasks.staff_digest_daily",
+        "schedule": crontab(hour=STAFF_DIGEST_HOUR, minute=0),
+    },
 }
 
 # REST API
