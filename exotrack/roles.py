@@ -76,8 +76,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _OUTCOME_RECORDING
     | {"treatments.add_visitwarning", "treatments.void_visit", "patients.void_patient"}
     # Edits and voids adverse events, acknowledges and resolves medication flags,
-    # confirms or dismisses patient self-reports, exports identified reports.
+    # confirms or dismisses patient self-reports, exports identified reports, puts the
+    # recipients of a recalled lot on the call list.
     | {
+        "inventory.contact_lot_recipients",
         "safety.change_adverseevent",
         "safety.change_medicationflag",
         "followups.change_patientreport",
@@ -120,6 +122,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "inventory.change_product",
         "inventory.add_lot",
         "inventory.change_lot",
+        "inventory.contact_lot_recipients",
         "inventory.view_stockmovement",
         "inventory.add_stockmovement",
         "audit.view_accesslog",

@@ -110,6 +110,12 @@ class Lot(Recorded):
             ),
         ]
         indexes = [models.Index(fields=["status", "expiry_date"], name="lot_usable_idx")]
+        permissions = [
+            (
+                "contact_lot_recipients",
+                "Can put everyone who received a quarantined or recalled lot on the call list",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.product.name} lot {self.lot_number}"
