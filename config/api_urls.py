@@ -9,6 +9,7 @@ from apps.inventory.api import (
     StockMovementViewSet,
 )
 from apps.patients.api import PatientViewSet
+from apps.safety.api.safety_signals import SafetySignalViewSet
 from apps.treatments.api import TreatmentSiteViewSet, VisitViewSet
 
 router = DefaultRouter()
@@ -19,5 +20,6 @@ router.register("stock-movements", StockMovementViewSet, basename="stock-movemen
 router.register("patients", PatientViewSet, basename="patient")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("treatment-sites", TreatmentSiteViewSet, basename="treatment-site")
+router.register("safety/signals", SafetySignalViewSet, basename="safety-signal")
 
 urlpatterns = router.urls

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.safety.views import safety_signals
 
 app_name = "safety"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("signals/", safety_signals.signal_list, name="signals"),
+]
