@@ -4,6 +4,7 @@ reminder time and the e-mail-or-call decision are taken in one place."""
 import datetime
 
 import pghistory
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -76,3 +77,246 @@ def follow_up_add(
             next_reminder_at=reminder_time(due_on) if email else None,
             created_by=by,
         )
+
+
+# --- Follow-ups a visit brings -----------------------------------------------------
+
+
+def _actor(by) -> int | None:
+    return getattr(by, "pk", None)
+
+
+def _rule_applies(rule: FollowUpRule, category: str) -> bool:
+    return not rule.site_categories or category in rule.site_categories
+
+
+def _stop_reminders(follow_up: FollowUp) -> None:
+    """A follow-up that is no longer pending must never be e-mailed about."""
+    follow_up.next_reminder_at = None
+    follow_up.claimed_until = None
+
+
+def follow_ups_schedule_for_visit(*, visit, by) -> list[FollowUp]:
+    """Put the visit's follow-ups on the schedule: one per matching rule, and for
+    repeat-session rules one per treated site (the next visit to that site supersedes
+    it). Returns the follow-ups made now; calling again makes nothing new.
+
+    A backdated visit skips rules whose due date passed more than
+    FOLLOWUP_BACKDATED_GRACE_DAYS ago: a day-3 infection check asked a month late helps
+    nobody. Rules due more recently are still scheduled and show as overdue."""
+    visit_day = timezone.localdate(visit.visited_at)
+    oldest_due = timezone.localdate() - datetime.timedelta(
+        days=settings.FOLLOWUP_BACKDATED_GRACE_DAYS
+    )
+    sites = {dose.site_id: dose.site for dose in visit.doses.select_related("site")}
+    made = []
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        existing = set(
+            FollowUp.objects.filter(visit=visit, rule__isnull=False).values_list(
+                "rule_id", "site_id"
+            )
+        )
+        for rule in FollowUpRule.objects.filter(active=True).exclude(kind=Kind.RECALL_CONTACT):
+            due_on = visit_day + datetime.timedelta(days=rule.offset_days)
+            if due_on < oldest_due:
+                continue
+            matching = [s for s in sites.values() if _rule_applies(rule, s.category)]
+            if not matching:
+                continue
+            per_site = rule.kind == Kind.REPEAT_SESSION
+            for site in sorted(matching, key=lambda s: s.pk) if per_site else [None]:
+                if (rule.pk, getattr(site, "pk", None)) in existing:
+                    continue
+                made.append(
+                    follow_up_add(
+                        by=by,
+                        patient=visit.patient,
+                        kind=rule.kind,
+                        due_on=due_on,
+                        channel=rule.channel,
+                        visit=visit,
+                        rule=rule,
+                        site=site,
+                    )
+                )
+    return made
+
+
+def follow_ups_supersede_for_visit(*, visit, by) -> int:
+    """A visit treating a site answers the pending repeat-session reminders for that
+    site from the patient's earlier visits: they become SUPERSEDED and are never sent.
+    Returns how many were superseded."""
+    site_ids = list(visit.doses.values_list("site_id", flat=True).distinct())
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        return FollowUp.objects.filter(
+            patient_id=visit.patient_id,
+            kind=Kind.REPEAT_SESSION,
+            status=FollowUp.Status.PENDING,
+            site_id__in=site_ids,
+            visit__visited_at__lt=visit.visited_at,
+        ).update(
+            status=FollowUp.Status.SUPERSEDED,
+            next_reminder_at=None,
+            claimed_until=None,
+            note=f"Superseded by the visit of {timezone.localdate(visit.visited_at):%Y-%m-%d}.",
+            updated_at=timezone.now(),
+        )
+
+
+def follow_ups_cancel_for_visit(*, visit, by, reason: str) -> int:
+    """A voided visit's pending follow-ups are cancelled with the reason, reminders
+    stopped, and the repeat-session reminders it had superseded come back. Returns how
+    many were cancelled."""
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        cancelled = FollowUp.objects.filter(visit=visit, status=FollowUp.Status.PENDING).update(
+            status=FollowUp.Status.CANCELLED,
+            next_reminder_at=None,
+            claimed_until=None,
+            note=f"Visit voided: {reason}",
+            updated_at=timezone.now(),
+        )
+        for site_id in visit.doses.values_list("site_id", flat=True).distinct():
+            _repeat_session_restore(visit=visit, site_id=site_id)
+        return cancelled
+
+
+def _repeat_session_restore(*, visit, site_id: int) -> None:
+    """The latest superseded repeat session of this site from an earlier visit that
+    stands, unless another visit's reminder for the site is still pending: a visit
+    voided as a mistake must not leave a monthly patient without their reminder."""
+    same_site = FollowUp.objects.filter(
+        patient_id=visit.patient_id, kind=Kind.REPEAT_SESSION, site_id=site_id
+    )
+    if same_site.filter(status=FollowUp.Status.PENDING).exists():
+        return
+    earlier = (
+        same_site.filter(
+            status=FollowUp.Status.SUPERSEDED,
+            visit__visited_at__lt=visit.visited_at,
+            visit__voided_at__isnull=True,
+        )
+        .select_for_update(of=("self",))
+        .select_related("patient")
+        .order_by("-visit__visited_at", "-id")
+        .first()
+    )
+    if earlier is None:
+        return
+    earlier.status = FollowUp.Status.PENDING
+    earlier.note = "Back on the schedule: the visit that superseded it was voided."
+    if earlier.channel == Channel.EMAIL and earlier.reminder_state != FollowUp.ReminderState.SENT:
+        earlier.reminder_state = FollowUp.ReminderState.SCHEDULED
+        earlier.next_reminder_at = reminder_time(max(earlier.due_on, timezone.localdate()))
+    earlier.save()
+
+
+# --- Staff work on one follow-up ---------------------------------------------------
+
+# Recall contacts come from a lot recall, never by hand.
+MANUAL_KINDS = (Kind.CHECK_IN, Kind.OUTCOME, Kind.REPEAT_SESSION)
+
+
+def follow_up_add_by_staff(
+    *,
+    by,
+    patient: Patient,
+    kind: str,
+    due_on: datetime.date | None,
+    channel: str = Channel.EMAIL,
+    site=None,
+    note: str = "",
+) -> FollowUp:
+    """A follow-up a staff member adds by hand (no rule, no visit)."""
+    errors: dict[str, str] = {}
+    if kind not in MANUAL_KINDS:
+        errors["kind"] = "Choose a check-in, an outcome or a repeat session."
+    if channel not in Channel.values:
+        errors["channel"] = "Choose patient e-mail or staff call."
+    if due_on is None:
+        errors["due_on"] = "Give the day it falls due."
+    elif due_on < timezone.localdate():
+        errors["due_on"] = "A new follow-up cannot fall due in the past."
+    if site is not None and kind != Kind.REPEAT_SESSION:
+        errors["site"] = "Only a repeat session names a treated site."
+    if errors:
+        raise ValidationError(errors)
+    return follow_up_add(
+        by=by, patient=patient, kind=kind, due_on=due_on, channel=channel, site=site, note=note
+    )
+
+
+def _locked_pending(follow_up: FollowUp, *, field: str) -> FollowUp:
+    """The follow-up's row, locked against the reminder sender and other staff, or a
+    field error when it is no longer pending."""
+    locked = FollowUp.objects.select_for_update().select_related("patient").get(pk=follow_up.pk)
+    if locked.status != FollowUp.Status.PENDING:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    f"This follow-up is already {locked.get_status_display().lower()}.",
+                    code="not_pending",
+                )
+            }
+        )
+    return locked
+
+
+def follow_up_reschedule(
+    *, follow_up: FollowUp, by, due_on: datetime.date | None, note: str = ""
+) -> FollowUp:
+    """Move a pending follow-up to another day. Its e-mail reminder moves with it: one
+    not yet sent goes out on the new day instead; one already sent (or failed) is sent
+    again on the new day, since the patient was told of the old one. A patient who has
+    since withdrawn consent gets a staff call instead."""
+    if due_on is None:
+        raise ValidationError({"due_on": "Give the new day."})
+    if due_on < timezone.localdate():
+        raise ValidationError({"due_on": "A follow-up cannot be moved into the past."})
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        locked = _locked_pending(follow_up, field="due_on")
+        if due_on == locked.due_on:
+            raise ValidationError({"due_on": "The follow-up already falls due that day."})
+        note = note.strip()
+        locked.note = f"Moved from {locked.due_on:%Y-%m-%d}" + (f": {note}" if note else ".")
+        locked.due_on = due_on
+        if locked.channel == Channel.EMAIL and not patient_reachable_by_email(locked.patient):
+            locked.channel = Channel.CALL
+        if locked.channel == Channel.EMAIL:
+            locked.reminder_state = FollowUp.ReminderState.SCHEDULED
+            locked.next_reminder_at = reminder_time(due_on)
+            locked.temporary_failures = 0
+        else:
+            locked.reminder_state = FollowUp.ReminderState.NONE
+            _stop_reminders(locked)
+        locked.claimed_until = None
+        locked.save()
+        return locked
+
+
+def follow_up_cancel(*, follow_up: FollowUp, by, reason: str) -> FollowUp:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the follow-up is cancelled."})
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        locked = _locked_pending(follow_up, field="reason")
+        locked.status = FollowUp.Status.CANCELLED
+        locked.note = reason
+        _stop_reminders(locked)
+        locked.save()
+        return locked
+
+
+def follow_up_complete(*, follow_up: FollowUp, by, note: str) -> FollowUp:
+    """Done: the call was made, the patient answered, or the session was booked."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Say what came of it."})
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        locked = _locked_pending(follow_up, field="note")
+        locked.status = FollowUp.Status.COMPLETED
+        locked.completed_at = timezone.now()
+        locked.completed_by = by
+        locked.completion_note = note
+        _stop_reminders(locked)
+        locked.save()
+        return locked

@@ -1,0 +1,1 @@
+"""Follow-ups over REST, by area (one module each)."""

@@ -1,0 +1,374 @@
+"""Follow-ups and their reminder deliveries over REST. The staff actions (complete,
+reschedule, cancel) call the same services as the worklist, so both answer alike."""
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
+from apps.followups.selectors.follow_ups import deliveries_visible_to, follow_ups_visible_to
+from apps.followups.services import scheduling
+from apps.patients.models import Patient
+from apps.patients.selectors import may_see_clinical, patients_visible_to
+from apps.treatments.models import TreatmentSite
+from exotrack.api.errors import service_error
+
+WORK_PERMISSION = "followups.change_followup"
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    patient_mrn = serializers.CharField(source="patient.mrn", read_only=True)
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    rule_name = serializers.CharField(source="rule.name", read_only=True, default=None)
+    site_name = serializers.CharField(source="site.name", read_only=True, default=None)
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "patient",
+            "patient_mrn",
+            "patient_name",
+            "visit",
+            "rule",
+            "rule_name",
+            "site",
+            "site_name",
+            "lot",
+            "kind",
+            "channel",
+            "due_on",
+            "status",
+            "note",
+            "completed_at",
+            "completed_by",
+            "completion_note",
+            "reminder_state",
+            "next_reminder_at",
+            "reminders_sent",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = fields
+
+
+# Front desk: booking and calls, no clinical detail (which site, which rule).
+_CLINICAL = {"visit", "rule", "rule_name", "site", "site_name", "lot"}
+
+
+class FollowUpDeskSerializer(FollowUpSerializer):
+    class Meta(FollowUpSerializer.Meta):
+        fields = [f for f in FollowUpSerializer.Meta.fields if f not in _CLINICAL]
+        read_only_fields = fields
+
+
+class FollowUpCreateSerializer(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
+    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in scheduling.MANUAL_KINDS])
+    due_on = serializers.DateField()
+    channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        default=Channel.EMAIL,
+        help_text="Patients without e-mail consent or a valid address get a staff call.",
+    )
+    site = serializers.PrimaryKeyRelatedField(
+        queryset=TreatmentSite.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Repeat sessions only: the next visit treating this site supersedes it.",
+    )
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.context.get("request"), "user", None)
+        # An unseen patient reads as "does not exist", as everywhere else.
+        self.fields["patient"].queryset = (
+            patients_visible_to(user) if user is not None else Patient.objects.none()
+        )
+
+
+class FollowUpCompleteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=1000, help_text="What came of it.")
+
+
+class FollowUpRescheduleSerializer(serializers.Serializer):
+    due_on = serializers.DateField(help_text="The new day (today or later).")
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
+
+
+class FollowUpCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    due_from = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
+    due_to = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+    status = django_filters.ChoiceFilter(choices=FollowUp.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=Kind.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    patient = django_filters.NumberFilter(field_name="patient_id")
+
+    class Meta:
+        model = FollowUp
+        fields = ["due_from", "due_to", "status", "kind", "channel", "patient"]
+
+
+class CanWorkFollowUps(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm(WORK_PERMISSION)
+
+
+_FOLLOW_UP_EXAMPLE = {
+    "id": 118,
+    "patient": 12,
+    "patient_mrn": "EX0000012",
+    "patient_name": "Ada Byron",
+    "visit": 41,
+    "rule": 1,
+    "rule_name": "Day-3 infection check",
+    "site": None,
+    "site_name": None,
+    "lot": None,
+    "kind": "check_in",
+    "channel": "email",
+    "due_on": "2026-11-27",
+    "status": "pending",
+    "note": "",
+    "completed_at": None,
+    "completed_by": None,
+    "completion_note": "",
+    "reminder_state": "scheduled",
+    "next_reminder_at": "2026-11-27T14:00:00Z",
+    "reminders_sent": 0,
+    "created_at": "2026-11-24T15:41:07Z",
+    "created_by": 5,
+}
+
+
+def _documented_refusals(viewset):
+    # The services refuse a follow-up that is no longer pending, or a site on anything
+    # but a repeat session, as plain field errors.
+    viewset = extend_validation_errors(["invalid"], field_name="site", actions=["create"])(viewset)
+    return viewset
+
+
+@_documented_refusals
+@extend_schema_view(
+    list=extend_schema(
+        summary="Follow-ups",
+        description="Soonest due first. Filter by due-day range, status, kind, channel or "
+        "patient. Front-desk accounts get no clinical field (visit, rule, site, lot).",
+        examples=[OpenApiExample("A follow-up", value=_FOLLOW_UP_EXAMPLE)],
+    ),
+    retrieve=extend_schema(summary="Read a follow-up"),
+    create=extend_schema(
+        summary="Add a follow-up by hand",
+        description="A check-in, an outcome or a repeat session, due today or later. An "
+        "e-mail follow-up for a patient without consent or a valid address becomes a "
+        "staff call.",
+        request=FollowUpCreateSerializer,
+        responses={201: FollowUpSerializer},
+        examples=[
+            OpenApiExample(
+                "Call in two weeks",
+                value={
+                    "patient": 12,
+                    "kind": "check_in",
+                    "due_on": "2026-12-08",
+                    "channel": "call",
+                    "note": "Asked to be called about the swelling.",
+                },
+                request_only=True,
+            )
+        ],
+    ),
+)
+class FollowUpViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = FollowUp.objects.all()
+    filterset_class = FollowUpFilter
+
+    def get_queryset(self):
+        return follow_ups_visible_to(self.request.user).order_by("due_on", "id")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return FollowUpCreateSerializer
+        if getattr(self, "swagger_fake_view", False) or may_see_clinical(self.request.user):
+            return FollowUpSerializer
+        return FollowUpDeskSerializer
+
+    def _shown(self, follow_up: FollowUp) -> dict:
+        serializer = (
+            FollowUpSerializer if may_see_clinical(self.request.user) else FollowUpDeskSerializer
+        )
+        fresh = self.get_queryset().get(pk=follow_up.pk)
+        return serializer(fresh, context=self.get_serializer_context()).data
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="follow-up-search",
+            path=request.get_full_path(),
+            detail={"filters": request.query_params.dict()},
+        )
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        follow_up = self.get_object()
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="follow-up",
+            patient_id=follow_up.patient_id,
+            object_id=follow_up.pk,
+            path=request.path,
+        )
+        return Response(self._shown(follow_up))
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = FollowUpCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            follow_up = scheduling.follow_up_add_by_staff(
+                by=request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise service_error(error) from error
+        return Response(self._shown(follow_up), status=status.HTTP_201_CREATED)
+
+    def _act(self, request: Request, serializer_class, service) -> Response:
+        follow_up = self.get_object()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            follow_up = service(follow_up=follow_up, by=request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise service_error(error) from error
+        return Response(self._shown(follow_up))
+
+    @extend_schema(
+        summary="Complete a follow-up",
+        description="Pending follow-ups only. Stops its reminders.",
+        request=FollowUpCompleteSerializer,
+        responses={200: FollowUpSerializer},
+        examples=[
+            OpenApiExample(
+                "Called",
+                value={"note": "Called: no redness, no fever."},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanWorkFollowUps])
+    def complete(self, request: Request, pk=None) -> Response:
+        return self._act(request, FollowUpCompleteSerializer, scheduling.follow_up_complete)
+
+    @extend_schema(
+        summary="Move a follow-up to another day",
+        description="Pending follow-ups only, to today or later. The e-mail reminder moves "
+        "with it; one already sent is sent again on the new day.",
+        request=FollowUpRescheduleSerializer,
+        responses={200: FollowUpSerializer},
+        examples=[
+            OpenApiExample(
+                "Away that week",
+                value={"due_on": "2026-12-15", "note": "Travelling until the 14th."},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanWorkFollowUps])
+    def reschedule(self, request: Request, pk=None) -> Response:
+        return self._act(request, FollowUpRescheduleSerializer, scheduling.follow_up_reschedule)
+
+    @extend_schema(
+        summary="Cancel a follow-up",
+        description="Pending follow-ups only. Stops its reminders; the reason is kept.",
+        request=FollowUpCancelSerializer,
+        responses={200: FollowUpSerializer},
+        examples=[
+            OpenApiExample(
+                "Moved away", value={"reason": "Patient moved abroad."}, request_only=True
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanWorkFollowUps])
+    def cancel(self, request: Request, pk=None) -> Response:
+        return self._act(request, FollowUpCancelSerializer, scheduling.follow_up_cancel)
+
+
+# --- Reminder deliveries ------------------------------------------------------------
+
+
+class ReminderDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReminderDelivery
+        fields = [
+            "id",
+            "follow_up",
+            "attempted_at",
+            "status",
+            "to_address",
+            "smtp_code",
+            "smtp_reply",
+            "message_id",
+            "reminder_number",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Reminder e-mail deliveries",
+        description="Every attempt to hand a reminder to the mail server, newest first. "
+        "Filter by follow-up or status.",
+    ),
+    retrieve=extend_schema(summary="Read a reminder delivery"),
+)
+class ReminderDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = ReminderDelivery.objects.all()
+    serializer_class = ReminderDeliverySerializer
+    filterset_fields = ["follow_up", "status"]
+
+    def get_queryset(self):
+        return deliveries_visible_to(self.request.user).select_related("follow_up")
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="reminder-deliveries",
+            path=request.get_full_path(),
+            detail={"filters": request.query_params.dict()},
+        )
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        delivery = self.get_object()
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="reminder-delivery",
+            patient_id=delivery.follow_up.patient_id,
+            object_id=delivery.pk,
+            path=request.path,
+        )
+        return Response(self.get_serializer(delivery).data)

@@ -1,0 +1,1 @@
+"""Staff forms of follow-ups, by area (one module each)."""

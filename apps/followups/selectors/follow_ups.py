@@ -1,0 +1,50 @@
+"""Reads of follow-ups and their reminder deliveries, filtered by the reader's role."""
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from apps.followups.models import FollowUp, FollowUpRule, ReminderDelivery
+from apps.patients.selectors import patients_visible_to
+
+VIEW_PERMISSION = "followups.view_followup"
+
+
+def follow_ups_with_details() -> QuerySet[FollowUp]:
+    """Follow-ups with what a row shows, in one query whatever their number."""
+    return FollowUp.objects.select_related("patient", "site", "rule", "lot", "completed_by")
+
+
+def follow_ups_visible_to(user, *, include_voided: bool = True) -> QuerySet[FollowUp]:
+    """Follow-ups of patients this user may open; none without the follow-up
+    permission. Voided patients' follow-ups stay readable by link, like their visits."""
+    if not user.has_perm(VIEW_PERMISSION):
+        return FollowUp.objects.none()
+    patients = patients_visible_to(user, include_voided=include_voided)
+    return follow_ups_with_details().filter(patient__in=patients.values("pk"))
+
+
+def patient_follow_ups(*, patient) -> QuerySet[FollowUp]:
+    """The patient's follow-ups: pending ones first, soonest due first; then the rest,
+    newest first."""
+    pending_first = Case(
+        When(status=FollowUp.Status.PENDING, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        FollowUp.objects.filter(patient=patient)
+        .select_related("site", "rule", "completed_by")
+        .order_by(pending_first, "due_on", "id")
+    )
+
+
+def follow_up_rules() -> QuerySet[FollowUpRule]:
+    """Active rules first, then by when they fall due."""
+    return FollowUpRule.objects.order_by("-active", "offset_days", "name")
+
+
+def deliveries_visible_to(user) -> QuerySet[ReminderDelivery]:
+    if not user.has_perm("followups.view_reminderdelivery"):
+        return ReminderDelivery.objects.none()
+    return ReminderDelivery.objects.filter(
+        follow_up__in=follow_ups_visible_to(user).values("pk")
+    ).order_by("-attempted_at", "-id")

@@ -1,0 +1,1 @@
+"""Staff pages of follow-ups, by area (one module each)."""
