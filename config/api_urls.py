@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from apps.followups.api.follow_ups import FollowUpViewSet, ReminderDeliveryViewSet
 from apps.inventory.api import (
     LotViewSet,
     ManufacturerViewSet,
@@ -20,6 +21,8 @@ router.register("stock-movements", StockMovementViewSet, basename="stock-movemen
 router.register("patients", PatientViewSet, basename="patient")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("treatment-sites", TreatmentSiteViewSet, basename="treatment-site")
+router.register("follow-ups", FollowUpViewSet, basename="follow-up")
+router.register("reminder-deliveries", ReminderDeliveryViewSet, basename="reminder-delivery")
 router.register("safety/signals", SafetySignalViewSet, basename="safety-signal")
 
 urlpatterns = router.urls

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.accounts.services import staff_user_seed
 from apps.clinic.services import clinic_seed, location_seed
+from apps.followups.services.rules import followup_rule_seed
 from apps.inventory.services import lot_seed, manufacturer_seed, product_seed
 from apps.patients.models import MedicationClass
 from apps.patients.selectors import possible_duplicates
@@ -107,7 +108,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, demo: bool, seeds_dir: Path, **options) -> None:
-        files = ["clinic.toml", "medication_classes.toml", "treatment_sites.toml"]
+        files = [
+            "clinic.toml",
+            "medication_classes.toml",
+            "treatment_sites.toml",
+            "followup_rules.toml",
+        ]
         if demo:
             files.append("demo.toml")
         # Read every file before writing anything, so a syntax error saves nothing either.
@@ -129,6 +135,10 @@ class Command(BaseCommand):
                 self._report(
                     "Treatment sites",
                     *seeds["treatment_sites.toml"].each("sites", treatment_site_seed),
+                )
+                self._report(
+                    "Follow-up rules",
+                    *seeds["followup_rules.toml"].each("rules", followup_rule_seed),
                 )
             if demo:
                 self._demo(seeds["demo.toml"])
