@@ -28,6 +28,18 @@ PANELS.append(
     )
 )
 
+from apps.safety.selectors.adverse_events import serious_events_panel  # noqa: E402
+
+PANELS.append(
+    Panel(
+        "serious-events",
+        "Serious adverse events",
+        "safety.change_adverseevent",
+        "safety/_dashboard_serious.html",
+        serious_events_panel,
+    )
+)
+
 
 def dashboard_panels(user) -> list[dict]:
     perms = user.get_all_permissions()

@@ -18,6 +18,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Patients", "patients:list", "patients.view_patient"),
     NavItem("Visits", "treatments:visit-list", "treatments.view_visit"),
     NavItem("Follow-ups", "followups:worklist", "followups.change_followup"),
+    NavItem("Adverse events", "safety:adverse-event-list", "safety.view_adverseevent"),
     NavItem("Lots", "inventory:lot-list", "inventory.view_lot"),
     NavItem("Safety signals", "safety:signals", "safety.view_lotsignal"),
     NavItem("Products", "inventory:product-list", "inventory.change_product"),

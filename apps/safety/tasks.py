@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from apps.safety.services import safety_signals
+from apps.safety.services import adverse_events, safety_signals
 
 
 # Beat sends it daily at SAFETY_SIGNALS_HOUR (clinic time). A failed e-mail leaves the
@@ -19,3 +19,24 @@ from apps.safety.services import safety_signals
 )
 def safety_signals_daily() -> None:
     safety_signals.safety_signals_refresh(now=timezone.now())
+
+
+# SMTP errors are OSErrors: retried with growing, jittered waits (30 s, 1 min, 2 min ...
+# up to an hour apart). The claim is rolled back on failure, so a retry sends it once.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=12,
+    ignore_result=True,
+)
+def serious_event_email(event_id: int) -> None:
+    adverse_events.serious_event_notify(event_id=event_id)
+
+
+# Beat sends it every ten minutes; one that waited longer than that is dropped.
+@shared_task(ignore_result=True, expires=9 * 60)
+def serious_events_email_pending() -> None:
+    adverse_events.serious_events_notify_pending()

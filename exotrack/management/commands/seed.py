@@ -25,6 +25,7 @@ from apps.inventory.services import lot_seed, manufacturer_seed, product_seed
 from apps.patients.models import MedicationClass
 from apps.patients.selectors import possible_duplicates
 from apps.patients.services import medication_add, medication_class_seed, patient_register
+from apps.safety.services.adverse_events import adverse_event_type_seed
 from apps.treatments.services import treatment_site_seed
 from exotrack.roles import CLINICIAN, ensure_roles
 
@@ -112,6 +113,7 @@ class Command(BaseCommand):
             "clinic.toml",
             "medication_classes.toml",
             "treatment_sites.toml",
+            "adverse_event_types.toml",
             "followup_rules.toml",
         ]
         if demo:
@@ -135,6 +137,10 @@ class Command(BaseCommand):
                 self._report(
                     "Treatment sites",
                     *seeds["treatment_sites.toml"].each("sites", treatment_site_seed),
+                )
+                self._report(
+                    "Adverse-event types",
+                    *seeds["adverse_event_types.toml"].each("types", adverse_event_type_seed),
                 )
                 self._report(
                     "Follow-up rules",
