@@ -14,14 +14,11 @@ from apps.safety.services.adverse_events import (
     adverse_event_void,
 )
 from tests.factories import DoseFactory, FollowUpFactory, PatientFactory, VisitFactory
-from tests.safety.adverse_event_data import (  # noqa: F401  (fixtures)
-    SERIOUS,
-    days_ago,
-    event_types,
-    record_event,
-    seed_event_types,
-    treated_visit,
-)
+from tests.safety import adverse_event_data
+from tests.safety.adverse_event_data import SERIOUS, days_ago, record_event, seed_event_types
+
+event_types = adverse_event_data.event_types
+treated_visit = adverse_event_data.treated_visit
 
 
 def _nothing_saved() -> None:
@@ -227,7 +224,7 @@ def test_a_report_already_reviewed_or_of_another_patient_saves_nothing(
 
 
 def test_an_update_relinks_doses_and_keeps_history(clinician, treated_visit, event_types):
-    knee, face = treated_visit.doses.order_by("id")
+    _knee, face = treated_visit.doses.order_by("id")
     event = record_event(by=clinician, visit=treated_visit, event_type=event_types["cold_sore"])
 
     adverse_event_update(
