@@ -3,6 +3,7 @@
 import datetime
 
 import pghistory
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +21,10 @@ def watched_medications(*, patient: Patient, on: datetime.date):
         .select_related("medication_class")
         .order_by("id")
     )
+
+
+def _review_by(medication: Medication, on: datetime.date) -> datetime.date:
+    return on + datetime.timedelta(days=medication.medication_class.review_within_days)
 
 
 def medication_flags_raise(
@@ -47,7 +52,6 @@ def medication_flags_raise(
         for medication in watched_medications(patient=patient, on=on):
             if medication.pk in unresolved:
                 continue
-            review_days = medication.medication_class.review_within_days
             try:
                 with transaction.atomic():
                     raised.append(
@@ -58,10 +62,103 @@ def medication_flags_raise(
                             source=source,
                             visit=visit,
                             reason=reason,
-                            review_by=on + datetime.timedelta(days=review_days),
+                            review_by=_review_by(medication, on),
                             created_by=by,
                         )
                     )
             except IntegrityError:
                 continue  # raised by someone else a moment ago
     return raised
+
+
+def medication_flag_raise(*, by, medication: Medication, reason: str) -> MedicationFlag:
+    """A flag raised by staff for one medication (any class: staff judge the need).
+
+    Refused while the medication has an unresolved flag: that one is to be reviewed."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this medication needs a review."})
+    if medication.patient.is_voided:
+        raise ValidationError({"medication": "This patient record is voided."})
+    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+        if not _unresolved(medication).exists():
+            try:
+                with transaction.atomic():
+                    return MedicationFlag.objects.create(
+                        patient_id=medication.patient_id,
+                        medication=medication,
+                        medication_class=medication.medication_class,
+                        source=MedicationFlag.Source.MANUAL,
+                        reason=reason,
+                        review_by=_review_by(medication, timezone.localdate()),
+                        created_by=by,
+                    )
+            except IntegrityError:
+                pass  # raised by someone else a moment ago: refused like any open flag
+        flag = _unresolved(medication).first()
+        due = f", review by {flag.review_by:%Y-%m-%d}" if flag else ""
+        raise ValidationError(
+            {"medication": f"{medication.name} already has a flag to review{due}."}
+        )
+
+
+def _unresolved(medication: Medication):
+    return MedicationFlag.objects.filter(medication=medication).exclude(
+        status=MedicationFlag.Status.RESOLVED
+    )
+
+
+def _locked(flag: MedicationFlag) -> MedicationFlag:
+    return MedicationFlag.objects.select_for_update().get(pk=flag.pk)
+
+
+def medication_flag_acknowledge(*, by, flag: MedicationFlag) -> MedicationFlag:
+    """A clinician has seen the flag and will review it; only open flags."""
+    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+        locked = _locked(flag)
+        if locked.status != MedicationFlag.Status.OPEN:
+            raise ValidationError(
+                {"status": f"This flag is {locked.get_status_display().lower()}, not open."}
+            )
+        locked.status = MedicationFlag.Status.ACKNOWLEDGED
+        locked.acknowledged_at = timezone.now()
+        locked.acknowledged_by = by
+        locked.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
+        return locked
+
+
+def medication_flag_resolve(
+    *, by, flag: MedicationFlag, action: str, note: str = ""
+) -> MedicationFlag:
+    """Close the review with the action taken on the medication. From open or
+    acknowledged; resolving an open flag acknowledges it at the same moment."""
+    if action not in MedicationFlag.Action.values:
+        raise ValidationError(
+            {"action": "Say what was done: dose reduced, unchanged, referred or stopped."}
+        )
+    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+        locked = _locked(flag)
+        if locked.status == MedicationFlag.Status.RESOLVED:
+            raise ValidationError({"status": "This flag is already resolved."})
+        now = timezone.now()
+        if locked.acknowledged_at is None:
+            locked.acknowledged_at = now
+            locked.acknowledged_by = by
+        locked.status = MedicationFlag.Status.RESOLVED
+        locked.action = action
+        locked.resolution_note = note.strip()
+        locked.resolved_at = now
+        locked.resolved_by = by
+        locked.save(
+            update_fields=[
+                "status",
+                "action",
+                "resolution_note",
+                "acknowledged_at",
+                "acknowledged_by",
+                "resolved_at",
+                "resolved_by",
+                "updated_at",
+            ]
+        )
+        return locked
