@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from apps.followups.models import FollowUp, Kind
-from apps.outcomes.models import OutcomeAssessment, Timepoint
+from apps.outcomes.models import OutcomeAssessment, RegionInstrument, Timepoint
 from apps.outcomes.rules import is_responder, region_instrument
 from apps.treatments.models import Dose
 from apps.treatments.selectors import visits_visible_to
@@ -60,6 +60,10 @@ class EpisodeSummary:
     baseline_source: str  # "visit form", "assessment" or ""
     results: list[TimepointResult] = field(default_factory=list)
     instrument: str = ""
+
+    @property
+    def instrument_label(self) -> str:
+        return RegionInstrument(self.instrument).label if self.instrument else ""
 
     @property
     def latest(self) -> TimepointResult | None:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.followups.views.patient import patient_follow_ups_context
+from apps.outcomes.views import patient_outcomes_context
 from apps.patients.forms import MedicationForm, MedicationStopForm, PatientForm, PatientVoidForm
 from apps.patients.models import Medication
 from apps.patients.selectors import (
@@ -101,6 +102,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["visits"] = patient_visits(patient=patient)
         context["patient_lots"] = patient_lots(patient=patient)
     context.update(patient_follow_ups_context(request.user, patient))
+    context.update(patient_outcomes_context(request.user, patient))
     return render(request, "patients/patient_detail.html", context)
 
 

@@ -164,8 +164,9 @@ def test_patient_page_query_count_is_the_same_for_one_and_fifty_rows(
     # session, user, permissions (2), patient, access-log insert, medications, groups
     # (header), medication classes (add form), visits, their doses, their warnings, lots
     # received, session save (3).
+    # Outcomes section: treated sites with their visits, their assessments (2).
     # Follow-ups section: the patient's follow-ups (1).
-    expected = 16 + 1
+    expected = 16 + 2 + 1
     with django_assert_num_queries(expected):
         client.get(url)
     _treated(patient, lot, 49)
