@@ -25,6 +25,7 @@ from apps.patients.services import (
     patient_update,
     patient_void,
 )
+from apps.safety.views.adverse_events import patient_adverse_events_context
 from apps.treatments.selectors import patient_lots, patient_visits
 
 PAGE_SIZE = 50
@@ -103,6 +104,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["patient_lots"] = patient_lots(patient=patient)
     context.update(patient_follow_ups_context(request.user, patient))
     context.update(patient_outcomes_context(request.user, patient))
+    context.update(patient_adverse_events_context(request.user, patient))
     return render(request, "patients/patient_detail.html", context)
 
 
