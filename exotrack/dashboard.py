@@ -41,6 +41,19 @@ PANELS.append(
 )
 
 
+from apps.safety.selectors.medication_flags import flags_panel  # noqa: E402
+
+PANELS.append(
+    Panel(
+        "medication-flags",
+        "Medication flags to review",
+        "safety.view_medicationflag",
+        "safety/medication_flags/_dashboard_flags.html",
+        flags_panel,
+    )
+)
+
+
 def dashboard_panels(user) -> list[dict]:
     perms = user.get_all_permissions()
     shown = []

@@ -17,6 +17,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Dashboard", "dashboard", None),
     NavItem("Patients", "patients:list", "patients.view_patient"),
     NavItem("Visits", "treatments:visit-list", "treatments.view_visit"),
+    NavItem("Medication flags", "safety:flag-list", "safety.view_medicationflag"),
     NavItem("Follow-ups", "followups:worklist", "followups.change_followup"),
     NavItem("Adverse events", "safety:adverse-event-list", "safety.view_adverseevent"),
     NavItem("Lots", "inventory:lot-list", "inventory.view_lot"),

@@ -21,6 +21,7 @@ from apps.inventory.forms import (
     StockChangeForm,
 )
 from apps.inventory.models import Lot, Manufacturer, Product
+from apps.safety.views.recalls import lot_recall_context
 
 PAGE_SIZE = 50
 STATUS_FILTERS = [
@@ -98,6 +99,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 else Lot.Status.QUARANTINED
             }
         )
+    context.update(lot_recall_context(request, lot))
     return render(request, "inventory/lot_detail.html", context)
 
 

@@ -26,6 +26,7 @@ from apps.patients.services import (
     patient_void,
 )
 from apps.safety.views.adverse_events import patient_adverse_events_context
+from apps.safety.views.medication_flags import patient_flags_context
 from apps.treatments.selectors import patient_lots, patient_visits
 
 PAGE_SIZE = 50
@@ -105,6 +106,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(patient_follow_ups_context(request.user, patient))
     context.update(patient_outcomes_context(request.user, patient))
     context.update(patient_adverse_events_context(request.user, patient))
+    context.update(patient_flags_context(request.user, patient))
     return render(request, "patients/patient_detail.html", context)
 
 

@@ -1,0 +1,1 @@
+"""Forms of the safety pages, by area: adverse_events, medication_flags, recalls."""

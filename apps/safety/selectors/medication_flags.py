@@ -1,0 +1,80 @@
+"""Reads of medication-adjustment flags, filtered by what the reader may see."""
+
+import datetime
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from apps.patients.selectors import patients_visible_to
+from apps.safety.models import MedicationFlag
+
+# Flags still waiting for a clinician: open or acknowledged.
+TO_REVIEW = (MedicationFlag.Status.OPEN, MedicationFlag.Status.ACKNOWLEDGED)
+
+
+def may_see_flags(user) -> bool:
+    # A flag names a medication: clinical information.
+    return user.has_perm("safety.view_medicationflag") and user.has_perm("patients.view_clinical")
+
+
+def flags_visible_to(user) -> QuerySet[MedicationFlag]:
+    """Flags of patients this user may open (voided records left out), with what a
+    flag line shows, in one query."""
+    if not may_see_flags(user):
+        return MedicationFlag.objects.none()
+    return (
+        MedicationFlag.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+        .select_related(
+            "patient", "medication", "medication_class", "acknowledged_by", "resolved_by"
+        )
+        .order_by("review_by", "id")
+    )
+
+
+def flag_search(
+    *,
+    user,
+    status: str = "",
+    medication_class_id: int | None = None,
+    patient_id: int | None = None,
+    overdue: bool | None = None,
+    today: datetime.date | None = None,
+) -> QuerySet[MedicationFlag]:
+    """Flags to review (open and acknowledged unless `status` names one), the most
+    overdue review first, then the soonest: ordering by review-by date does both."""
+    today = today or timezone.localdate()
+    flags = flags_visible_to(user)
+    flags = flags.filter(status=status) if status else flags.filter(status__in=TO_REVIEW)
+    if medication_class_id is not None:
+        flags = flags.filter(medication_class_id=medication_class_id)
+    if patient_id is not None:
+        flags = flags.filter(patient_id=patient_id)
+    if overdue is True:
+        flags = flags.filter(status__in=TO_REVIEW, review_by__lt=today)
+    elif overdue is False:
+        flags = flags.exclude(status__in=TO_REVIEW, review_by__lt=today)
+    return flags
+
+
+def patient_flags(*, patient) -> QuerySet[MedicationFlag]:
+    """All of a patient's flags for the patient page: to review first, then resolved,
+    newest first."""
+    return (
+        MedicationFlag.objects.filter(patient=patient)
+        .select_related("medication", "medication_class", "acknowledged_by", "resolved_by")
+        .order_by(F("resolved_at").desc(nulls_first=True), "review_by", "-id")
+    )
+
+
+PANEL_ROWS = 10
+
+
+def flags_panel(*, user) -> dict:
+    """The dashboard panel: the flags to review most urgently, how many there are and
+    how many are overdue (two queries)."""
+    today = timezone.localdate()
+    flags = flag_search(user=user, today=today)
+    counts = flags.order_by().aggregate(
+        total=Count("id"), overdue=Count("id", filter=Q(review_by__lt=today))
+    )
+    return {"today": today, "flags": list(flags[:PANEL_ROWS]), **counts}

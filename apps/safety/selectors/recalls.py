@@ -1,0 +1,54 @@
+"""Lot -> patients: who received a lot, for a recall (21 CFR 1271.290 traceability).
+
+Driven from the doses of the lot (their lot index), joined to visit and patient by
+primary key, so the cost follows the lot's size, not the clinic's. Rows are plain
+values, never model objects: a busy lot has thousands of doses."""
+
+from django.db.models import QuerySet
+
+from apps.treatments.models import Dose
+
+# Always shown: which visit, when, and whose record it is.
+TRACE_COLUMNS = (
+    "id",
+    "visit_id",
+    "visit__visited_at",
+    "visit__patient_id",
+    "visit__patient__mrn",
+    "visit__patient__last_name",
+    "visit__patient__first_name",
+    "visit__patient__voided_at",
+)
+# For roles that may see patients' contact details (patients.view_patient).
+CONTACT_COLUMNS = ("visit__patient__email", "visit__patient__phone")
+# For roles that may see what was given (treatments.view_dose).
+CLINICAL_COLUMNS = ("site__name", "laterality", "billions", "route")
+
+
+def recipient_columns(user) -> tuple[str, ...]:
+    """The columns of the recipient list this user may see."""
+    columns = TRACE_COLUMNS
+    if user.has_perm("patients.view_patient"):
+        columns += CONTACT_COLUMNS
+    if user.has_perm("treatments.view_dose"):
+        columns += CLINICAL_COLUMNS
+    return columns
+
+
+def lot_recipients(*, lot_id: int, columns: tuple[str, ...] = TRACE_COLUMNS) -> QuerySet:
+    """Every dose given from the lot at a visit that stands (voided visits are mistakes
+    and left out), with its visit and patient, oldest visit first."""
+    return (
+        Dose.objects.filter(lot_id=lot_id, visit__voided_at__isnull=True)
+        .order_by("visit__visited_at", "visit_id", "id")
+        .values(*columns)
+    )
+
+
+def lot_recipient_patient_ids(*, lot_id: int) -> QuerySet:
+    """Ids of the patients who received the lot (as a subquery)."""
+    return (
+        Dose.objects.filter(lot_id=lot_id, visit__voided_at__isnull=True)
+        .values("visit__patient_id")
+        .distinct()
+    )

@@ -1,0 +1,65 @@
+"""Quarantine and recall of a lot, and the recall calls to everyone who received it
+(DOMAIN.md "Traceability")."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.followups.models import Channel, FollowUp, Kind
+from apps.followups.services.scheduling import follow_up_add
+from apps.inventory.models import Lot
+from apps.inventory.services import lot_status_set
+from apps.patients.models import Patient
+from apps.safety.selectors.recalls import lot_recipient_patient_ids
+
+
+def lot_quarantine(*, by, lot: Lot, reason: str) -> Lot:
+    """Hold a lot while a question about it is answered: it cannot be used meanwhile."""
+    return lot_status_set(by=by, lot=lot, status=Lot.Status.QUARANTINED, reason=reason)
+
+
+def lot_recall(*, by, lot: Lot, reason: str) -> Lot:
+    """Withdraw a lot for good (from available or quarantined): it can never be used
+    again, and its recipients can be contacted."""
+    return lot_status_set(by=by, lot=lot, status=Lot.Status.RECALLED, reason=reason)
+
+
+def lot_recipients_contact(*, by, lot: Lot) -> int:
+    """One recall call per patient who received the lot (voided visits and voided
+    patient records left out), due today on the follow-up worklist. Returns how many
+    were added: pressing again adds only patients not yet on the list.
+
+    The lot row is locked first, so two presses at once run one after the other; the
+    unique (patient, lot) constraint on recall contacts is the backstop, each insert in
+    its own savepoint so a clash skips that patient and keeps the rest."""
+    with transaction.atomic():
+        locked = Lot.objects.select_for_update().get(pk=lot.pk)
+        if locked.status == Lot.Status.AVAILABLE:
+            raise ValidationError(
+                {"lot": f"Lot {locked.lot_number} is available: quarantine or recall it first."}
+            )
+        already = FollowUp.objects.filter(kind=Kind.RECALL_CONTACT, lot=locked).values("patient_id")
+        patients = Patient.objects.filter(
+            pk__in=lot_recipient_patient_ids(lot_id=locked.pk), voided_at__isnull=True
+        ).exclude(pk__in=already)
+        today = timezone.localdate()
+        note = (
+            f"Lot {locked.lot_number} of {locked.product.name} is "
+            f"{locked.get_status_display().lower()}: {locked.status_reason}"
+        )
+        added = 0
+        for patient in patients.order_by("pk"):
+            try:
+                follow_up_add(
+                    by=by,
+                    patient=patient,
+                    kind=Kind.RECALL_CONTACT,
+                    due_on=today,
+                    channel=Channel.CALL,
+                    lot=locked,
+                    note=note,
+                )
+            except IntegrityError:
+                continue  # on the list already
+            added += 1
+        return added
