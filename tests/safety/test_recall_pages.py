@@ -1,0 +1,171 @@
+"""Recall on the lot page as each role meets it: the recall card, the recipient list
+and its CSV, the "contact all recipients" button, and the patient page's lots."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.audit.models import AccessLog
+from apps.followups.models import FollowUp, Kind
+from apps.inventory.models import Lot
+from tests.factories import LotFactory, PatientFactory
+from tests.safety.test_recall import given
+
+pytestmark = pytest.mark.django_db
+
+
+def _lot_page(client, lot, **params):
+    return client.get(reverse("inventory:lot-detail", args=[lot.pk]), params)
+
+
+def _recalled(**fields) -> Lot:
+    lot = LotFactory(**fields)
+    Lot.objects.filter(pk=lot.pk).update(status=Lot.Status.RECALLED, status_reason="notice")
+    lot.refresh_from_db()
+    return lot
+
+
+class TestRecall:
+    def test_manager_recalls_with_a_reason(self, client, manager):
+        lot = LotFactory(lot_number="R7")
+        client.force_login(manager)
+        assert "Recall lot" in _lot_page(client, lot).content.decode()
+        response = client.post(
+            reverse("safety:lot-recall", args=[lot.pk]),
+            {"reason": "Manufacturer notice 2026-11"},
+            follow=True,
+        )
+        assert "Lot R7 is recalled: it can no longer be used." in response.content.decode()
+        lot.refresh_from_db()
+        assert (lot.status, lot.status_reason) == ("recalled", "Manufacturer notice 2026-11")
+        # Recalled for good: no recall card and no quarantine/release form any more.
+        page = response.content.decode()
+        assert "Recall lot" not in page and "Quarantine or release" not in page
+
+    def test_without_a_reason_nothing_changes(self, client, manager):
+        lot = LotFactory()
+        client.force_login(manager)
+        response = client.post(reverse("safety:lot-recall", args=[lot.pk]), {}, follow=True)
+        assert "Lot not recalled: give the reason for the recall." in response.content.decode()
+        lot.refresh_from_db()
+        assert lot.status == "available"
+
+    @pytest.mark.parametrize("role", ["clinician", "nurse", "front_desk"])
+    def test_only_the_manager_recalls(self, client, personas, role):
+        lot = LotFactory()
+        client.force_login(personas[role])
+        assert "Recall lot" not in _lot_page(client, lot).content.decode()
+        response = client.post(reverse("safety:lot-recall", args=[lot.pk]), {"reason": "x"})
+        assert response.status_code == 403
+        lot.refresh_from_db()
+        assert lot.status == "available"
+
+    def test_a_missing_lot_is_404(self, client, manager):
+        client.force_login(manager)
+        assert (
+            client.post(reverse("safety:lot-recall", args=[999999]), {"reason": "x"}).status_code
+            == 404
+        )
+
+
+class TestRecipientList:
+    def test_lists_visits_patients_and_contact_details(self, client, nurse):
+        lot = LotFactory()
+        ada = PatientFactory(
+            first_name="Ada", last_name="Lovelace", email="ada@example.com", phone="+1 555 0199"
+        )
+        given(lot, ada)
+        given(lot, voided=True, patient=PatientFactory(first_name="Voidia"))
+        client.force_login(nurse)
+        page = _lot_page(client, lot).content.decode()
+        assert "1 dose to 1 patient" in page
+        assert "Ada Lovelace" in page and "ada@example.com" in page and "+1 555 0199" in page
+        assert "Voidia" not in page
+        log = AccessLog.objects.get(subject="lot-recipients", user=nurse)
+        assert (log.action, log.object_id) == ("view", lot.pk)
+
+    def test_paginated_with_constant_queries(self, client, manager, django_assert_num_queries):
+        lot = LotFactory()
+        given(lot)
+        client.force_login(manager)
+        _lot_page(client, lot)  # warm the content-type cache
+        # session, user, user and group permissions, the lot with its dose count, ledger,
+        # recipients: count, distinct patients, one page of rows; access-log insert, the
+        # user's roles (header), session save (savepoint, update, release).
+        with django_assert_num_queries(14):
+            _lot_page(client, lot)
+        for _ in range(60):
+            given(lot)
+        with django_assert_num_queries(14):
+            response = _lot_page(client, lot)
+        assert len(response.context["recipients"].object_list) == 50
+        second = _lot_page(client, lot, recipients_page=2)
+        assert len(second.context["recipients"].object_list) == 11
+
+    def test_csv_export_is_streamed_safe_and_logged(self, client, manager):
+        lot = LotFactory(lot_number="A/1")
+        given(lot, PatientFactory(first_name="=cmd", last_name="Smith", email="s@example.com"))
+        given(lot, days_ago=40)
+        client.force_login(manager)
+        response = client.get(reverse("safety:lot-recipients-csv", args=[lot.pk]))
+        assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+        assert response["Content-Disposition"].startswith('attachment; filename="lot-A-1-recipi')
+        rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert len(rows) == 2
+        assert rows[1]["first_name"] == "'=cmd" and rows[1]["email"] == "s@example.com"
+        assert {"site", "billions", "phone", "visited_at_utc", "mrn"} <= set(rows[0])
+        log = AccessLog.objects.get(subject="export:lot-recipients")
+        assert (log.action, log.object_id, log.user) == ("export", lot.pk, manager)
+
+    def test_front_desk_cannot_export(self, client, front_desk):
+        lot = LotFactory()
+        client.force_login(front_desk)
+        assert client.get(reverse("safety:lot-recipients-csv", args=[lot.pk])).status_code == 403
+        assert not AccessLog.objects.filter(subject="export:lot-recipients").exists()
+
+    def test_the_patient_page_lists_the_recalled_lot(self, client, clinician):
+        lot = LotFactory(lot_number="PX1")
+        patient = given(lot).visit.patient
+        Lot.objects.filter(pk=lot.pk).update(status=Lot.Status.RECALLED)
+        client.force_login(clinician)
+        page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+        assert 'PX1</a> <span class="badge badge-error">Recalled</span>' in page
+
+
+class TestContactAllRecipients:
+    @pytest.mark.parametrize("role", ["clinician", "manager"])
+    def test_adds_one_call_per_patient_and_nothing_the_second_time(self, client, personas, role):
+        lot = _recalled(lot_number="C3")
+        given(lot)
+        given(lot)
+        client.force_login(personas[role])
+        assert "Contact all recipients" in _lot_page(client, lot).content.decode()
+        url = reverse("safety:lot-contact-recipients", args=[lot.pk])
+        first = client.post(url, follow=True).content.decode()
+        assert "2 recall calls added to the follow-up worklist, due today." in first
+        second = client.post(url, follow=True).content.decode()
+        assert "Everyone who received lot C3 is on the worklist already." in second
+        calls = FollowUp.objects.filter(kind=Kind.RECALL_CONTACT, lot=lot)
+        assert calls.count() == 2
+        assert {c.due_on for c in calls} == {timezone.localdate()}
+
+    def test_no_button_while_the_lot_is_available(self, client, manager):
+        lot = LotFactory(lot_number="OK2")
+        given(lot)
+        client.force_login(manager)
+        assert "Contact all recipients" not in _lot_page(client, lot).content.decode()
+        response = client.post(reverse("safety:lot-contact-recipients", args=[lot.pk]), follow=True)
+        assert "Lot OK2 is available: quarantine or recall it first." in (response.content.decode())
+        assert not FollowUp.objects.exists()
+
+    @pytest.mark.parametrize("role", ["nurse", "front_desk"])
+    def test_other_roles_may_not(self, client, personas, role):
+        lot = _recalled()
+        given(lot)
+        client.force_login(personas[role])
+        response = client.post(reverse("safety:lot-contact-recipients", args=[lot.pk]))
+        assert response.status_code == 403
+        assert not FollowUp.objects.exists()
