@@ -1,5 +1,6 @@
 """Every REST route, under /api/v1/. Each app's viewsets are registered here."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from apps.followups.api.follow_ups import FollowUpViewSet, ReminderDeliveryViewSet
@@ -10,6 +11,7 @@ from apps.inventory.api import (
     StockMovementViewSet,
 )
 from apps.patients.api import PatientViewSet
+from apps.reports.api import ReportExportView
 from apps.safety.api.safety_signals import SafetySignalViewSet
 from apps.treatments.api import TreatmentSiteViewSet, VisitViewSet
 
@@ -25,4 +27,7 @@ router.register("follow-ups", FollowUpViewSet, basename="follow-up")
 router.register("reminder-deliveries", ReminderDeliveryViewSet, basename="reminder-delivery")
 router.register("safety/signals", SafetySignalViewSet, basename="safety-signal")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("reports/exports/<slug:name>.csv", ReportExportView.as_view(), name="report-export"),
+]

@@ -5,6 +5,7 @@ PostgreSQL started by `make run` (its URL written to `var/database_url`), Kombu'
 filesystem transport as broker, and e-mails written as files to `var/mail/`.
 """
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -211,6 +212,17 @@ OUTCOME_WINDOW_6_12_MONTHS_DAYS = env.int("OUTCOME_WINDOW_6_12_MONTHS_DAYS", def
 FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR = env.int(
     "FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR", default=30
 )
+# Reports: de-identified exports name patients by HMAC-SHA256(patient id, this key).
+# Keep it secret and stable (a new key gives every patient a new reference); by default
+# it is derived from SECRET_KEY.
+REPORTS_PSEUDONYM_KEY = env.str(
+    "REPORTS_PSEUDONYM_KEY",
+    default=hashlib.sha256(f"reports-pseudonym:{SECRET_KEY}".encode()).hexdigest(),
+)
+# The most days a de-identified export may shift each patient's dates either way.
+REPORTS_DATE_SHIFT_MAX_DAYS = env.int("REPORTS_DATE_SHIFT_MAX_DAYS", default=180)
+# A follow-up still pending this many days after it fell due counts as missed.
+REPORTS_FOLLOWUP_GRACE_DAYS = env.int("REPORTS_FOLLOWUP_GRACE_DAYS", default=14)
 # The cache holds those counters: in-process by default (fine for one web process, as
 # under `make run`); several web processes share a limit only through a shared cache.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}

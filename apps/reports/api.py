@@ -1,0 +1,115 @@
+"""CSV exports over REST: /api/v1/reports/exports/{name}.csv with the filters of the
+reports page as query parameters. Same roles, same access log, same streamed COPY."""
+
+import json
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from apps.reports.downloads import export_download
+from apps.reports.exports import EXPORTS
+from apps.reports.forms import DEIDENTIFIED, IDENTIFIED, ExportForm
+from apps.treatments.models import TreatmentSite
+
+
+class CanViewReports(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("reports.view_reports")
+
+
+class CsvRenderer(BaseRenderer):
+    """Lets a client ask for text/csv; the export itself is already bytes."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        # Only error bodies pass through here (an export is a streamed response).
+        return json.dumps(data).encode()
+
+
+_PARAMETERS = [
+    OpenApiParameter(
+        "name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(EXPORTS), description="Export."
+    ),
+    OpenApiParameter(
+        "date_from", OpenApiTypes.DATE, description="Visits on or after (clinic day)."
+    ),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Visits on or before."),
+    OpenApiParameter(
+        "site_category",
+        OpenApiTypes.STR,
+        enum=TreatmentSite.Category.values,
+        description="Category of the treated site.",
+    ),
+    OpenApiParameter("site", OpenApiTypes.INT, description="Treatment site id."),
+    OpenApiParameter("product", OpenApiTypes.INT, description="Product id."),
+    OpenApiParameter("lot", OpenApiTypes.INT, description="Lot id."),
+    OpenApiParameter("clinician", OpenApiTypes.INT, description="Clinician (user) id."),
+    OpenApiParameter("location", OpenApiTypes.INT, description="Location id."),
+    OpenApiParameter(
+        "mode",
+        OpenApiTypes.STR,
+        enum=[DEIDENTIFIED, IDENTIFIED],
+        description="identified needs reports.export_identified (clinicians, managers); "
+        "others are refused with 403. Default: deidentified.",
+    ),
+    OpenApiParameter(
+        "shift_days",
+        OpenApiTypes.INT,
+        description="De-identified only: move each patient's dates by a stable number of "
+        "days, at most this many either way (REPORTS_DATE_SHIFT_MAX_DAYS caps it).",
+    ),
+]
+
+
+class _Denied(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# Wrong filters are refused with 400, each named by its field (code "invalid").
+@extend_validation_errors(["invalid"], methods=["get"])
+class ReportExportView(APIView):
+    permission_classes = [IsAuthenticated, CanViewReports]
+    renderer_classes = [JSONRenderer, CsvRenderer]
+
+    @extend_schema(
+        summary="Download a report as CSV",
+        description="Streamed RFC 4180 CSV (UTF-8, header row, ISO dates, formula-safe "
+        "cells, Cache-Control: no-store), the same as the reports page's buttons. Each "
+        "download is written to the access log with the filters.",
+        parameters=_PARAMETERS,
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV."),
+            403: OpenApiResponse(
+                _Denied, description="No reports role, or identified mode without the right."
+            ),
+            404: OpenApiResponse(_Denied, description="No such export."),
+        },
+    )
+    def get(self, request: Request, name: str):
+        if name not in EXPORTS:
+            raise NotFound("No such export.")
+        form = ExportForm(request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {
+                    field: [e["message"] for e in errors]
+                    for field, errors in form.errors.get_json_data().items()
+                }
+            )
+        try:
+            return export_download(
+                user=request.user, name=name, form=form, path=request.get_full_path()
+            )
+        except DjangoPermissionDenied as refused:
+            raise PermissionDenied(str(refused)) from refused

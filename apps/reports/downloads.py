@@ -1,0 +1,34 @@
+"""One way to hand out an export, for the reports page and the API alike: check the
+role, log who exported what with which filters, then stream what PostgreSQL writes."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.reports.exports import EXPORTS
+from apps.reports.forms import ExportForm
+from exotrack.csv_export import copy_csv_chunks, csv_response
+
+IDENTIFIED_PERMISSION = "reports.export_identified"
+
+
+def export_download(*, user, name: str, form: ExportForm, path: str) -> StreamingHttpResponse:
+    """`form` must be valid and `name` one of EXPORTS. An identified export asked for by
+    someone without the right is refused (PermissionDenied), never quietly downgraded:
+    the file they would get is not the one they asked for."""
+    export = EXPORTS[name]
+    if form.wants_identified and not user.has_perm(IDENTIFIED_PERMISSION):
+        raise PermissionDenied("Your role may export de-identified reports only.")
+    options = form.options()
+    filters = form.filters()
+    access_log_record(
+        user=user,
+        action=AccessLog.Action.EXPORT,
+        subject=f"export:{name}",
+        path=path,
+        detail={**options.described(), "filters": filters.described()},
+    )
+    query, params = export.query(filters, options)
+    mode = "identified" if options.identified else "deidentified"
+    return csv_response(stem=f"{name}-{mode}", chunks=copy_csv_chunks(query, params))

@@ -1,0 +1,366 @@
+"""The four CSV exports of the reports page and API. Each is one SELECT that PostgreSQL
+writes itself with COPY: every cell is built as text in SQL (ISO dates, the formula
+prefix, the pseudonym), filters are bound parameters, and the columns carry their
+meaning so the data dictionary on the page is the SELECT's own list.
+
+De-identified exports (the only kind for staff without `reports.export_identified`)
+carry no name, e-mail, phone, MRN, birth date or free text: a pseudonymous reference,
+the age band at the visit and, optionally, every date of a patient moved by the same
+number of days (stable per patient, at most `shift_days` either way)."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from psycopg import sql
+
+from apps.reports.filters import ReportFilters
+from apps.reports.sql import (
+    EPISODE_JOINS,
+    OUTCOME_JOINS,
+    PIVOT_TIMEPOINTS,
+    PSEUDONYM_JOIN,
+    RESPONDER,
+    Column,
+    day,
+    outcome_params,
+    patient_columns,
+    safe,
+    select,
+)
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    identified: bool = False
+    shift_days: int = 0
+
+    @property
+    def shifted(self) -> bool:
+        return not self.identified and self.shift_days > 0
+
+    def described(self) -> dict[str, Any]:
+        return {
+            "mode": "identified" if self.identified else "de-identified",
+            "date_shift_days": self.shift_days if self.shifted else 0,
+        }
+
+
+@dataclass(frozen=True)
+class Export:
+    name: str
+    title: str
+    one_row_per: str
+    columns: Callable[[ExportOptions], list[Column]]
+    body: Callable[[ReportFilters], sql.Composable]
+    params: Callable[[], dict[str, Any]] = field(default=dict)
+
+    def query(
+        self, filters: ReportFilters, options: ExportOptions
+    ) -> tuple[sql.Composed, dict[str, Any]]:
+        params = {
+            **filters.params(),
+            **self.params(),
+            "pseudonym_key": settings.REPORTS_PSEUDONYM_KEY,
+            "shift_days": options.shift_days if options.shifted else 0,
+        }
+        return select(self.columns(options), self.body(filters)), params
+
+
+def _text(column: str) -> sql.Composed:
+    return safe(sql.SQL(column))
+
+
+# --- 1. Outcomes: one row per episode ------------------------------------------------
+
+
+def _outcome_columns(options: ExportOptions) -> list[Column]:
+    shifted = options.shifted
+    return [
+        *patient_columns(identified=options.identified, visit_on="vd.visit_on"),
+        Column("site", _text("s.name"), "Treated site."),
+        Column("site_category", sql.SQL("s.category"), "Category of the site."),
+        Column("laterality", sql.SQL("d.laterality"), "left, right, bilateral or na."),
+        Column("product", _text("pr.name"), "Product given."),
+        Column("manufacturer", _text("m.name"), "Its manufacturer."),
+        Column("lot", _text("l.lot_number"), "Lot number."),
+        Column("billions", sql.SQL("d.billions"), "Dose in billions of particles."),
+        Column("visit_date", day("vd.visit_on", shifted=shifted), "Day of the visit."),
+        Column(
+            "baseline_pain",
+            sql.SQL("baseline.pain"),
+            "Pain (0-10) on the visit form; else a baseline assessment.",
+        ),
+        *(
+            Column(
+                f"pain_{tp}",
+                sql.SQL("o.{}").format(sql.Identifier(f"pain_{tp}")),
+                f"Pain at {tp}: the latest assessment of that timepoint.",
+            )
+            for tp in PIVOT_TIMEPOINTS
+        ),
+        Column(
+            "latest_timepoint",
+            sql.SQL("o.latest_timepoint"),
+            "Timepoint of the latest assessment after the visit (others included).",
+        ),
+        Column("latest_pain", sql.SQL("o.latest_pain"), "Pain at the latest assessment."),
+        Column("pgic", sql.SQL("o.pgic"), "Global impression of change (1-7) at the latest."),
+        Column("percent_better", sql.SQL("o.percent_better"), "Self-rated % better at the latest."),
+        Column(
+            "change",
+            sql.SQL("o.latest_pain - baseline.pain"),
+            "Latest pain minus baseline pain (negative: less pain).",
+        ),
+        Column(
+            "responder",
+            sql.SQL("CASE {} WHEN true THEN 'yes' WHEN false THEN 'no' END").format(RESPONDER),
+            "yes: pain down by the clinic's points or percentage; empty: unknown.",
+        ),
+        Column(
+            "adverse_events",
+            safe(sql.SQL("events.types")),
+            "Types of adverse events linked to this dose, ';'-separated.",
+        ),
+        Column(
+            "follow_up_days",
+            sql.SQL("o.last_assessed_on - vd.visit_on"),
+            "Days from the visit to the last assessment.",
+        ),
+    ]
+
+
+def _outcome_body(filters: ReportFilters) -> sql.Composed:
+    # In recording order: the dose index gives it without a sort, so rows stream at once.
+    return sql.SQL("{joins} {outcomes} {pseudonym} WHERE {where} ORDER BY d.id").format(
+        joins=EPISODE_JOINS,
+        outcomes=OUTCOME_JOINS,
+        pseudonym=PSEUDONYM_JOIN,
+        where=filters.episode_where(),
+    )
+
+
+# --- 2. Adverse events: one row per event ---------------------------------------------
+
+
+def _adverse_event_columns(options: ExportOptions) -> list[Column]:
+    shifted = options.shifted
+    columns = [
+        *patient_columns(identified=options.identified, visit_on="vd.visit_on"),
+        Column("event_type", _text("t.name"), "Type of event."),
+        Column("grade", sql.SQL("ae.grade"), "CTCAE grade 1-5."),
+        Column(
+            "serious",
+            sql.SQL("CASE WHEN cardinality(ae.seriousness) > 0 THEN 'yes' ELSE 'no' END"),
+            "yes when any FDA seriousness criterion is met.",
+        ),
+        Column(
+            "seriousness",
+            sql.SQL("array_to_string(ae.seriousness, ';')"),
+            "Seriousness criteria met, ';'-separated.",
+        ),
+        Column("onset_date", day("ae.onset_date", shifted=shifted), "Onset."),
+        Column("resolution_date", day("ae.resolution_date", shifted=shifted), "Resolution."),
+        Column("outcome", sql.SQL("ae.outcome"), "Outcome of the event."),
+        Column("causality", sql.SQL("ae.causality"), "Relation to the treatment."),
+        Column("visit_date", day("vd.visit_on", shifted=shifted), "Day of the visit."),
+        Column(
+            "days_after_visit", sql.SQL("ae.onset_date - vd.visit_on"), "Onset minus visit day."
+        ),
+        Column("sites", _text("linked.sites"), "Sites of the linked doses, ';'-separated."),
+        Column("products", _text("linked.products"), "Products of the linked doses."),
+        Column("lots", _text("linked.lots"), "Lots of the linked doses."),
+    ]
+    if options.identified:
+        columns += [
+            Column("description", _text("ae.description"), "Description (type 'other')."),
+            Column("action_taken", _text("ae.action_taken"), "Action taken."),
+            Column("narrative", _text("ae.narrative"), "Narrative."),
+        ]
+    return columns
+
+
+def _adverse_event_body(filters: ReportFilters) -> sql.Composed:
+    conditions = [sql.SQL("ae.voided_at IS NULL"), *filters.visit_conditions()]
+    dose_conditions = filters.dose_conditions()
+    if dose_conditions:
+        # Site, product and lot filters keep the events attributed to a matching dose.
+        conditions.append(
+            sql.SQL(
+                "EXISTS (SELECT 1 FROM safety_adverseeventdose aed "
+                "JOIN treatments_dose d ON d.id = aed.dose_id "
+                "JOIN treatments_treatmentsite s ON s.id = d.site_id "
+                "JOIN inventory_lot l ON l.id = d.lot_id "
+                "WHERE aed.adverse_event_id = ae.id AND {})"
+            ).format(sql.SQL(" AND ").join(dose_conditions))
+        )
+    return sql.SQL(
+        """safety_adverseevent ae
+        JOIN treatments_visit v ON v.id = ae.visit_id
+        JOIN patients_patient p ON p.id = ae.patient_id
+        JOIN safety_adverseeventtype t ON t.id = ae.event_type_id
+        CROSS JOIN LATERAL (SELECT (v.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd
+        LEFT JOIN LATERAL (
+            SELECT string_agg(DISTINCT s.name, ';' ORDER BY s.name) AS sites,
+                   string_agg(DISTINCT pr.name, ';' ORDER BY pr.name) AS products,
+                   string_agg(DISTINCT l.lot_number, ';' ORDER BY l.lot_number) AS lots
+            FROM safety_adverseeventdose aed
+            JOIN treatments_dose d ON d.id = aed.dose_id
+            JOIN treatments_treatmentsite s ON s.id = d.site_id
+            JOIN inventory_lot l ON l.id = d.lot_id
+            JOIN inventory_product pr ON pr.id = l.product_id
+            WHERE aed.adverse_event_id = ae.id
+        ) linked ON true
+        {pseudonym}
+        WHERE {where}
+        ORDER BY ae.onset_date, ae.id"""
+    ).format(pseudonym=PSEUDONYM_JOIN, where=sql.SQL(" AND ").join(conditions))
+
+
+# --- 3. Doses by lot: traceability, lot -> patient ------------------------------------
+
+
+def _dose_columns(options: ExportOptions) -> list[Column]:
+    return [
+        Column("manufacturer", _text("m.name"), "Manufacturer."),
+        Column("product", _text("pr.name"), "Product."),
+        Column("lot", _text("l.lot_number"), "Lot number."),
+        Column("lot_expiry", day("l.expiry_date", shifted=False), "Expiry of the lot."),
+        Column("lot_status", sql.SQL("l.status"), "available, quarantined or recalled."),
+        Column("visit_date", day("vd.visit_on", shifted=options.shifted), "Day of the visit."),
+        *patient_columns(identified=options.identified, visit_on="vd.visit_on"),
+        Column("site", _text("s.name"), "Treated site."),
+        Column("laterality", sql.SQL("d.laterality"), "left, right, bilateral or na."),
+        Column("billions", sql.SQL("d.billions"), "Billions of particles from this lot."),
+        Column("route", sql.SQL("d.route"), "Route of administration."),
+        Column("location", _text("loc.name"), "Where the patient was treated."),
+        Column(
+            "clinician",
+            _text("concat_ws(' ', u.first_name, u.last_name)"),
+            "Clinician responsible for the visit.",
+        ),
+    ]
+
+
+def _dose_body(filters: ReportFilters) -> sql.Composed:
+    return sql.SQL(
+        """{joins}
+        JOIN clinic_location loc ON loc.id = v.location_id
+        JOIN accounts_user u ON u.id = v.clinician_id
+        {pseudonym}
+        WHERE {where}
+        ORDER BY m.name, pr.name, l.lot_number, v.visited_at, d.id"""
+    ).format(joins=EPISODE_JOINS, pseudonym=PSEUDONYM_JOIN, where=filters.episode_where())
+
+
+# --- 4. Follow-up compliance: one row per follow-up of a visit ------------------------
+
+
+def _compliance_columns(options: ExportOptions) -> list[Column]:
+    shifted = options.shifted
+    return [
+        *patient_columns(identified=options.identified, visit_on="vd.visit_on"),
+        Column("visit_date", day("vd.visit_on", shifted=shifted), "Visit that scheduled it."),
+        Column("follow_up", _text("coalesce(r.name, f.kind)"), "Rule that scheduled it."),
+        Column("kind", sql.SQL("f.kind"), "check_in, outcome, repeat_session ..."),
+        Column("channel", sql.SQL("f.channel"), "email (reminders) or call (staff)."),
+        Column("due_on", day("f.due_on", shifted=shifted), "Day it fell due."),
+        Column("status", sql.SQL("f.status"), "As recorded: pending, completed, cancelled..."),
+        Column(
+            "compliance",
+            sql.SQL(
+                "CASE WHEN f.status = 'pending' AND f.due_on < %(missed_before)s THEN 'missed' "
+                "WHEN f.status = 'pending' THEN 'open' ELSE f.status END"
+            ),
+            "completed; missed (still pending more than the grace days after it fell due); "
+            "open (pending within the grace); cancelled and superseded as recorded.",
+        ),
+        Column(
+            "completed_on",
+            day("(f.completed_at AT TIME ZONE %(zone)s)::date", shifted=shifted),
+            "Day it was completed.",
+        ),
+        Column(
+            "days_late",
+            sql.SQL("(f.completed_at AT TIME ZONE %(zone)s)::date - f.due_on"),
+            "Completion day minus due day.",
+        ),
+        Column("reminders_sent", sql.SQL("sent.reminders"), "Reminder e-mails accepted."),
+        Column("reminders_failed", sql.SQL("sent.failures"), "Reminder attempts that failed."),
+    ]
+
+
+def _compliance_body(filters: ReportFilters) -> sql.Composed:
+    conditions = filters.visit_conditions()
+    dose_conditions = filters.dose_conditions()
+    if dose_conditions:
+        # The visit treated a matching site (the follow-up's own site, when it has one).
+        conditions.append(
+            sql.SQL(
+                "EXISTS (SELECT 1 FROM treatments_dose d "
+                "JOIN treatments_treatmentsite s ON s.id = d.site_id "
+                "JOIN inventory_lot l ON l.id = d.lot_id "
+                "WHERE d.visit_id = v.id AND (f.site_id IS NULL OR d.site_id = f.site_id) "
+                "AND {})"
+            ).format(sql.SQL(" AND ").join(dose_conditions))
+        )
+    return sql.SQL(
+        """followups_followup f
+        JOIN treatments_visit v ON v.id = f.visit_id
+        JOIN patients_patient p ON p.id = f.patient_id
+        LEFT JOIN followups_followuprule r ON r.id = f.rule_id
+        CROSS JOIN LATERAL (SELECT (v.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd
+        CROSS JOIN LATERAL (
+            SELECT count(*) FILTER (WHERE rd.status = 'sent') AS reminders,
+                   count(*) FILTER (WHERE rd.status <> 'sent') AS failures
+            FROM followups_reminderdelivery rd WHERE rd.follow_up_id = f.id
+        ) sent
+        {pseudonym}
+        WHERE {where}
+        ORDER BY f.due_on, f.id"""
+    ).format(pseudonym=PSEUDONYM_JOIN, where=sql.SQL(" AND ").join(conditions))
+
+
+def _compliance_params() -> dict[str, Any]:
+    grace = datetime.timedelta(days=settings.REPORTS_FOLLOWUP_GRACE_DAYS)
+    return {"missed_before": timezone.localdate() - grace}
+
+
+EXPORTS: dict[str, Export] = {
+    export.name: export
+    for export in (
+        Export(
+            name="outcomes",
+            title="Outcomes",
+            one_row_per="treated site of a visit (episode)",
+            columns=_outcome_columns,
+            body=_outcome_body,
+            params=outcome_params,
+        ),
+        Export(
+            name="adverse-events",
+            title="Adverse events",
+            one_row_per="adverse event",
+            columns=_adverse_event_columns,
+            body=_adverse_event_body,
+        ),
+        Export(
+            name="doses-by-lot",
+            title="Doses by lot",
+            one_row_per="dose, by manufacturer, product, lot and visit",
+            columns=_dose_columns,
+            body=_dose_body,
+        ),
+        Export(
+            name="follow-up-compliance",
+            title="Follow-up compliance",
+            one_row_per="follow-up scheduled by a visit",
+            columns=_compliance_columns,
+            body=_compliance_body,
+            params=_compliance_params,
+        ),
+    )
+}

@@ -1,0 +1,121 @@
+"""The filter form of the reports page (also read from the query string of the exports
+and the API), and the export options on top of it."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator
+
+from apps.clinic.models import Location
+from apps.inventory.models import Lot, Product
+from apps.reports.exports import ExportOptions
+from apps.reports.filters import ReportFilters
+from apps.treatments.models import TreatmentSite
+from exotrack.roles import CLINICIAN
+
+IDENTIFIED = "identified"
+DEIDENTIFIED = "deidentified"
+
+
+class ReportFilterForm(forms.Form):
+    date_from = forms.DateField(
+        required=False, label="Visits from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="Visits to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    site_category = forms.ChoiceField(
+        required=False,
+        label="Site category",
+        choices=[("", "Any category"), *TreatmentSite.Category.choices],
+    )
+    site = forms.ModelChoiceField(
+        required=False, queryset=TreatmentSite.objects.order_by("name"), empty_label="Any site"
+    )
+    product = forms.ModelChoiceField(
+        required=False,
+        queryset=Product.objects.select_related("manufacturer"),
+        empty_label="Any product",
+    )
+    lot = forms.ModelChoiceField(
+        required=False,
+        queryset=Lot.objects.select_related("product").order_by("product__name", "lot_number"),
+        empty_label="Any lot",
+    )
+    clinician = forms.ModelChoiceField(
+        required=False,
+        queryset=get_user_model()
+        .objects.filter(groups__name=CLINICIAN)
+        .order_by("last_name", "first_name", "id"),
+        empty_label="Any clinician",
+    )
+    location = forms.ModelChoiceField(
+        required=False, queryset=Location.objects.order_by("name"), empty_label="Any location"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].label_from_instance = lambda lot: f"{lot.product.name} {lot.lot_number}"
+        self.fields["clinician"].label_from_instance = lambda user: (
+            user.get_full_name() or user.username
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end of the period is before its start.")
+        return data
+
+    def filters(self) -> ReportFilters:
+        data = self.cleaned_data
+
+        def pk(name: str) -> int | None:
+            return data[name].pk if data.get(name) else None
+
+        return ReportFilters(
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            site_category=data.get("site_category") or "",
+            site_id=pk("site"),
+            product_id=pk("product"),
+            lot_id=pk("lot"),
+            clinician_id=pk("clinician"),
+            location_id=pk("location"),
+        )
+
+
+class ExportForm(ReportFilterForm):
+    mode = forms.ChoiceField(
+        required=False,
+        choices=[(DEIDENTIFIED, "De-identified"), (IDENTIFIED, "Identified")],
+        initial=DEIDENTIFIED,
+    )
+    shift_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        label="Shift each patient's dates by up to (days)",
+        help_text="De-identified only: 0 keeps the real dates.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read per form, so the setting (or a test's override) applies at once.
+        most = settings.REPORTS_DATE_SHIFT_MAX_DAYS
+        self.fields["shift_days"].validators.append(MaxValueValidator(most))
+        self.fields["shift_days"].widget.attrs["max"] = most
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("mode") == IDENTIFIED and data.get("shift_days"):
+            self.add_error("shift_days", "Dates are shifted only in de-identified exports.")
+        return data
+
+    @property
+    def wants_identified(self) -> bool:
+        return self.cleaned_data.get("mode") == IDENTIFIED
+
+    def options(self) -> ExportOptions:
+        return ExportOptions(
+            identified=self.wants_identified, shift_days=self.cleaned_data.get("shift_days") or 0
+        )

@@ -1,0 +1,174 @@
+"""SQL pieces the reports share: the episode (one treated site of a visit) with its
+outcomes pivoted per timepoint, the responder rule, and how a patient appears in an
+export (identified or by a pseudonymous reference)."""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from django.conf import settings
+from psycopg import sql
+
+from exotrack.csv_export import sql_csv_safe
+
+# Timepoints with a column of their own, in the order of the schedule; "other" counts
+# towards the latest assessment only.
+PIVOT_TIMEPOINTS = ("2w", "6w", "3m", "6m", "12m")
+REFERENCE_HEX_DIGITS = 16
+
+safe = sql_csv_safe
+
+
+def patient_reference(patient_id: int) -> str:
+    """The stable pseudonym of a patient in de-identified exports: HMAC-SHA256 of the
+    id under REPORTS_PSEUDONYM_KEY. The same in every export; meaningless without the key."""
+    digest = hmac.new(
+        settings.REPORTS_PSEUDONYM_KEY.encode(), str(patient_id).encode(), hashlib.sha256
+    ).hexdigest()
+    return "P-" + digest[:REFERENCE_HEX_DIGITS]
+
+
+def date_shift(patient_id: int, max_days: int) -> int:
+    """Days every date of this patient moves in a shifted export (-max_days..max_days),
+    from the same HMAC as the reference: stable across exports, unknown without the key."""
+    digest = hmac.new(
+        settings.REPORTS_PSEUDONYM_KEY.encode(), str(patient_id).encode(), hashlib.sha256
+    ).hexdigest()
+    return int(digest[16:23], 16) % (2 * max_days + 1) - max_days
+
+
+# The same two functions in SQL (pgcrypto's hmac), one row at a time inside COPY.
+PSEUDONYM_JOIN = sql.SQL(
+    "CROSS JOIN LATERAL (SELECT encode(hmac(p.id::text, %(pseudonym_key)s, 'sha256'), 'hex')"
+    " AS h) ph "
+    "CROSS JOIN LATERAL (SELECT ('P-' || left(ph.h, {digits})) AS reference, "
+    "(('x' || substr(ph.h, 17, 7))::bit(28)::int %% (2 * %(shift_days)s + 1))"
+    " - %(shift_days)s AS days) pseudonym"
+).format(digits=sql.Literal(REFERENCE_HEX_DIGITS))
+
+EPISODE_JOINS = sql.SQL(
+    """treatments_dose d
+    JOIN treatments_visit v ON v.id = d.visit_id
+    JOIN patients_patient p ON p.id = v.patient_id
+    JOIN treatments_treatmentsite s ON s.id = d.site_id
+    JOIN inventory_lot l ON l.id = d.lot_id
+    JOIN inventory_product pr ON pr.id = l.product_id
+    JOIN inventory_manufacturer m ON m.id = pr.manufacturer_id
+    CROSS JOIN LATERAL (SELECT (v.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd"""
+)
+
+
+def _latest(column: str, condition: sql.Composable) -> sql.Composed:
+    return sql.SQL(
+        "(array_agg(a.{column} ORDER BY a.assessed_on DESC, a.id DESC) FILTER (WHERE {cond}))[1]"
+    ).format(column=sql.Identifier(column), cond=condition)
+
+
+def _outcome_pivot() -> sql.Composed:
+    """Per episode: the latest assessment of each timepoint, and the latest of all after
+    the visit day (the episode's current outcome), from assessments not voided."""
+    after_visit = sql.SQL("a.timepoint <> 'baseline'")
+    columns = [
+        sql.SQL("{} AS {}").format(
+            _latest("pain", sql.SQL("a.timepoint = {}").format(sql.Literal(tp))),
+            sql.Identifier(f"pain_{tp}"),
+        )
+        for tp in PIVOT_TIMEPOINTS
+    ]
+    columns += [
+        sql.SQL("{} AS baseline_pain").format(_latest("pain", sql.SQL("a.timepoint = 'baseline'"))),
+        sql.SQL("{} AS latest_timepoint").format(_latest("timepoint", after_visit)),
+        sql.SQL("{} AS latest_pain").format(_latest("pain", after_visit)),
+        sql.SQL("{} AS pgic").format(_latest("pgic", after_visit)),
+        sql.SQL("{} AS percent_better").format(_latest("percent_better", after_visit)),
+        sql.SQL("max(a.assessed_on) FILTER (WHERE {}) AS last_assessed_on").format(after_visit),
+    ]
+    return sql.SQL(
+        "LEFT JOIN LATERAL (SELECT {columns} FROM outcomes_outcomeassessment a "
+        "WHERE a.dose_id = d.id AND a.voided_at IS NULL) o ON true"
+    ).format(columns=sql.SQL(", ").join(columns))
+
+
+OUTCOME_JOINS = sql.SQL(
+    """{pivot}
+    CROSS JOIN LATERAL (SELECT coalesce(d.baseline_pain, o.baseline_pain) AS pain) baseline
+    LEFT JOIN LATERAL (
+        SELECT string_agg(DISTINCT t.name, ';' ORDER BY t.name) AS types
+        FROM safety_adverseeventdose aed
+        JOIN safety_adverseevent ae ON ae.id = aed.adverse_event_id AND ae.voided_at IS NULL
+        JOIN safety_adverseeventtype t ON t.id = ae.event_type_id
+        WHERE aed.dose_id = d.id
+    ) events ON true"""
+).format(pivot=_outcome_pivot())
+
+# apps.outcomes.rules.is_responder, in SQL: pain down by at least the points, or by at
+# least the percentage of the baseline. NULL when either pain is unknown.
+RESPONDER = sql.SQL(
+    "CASE WHEN baseline.pain IS NULL OR o.latest_pain IS NULL THEN NULL "
+    "ELSE (baseline.pain - o.latest_pain >= %(responder_points)s "
+    "OR (baseline.pain > 0 AND (baseline.pain - o.latest_pain) * 100 "
+    ">= %(responder_percent)s * baseline.pain)) END"
+)
+
+
+def outcome_params() -> dict:
+    return {
+        "responder_points": settings.OUTCOME_RESPONDER_MIN_POINTS,
+        "responder_percent": settings.OUTCOME_RESPONDER_MIN_PERCENT,
+    }
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an export: its header, its SQL (text, so COPY writes it as is) and
+    what it means, for the data dictionary on the reports page."""
+
+    name: str
+    expression: sql.Composable
+    meaning: str
+
+
+def day(expression: str, *, shifted: bool) -> sql.Composed:
+    """An ISO date; in a shifted de-identified export, moved by the patient's shift."""
+    if shifted:
+        return sql.SQL("to_char({} + pseudonym.days, 'YYYY-MM-DD')").format(sql.SQL(expression))
+    return sql.SQL("to_char({}, 'YYYY-MM-DD')").format(sql.SQL(expression))
+
+
+def patient_columns(*, identified: bool, visit_on: str) -> list[Column]:
+    """Who the row is about: always the reference, the age band at the visit and sex;
+    identified exports add MRN, names and date of birth."""
+    columns = [
+        Column(
+            "patient_ref",
+            sql.SQL("pseudonym.reference"),
+            "Stable pseudonymous patient reference (keyed HMAC), the same in every export.",
+        )
+    ]
+    if identified:
+        columns += [
+            Column("mrn", safe(sql.SQL("p.mrn")), "Medical record number."),
+            Column("last_name", safe(sql.SQL("p.last_name")), "Family name."),
+            Column("first_name", safe(sql.SQL("p.first_name")), "Given name."),
+            Column("date_of_birth", day("p.date_of_birth", shifted=False), "Date of birth."),
+        ]
+    age = sql.SQL("(floor(extract(year FROM age({visit_on}, p.date_of_birth)) / 5) * 5)::int")
+    age = age.format(visit_on=sql.SQL(visit_on))
+    columns += [
+        Column(
+            "age_band",
+            sql.SQL("{age} || '-' || ({age} + 4)").format(age=age),
+            "Age at the visit in 5-year bands, e.g. 40-44.",
+        ),
+        Column("sex", sql.SQL("p.sex"), "female, male, other or unknown."),
+    ]
+    return columns
+
+
+def select(columns: list[Column], rest: sql.Composable) -> sql.Composed:
+    return sql.SQL("SELECT {columns} FROM {rest}").format(
+        columns=sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(c.expression, sql.Identifier(c.name)) for c in columns
+        ),
+        rest=rest,
+    )
