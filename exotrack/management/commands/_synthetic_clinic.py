@@ -13,6 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from exotrack.management.commands._synthetic_aftercare import (
+    AFTERCARE_COLUMNS,
+    Aftercare,
+    EventTypeSpec,
+    RuleSpec,
+    TreatedSite,
+)
 from exotrack.management.commands._synthetic_names import (
     FEMALE_FIRST_NAMES,
     LAST_NAMES,
@@ -70,6 +77,11 @@ class Tables:
     doses: list[str] = field(default_factory=list)
     movements: list[str] = field(default_factory=list)
     vials_opened: list[str] = field(default_factory=list)
+    assessments: list[str] = field(default_factory=list)
+    adverse_events: list[str] = field(default_factory=list)
+    adverse_event_doses: list[str] = field(default_factory=list)
+    follow_ups: list[str] = field(default_factory=list)
+    deliveries: list[str] = field(default_factory=list)
 
 
 COLUMNS = {
@@ -154,6 +166,7 @@ COLUMNS = {
     ],
     "movements": ["id", "kind", "vials", "reason", "at", "by_id", "lot_id"],
     "vials_opened": ["id", "vials", "lot_id", "movement_id", "returned_id", "visit_id"],
+    **AFTERCARE_COLUMNS,
 }
 
 # Medications by class code: (share of patients, names, usual doses).
@@ -267,6 +280,8 @@ class SyntheticClinic:
         location_ids: Sequence[int],
         clinician_ids: Sequence[int],
         id_bases: dict[str, int],
+        follow_up_rules: Sequence[RuleSpec] = (),
+        event_types: Sequence[EventTypeSpec] = (),
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - repeatable fake data, not secrets
         self.patient_count = patients
@@ -283,6 +298,15 @@ class SyntheticClinic:
         self.clinician_ids = list(clinician_ids)
         self.next_id = dict(id_bases)
         self.tables = Tables()
+        self.aftercare = Aftercare(
+            seed=seed,
+            today=today,
+            zone=zone,
+            rules=follow_up_rules,
+            event_types=event_types,
+            next_id=self._id,
+            tables=self.tables,
+        )
         self.lots: list[LotSpec] = []
         self.window_start = today - datetime.timedelta(days=VISIT_WINDOW_DAYS)
         # usable[product id][day offset in the window] -> lots valid that day, FEFO.
@@ -490,7 +514,14 @@ class SyntheticClinic:
             # "You fixed my shoulder, now my knee": sometimes a new region joins.
             if rng.random() < 0.15:
                 regions = [*regions, *(s for s in self._regions(count=1) if s not in regions)]
-            self._visit(patient_id=patient_id, day=day, regions=regions, cold_sores=cold_sores)
+            self._visit(
+                patient_id=patient_id,
+                day=day,
+                regions=regions,
+                cold_sores=cold_sores,
+                email=email,
+                consent=consent,
+            )
 
     def _regions(self, *, count: int) -> list[SiteSpec]:
         chosen: list[SiteSpec] = []
@@ -503,7 +534,14 @@ class SyntheticClinic:
     # --- Visits, doses and the stock they took ----------------------------------------
 
     def _visit(
-        self, *, patient_id: int, day: datetime.date, regions: list[SiteSpec], cold_sores: bool
+        self,
+        *,
+        patient_id: int,
+        day: datetime.date,
+        regions: list[SiteSpec],
+        cold_sores: bool,
+        email: str,
+        consent: bool,
     ) -> None:
         rng = self.rng
         visit_id = self._id("visits")
@@ -521,6 +559,7 @@ class SyntheticClinic:
         )
         voided = rng.random() < VOIDED_VISIT_SHARE
         voided_at = at + datetime.timedelta(hours=rng.randint(1, 6)) if voided else None
+        prophylaxis = cold_sores and rng.random() < 0.8
         self.tables.visits.append(
             _line(
                 visit_id,
@@ -532,7 +571,7 @@ class SyntheticClinic:
                 indication,
                 "t",
                 "2025-01" if day.year >= 2025 else "2024-03",
-                _bool(cold_sores and rng.random() < 0.8),
+                _bool(prophylaxis),
                 "",
                 clinician,
                 clinician,
@@ -542,10 +581,11 @@ class SyntheticClinic:
             )
         )
         total = 0.0
+        treated = []
         for site in sites:
             billions = self._dose(site)
             total += billions
-            self._dose_row(visit_id=visit_id, site=site, lot=lot, billions=billions)
+            treated.append(self._dose_row(visit_id=visit_id, site=site, lot=lot, billions=billions))
         # One opened vial can serve several sites of the same visit.
         vials = math.ceil(total / lot.product.labelled_per_vial)
         movement_id = self._id("movements")
@@ -570,6 +610,16 @@ class SyntheticClinic:
             )
         else:
             lot.vials_used += vials
+            self.aftercare.visit(
+                visit_id=visit_id,
+                patient_id=patient_id,
+                clinician_id=clinician,
+                day=day,
+                sites=treated,
+                prophylaxis=prophylaxis,
+                email=email,
+                consent=consent,
+            )
         self.tables.vials_opened.append(
             _line(self._id("vials_opened"), vials, lot.id, movement_id, returned_id, visit_id)
         )
@@ -579,7 +629,9 @@ class SyntheticClinic:
         steps = int((site.dose_max - site.dose_min) * 2)
         return site.dose_min + self.rng.randint(0, steps) / 2
 
-    def _dose_row(self, *, visit_id: int, site: SiteSpec, lot: LotSpec, billions: float) -> None:
+    def _dose_row(
+        self, *, visit_id: int, site: SiteSpec, lot: LotSpec, billions: float
+    ) -> TreatedSite:
         rng = self.rng
         if site.laterality_applies:
             laterality = rng.choices(("left", "right", "bilateral"), weights=(40, 45, 15))[0]
@@ -590,9 +642,10 @@ class SyntheticClinic:
         else:
             volume = f"{rng.choice((0.5, 1.0, 1.5, 2.0, 3.0)):.2f}" if rng.random() < 0.8 else None
         pain = rng.randint(2, 9) if site.category in ("joint", "tendon", "dental") else None
+        dose_id = self._id("doses")
         self.tables.doses.append(
             _line(
-                self._id("doses"),
+                dose_id,
                 laterality,
                 f"{billions:.2f}",
                 site.route,
@@ -603,6 +656,7 @@ class SyntheticClinic:
                 visit_id,
             )
         )
+        return TreatedSite(dose_id=dose_id, category=site.category, baseline_pain=pain)
 
     def build(self) -> Tables:
         self.build_lots()

@@ -3,8 +3,10 @@
 Builds N patients with medications and risk profiles, about 5.5 visits and 10 doses
 each over the last two years, a few hundred lots of six synthetic products, and the
 stock ledger those visits imply (a 'received' movement per lot, a 'used' movement and
-a VialsOpened row per visit, a 'returned' one for the few voided visits). Rows go in
-with COPY, in one transaction: a failure saves nothing.
+a VialsOpened row per visit, a 'returned' one for the few voided visits), and what
+followed the visits: outcome assessments of pain-scored sites, adverse events linked to
+their doses, and the follow-ups of the last 400 days with their reminder deliveries.
+Rows go in with COPY, in one transaction: a failure saves nothing.
 
 Refuses to run when the database already holds patients, visits or lots: synthetic
 records must never mix with a clinic's real ones, and the refusal makes the result
@@ -19,6 +21,7 @@ the ledger (on hand = sum of movements), instead of a million single-row updates
 
 import secrets
 import time
+import tomllib
 import zoneinfo
 
 import pghistory
@@ -31,10 +34,18 @@ from django.utils import timezone
 
 from apps.accounts.services import staff_user_seed
 from apps.clinic.models import Location
+from apps.followups.models import FollowUp, FollowUpRule, ReminderDelivery
 from apps.inventory.models import Lot, StockMovement
 from apps.inventory.services import manufacturer_seed, product_seed
+from apps.outcomes.models import OutcomeAssessment
 from apps.patients.models import Medication, MedicationClass, Patient
+from apps.safety.models import AdverseEvent, AdverseEventDose, AdverseEventType
 from apps.treatments.models import Dose, TreatmentSite, VialsOpened, Visit
+from exotrack.management.commands._synthetic_aftercare import (
+    EVENT_CHANCES,
+    EventTypeSpec,
+    RuleSpec,
+)
 from exotrack.management.commands._synthetic_clinic import (
     COLUMNS,
     ProductSpec,
@@ -52,6 +63,11 @@ LOAD_ORDER = {
     "movements": StockMovement,
     "vials_opened": VialsOpened,
     "doses": Dose,
+    "assessments": OutcomeAssessment,
+    "adverse_events": AdverseEvent,
+    "adverse_event_doses": AdverseEventDose,
+    "follow_ups": FollowUp,
+    "deliveries": ReminderDelivery,
 }
 # (manufacturer, product, lot number prefix, labelled billions per vial, for systemic use)
 PRODUCTS = (
@@ -117,6 +133,8 @@ class Command(BaseCommand):
                     location_ids=locations,
                     clinician_ids=clinician_ids,
                     id_bases=self._reserve_id_bases(cursor),
+                    follow_up_rules=self._follow_up_rules(),
+                    event_types=self._event_types(),
                 )
                 tables = clinic.build()
                 generated = time.monotonic()
@@ -186,6 +204,40 @@ class Command(BaseCommand):
         if not sites or not locations:
             raise CommandError("No active treatment sites or locations to treat patients at.")
         return sites, classes, locations
+
+    def _follow_up_rules(self) -> list[RuleSpec]:
+        # Once-only rules: repeat sessions depend on outcomes the synthetic clinic lacks.
+        return [
+            RuleSpec(
+                id=rule.id,
+                kind=rule.kind,
+                offset_days=rule.offset_days,
+                channel=rule.channel,
+                site_categories=tuple(rule.site_categories),
+            )
+            for rule in FollowUpRule.objects.filter(active=True, repeat="").order_by("id")
+        ]
+
+    def _event_types(self) -> list[EventTypeSpec]:
+        if not AdverseEventType.objects.exists():
+            # The clinic's list of events, as seeds/adverse_event_types.toml has it.
+            path = settings.BASE_DIR / "seeds" / "adverse_event_types.toml"
+            for entry in tomllib.loads(path.read_text(encoding="utf-8"))["types"]:
+                fields = {k: v for k, v in entry.items() if k != "code"}
+                AdverseEventType.objects.get_or_create(code=entry["code"], defaults=fields)
+        return [
+            EventTypeSpec(
+                id=event_type.id,
+                code=event_type.code,
+                name=event_type.name,
+                per_dose=EVENT_CHANCES[event_type.code][0],
+                chance=EVENT_CHANCES[event_type.code][1],
+                action=EVENT_CHANCES[event_type.code][2],
+            )
+            for event_type in AdverseEventType.objects.filter(
+                code__in=EVENT_CHANCES, active=True
+            ).order_by("id")
+        ]
 
     def _clinicians(self) -> list[int]:
         # Accounts nobody can sign in to: the password is thrown away at once.
