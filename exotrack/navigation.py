@@ -24,7 +24,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Safety signals", "safety:signals", "safety.view_lotsignal"),
     NavItem("Products", "inventory:product-list", "inventory.change_product"),
     NavItem("Treatment sites", "treatments:site-list", "treatments.change_treatmentsite"),
-    NavItem("Follow-up rules", "followups:rule-list", "followups.change_followuprule"),
+    NavItem("Follow-up rules", "followups:rule-list", "followups.view_followuprule"),
     NavItem("Access log", "audit:access-log", "audit.view_accesslog"),
     NavItem("Clinic", "clinic:profile", "clinic.change_clinicprofile"),
     NavItem("API", "api-docs", None),
