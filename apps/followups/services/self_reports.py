@@ -1,0 +1,154 @@
+"""What a patient submits through the self-report link of a reminder e-mail.
+
+One submission, one transaction: the follow-up row is locked, the pain scores become an
+outcome assessment for every treated site of the visit (the page names no site), the
+follow-up is completed and its link spent, the yes/no answers are kept as a
+PatientReport (waiting for a clinician when any is "yes"), and dizziness on standing
+raises a medication-adjustment flag. Any refusal leaves nothing behind."""
+
+import datetime
+from dataclasses import dataclass, fields
+
+import pghistory
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.followups.models import FollowUp, PatientReport
+from apps.outcomes.models import OutcomeAssessment
+from apps.outcomes.selectors import ASSESSED_FOLLOW_UP_KINDS
+from apps.outcomes.services import EpisodeAnswers, follow_up_assessments_record
+from apps.safety.models import MedicationFlag
+from apps.safety.services.medication_flags import medication_flags_raise
+
+COMPLETION_NOTE = "The patient answered through the self-report link."
+
+
+class SelfReportUnavailable(Exception):
+    """The link is sound but cannot be answered (any more). `reason` is one of:
+    "used" (answered already), "completed" (the clinic completed the follow-up),
+    "cancelled" (cancelled, superseded, or its visit voided), "unknown"."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class SelfReportAnswers:
+    pain: int | None
+    pgic: int | None
+    percent_better: int | None
+    cold_sore: bool | None
+    wound_signs: bool | None
+    fever: bool | None
+    dizziness: bool | None
+
+
+_YES_NO = ("cold_sore", "wound_signs", "fever", "dizziness")
+
+
+def _unavailable_reason(follow_up: FollowUp | None) -> str | None:
+    if follow_up is None or follow_up.visit is None:
+        return "unknown"
+    if follow_up.kind not in ASSESSED_FOLLOW_UP_KINDS:
+        return "unknown"
+    if follow_up.self_report_used_at is not None:
+        return "used"
+    if follow_up.status == FollowUp.Status.COMPLETED:
+        return "completed"
+    if follow_up.status != FollowUp.Status.PENDING or follow_up.visit.is_voided:
+        return "cancelled"
+    return None
+
+
+def self_report_follow_up(follow_up_id: int) -> FollowUp:
+    """The follow-up a link opens, with its patient: raises SelfReportUnavailable."""
+    follow_up = FollowUp.objects.select_related("patient", "visit").filter(pk=follow_up_id).first()
+    reason = _unavailable_reason(follow_up)
+    if reason:
+        raise SelfReportUnavailable(reason)
+    return follow_up
+
+
+def _answer_errors(answers: SelfReportAnswers) -> dict[str, str]:
+    errors = {
+        name: "Please answer yes or no." for name in _YES_NO if getattr(answers, name) is None
+    }
+    if answers.pgic is None:
+        errors["pgic"] = "Please choose how you feel compared with before the treatment."
+    return errors
+
+
+def _score_errors(error: ValidationError) -> dict[str, list[str]]:
+    """The same scores went to every site: one message per score, under its own name."""
+    errors: dict[str, list[str]] = {}
+    for key, messages in error.message_dict.items():
+        name = key.rsplit(".", 1)[-1]
+        if name in {f.name for f in fields(SelfReportAnswers)}:
+            errors.setdefault(name, messages)
+        else:
+            errors.setdefault("__all__", []).extend(messages)
+    return errors
+
+
+def self_report_submit(
+    *, follow_up_id: int, answers: SelfReportAnswers, on: datetime.date | None = None
+) -> PatientReport:
+    """Store a patient's answers. Raises ValidationError (by question) or
+    SelfReportUnavailable (used, completed, cancelled: nothing is stored)."""
+    on = on or timezone.localdate()
+    errors: dict[str, list[str] | str] = dict(_answer_errors(answers))
+    with transaction.atomic(), pghistory.context(source="self-report"):
+        follow_up = (
+            FollowUp.objects.select_for_update(of=("self",))
+            .select_related("patient", "visit")
+            .filter(pk=follow_up_id)
+            .first()
+        )
+        reason = _unavailable_reason(follow_up)
+        if reason:
+            raise SelfReportUnavailable(reason)
+        scores = {
+            "pain": answers.pain,
+            "pgic": answers.pgic,
+            "percent_better": answers.percent_better,
+        }
+        try:
+            follow_up_assessments_record(
+                by=None,
+                visit=follow_up.visit,
+                assessed_on=on,
+                episodes=[EpisodeAnswers(dose=d, **scores) for d in follow_up.visit.doses.all()],
+                source=OutcomeAssessment.Source.SELF_REPORT,
+                follow_up=follow_up,
+                completion_note=COMPLETION_NOTE,
+            )
+        except ValidationError as refused:
+            errors = {**_score_errors(refused), **errors}
+        if errors:
+            # Raised inside the transaction: assessments saved above roll back with it.
+            raise ValidationError(errors)
+        now = timezone.now()
+        FollowUp.objects.filter(pk=follow_up.pk).update(self_report_used_at=now, updated_at=now)
+        any_yes = any(getattr(answers, name) for name in _YES_NO)
+        report = PatientReport.objects.create(
+            follow_up=follow_up,
+            patient=follow_up.patient,
+            submitted_at=now,
+            cold_sore=answers.cold_sore,
+            wound_signs=answers.wound_signs,
+            fever=answers.fever,
+            dizziness=answers.dizziness,
+            review=PatientReport.Review.WAITING if any_yes else PatientReport.Review.NOT_NEEDED,
+        )
+        if answers.dizziness:
+            medication_flags_raise(
+                by=None,
+                patient=follow_up.patient,
+                source=MedicationFlag.Source.PATIENT_REPORT,
+                reason=f"The patient reported dizziness on standing on {on:%Y-%m-%d}.",
+                visit=follow_up.visit,
+                on=on,
+            )
+        return report

@@ -1,0 +1,100 @@
+"""The self-report page patients open from a reminder e-mail. No login: the signed,
+expiring token is the key, and the follow-up remembers when it was used.
+
+The page shows the clinic's name and the patient's first name, nothing else. A patient
+answering is not staff reading a record, so nothing is written to the access log; the
+change history records the submission (with no staff member) like any other write.
+Requests are counted per client address (FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR) in the
+cache, so nobody can try tokens or flood the form."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.client_ip import client_ip
+from apps.clinic.selectors import clinic_profile
+from apps.followups.forms.self_reports import SelfReportForm
+from apps.followups.services.self_reports import (
+    SelfReportUnavailable,
+    self_report_follow_up,
+    self_report_submit,
+)
+from apps.followups.tokens import LinkExpired, LinkInvalid, self_report_follow_up_id
+
+UNAVAILABLE_TEMPLATE = "followups/public/self_report_unavailable.html"
+# Why a link cannot be answered, and the HTTP status the page carries.
+UNAVAILABLE_STATUS = {
+    "expired": 410,
+    "used": 410,
+    "completed": 410,
+    "cancelled": 410,
+    "unknown": 404,
+    "tampered": 404,
+    "busy": 429,
+}
+
+
+def over_rate_limit(request: HttpRequest) -> bool:
+    """Counts this request in the client's current hour; True once over the limit."""
+    hour = int(timezone.now().timestamp() // 3600)
+    key = f"self-report-requests:{client_ip(request)}:{hour}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: this is the hour's first request
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > settings.FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR
+
+
+def _unavailable(request: HttpRequest, reason: str, context: dict) -> HttpResponse:
+    return render(
+        request,
+        UNAVAILABLE_TEMPLATE,
+        {**context, "reason": reason},
+        status=UNAVAILABLE_STATUS[reason],
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def self_report(request: HttpRequest, token: str) -> HttpResponse:
+    context = {"clinic": clinic_profile()}
+    if over_rate_limit(request):
+        return _unavailable(request, "busy", context)
+    try:
+        follow_up_id = self_report_follow_up_id(token)
+        follow_up = self_report_follow_up(follow_up_id)
+    except LinkExpired:
+        return _unavailable(request, "expired", context)
+    except LinkInvalid:
+        return _unavailable(request, "tampered", context)
+    except SelfReportUnavailable as closed:
+        return _unavailable(request, closed.reason, context)
+    context["first_name"] = follow_up.patient.first_name
+    form = SelfReportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = self_report_submit(follow_up_id=follow_up_id, answers=form.answers())
+        except SelfReportUnavailable as closed:  # answered in another tab a moment ago
+            return _unavailable(request, closed.reason, context)
+        except ValidationError as refused:
+            for field, messages in refused.message_dict.items():
+                form.add_error(None if field == NON_FIELD_ERRORS else field, messages)
+        else:
+            return render(
+                request,
+                "followups/public/self_report_done.html",
+                {**context, "symptom": report.has_symptom},
+            )
+    return render(
+        request,
+        "followups/public/self_report.html",
+        {**context, "form": form},
+        status=400 if form.is_bound else 200,
+    )
