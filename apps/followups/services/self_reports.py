@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, fields
 
 import pghistory
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -152,3 +152,25 @@ def self_report_submit(
                 on=on,
             )
         return report
+
+
+def patient_report_dismiss(*, by, report: PatientReport, note: str) -> PatientReport:
+    """A clinician found nothing to record as an adverse event. Only a report still
+    waiting for review can be dismissed; the note says why."""
+    if not by.has_perm("followups.change_patientreport"):
+        raise PermissionDenied("Only a clinician can dismiss a patient's report.")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Say why nothing is recorded."})
+    with transaction.atomic(), pghistory.context(user=by.pk):
+        locked = PatientReport.objects.select_for_update().get(pk=report.pk)
+        if locked.review != PatientReport.Review.WAITING:
+            raise ValidationError(
+                {"note": f"This report is not waiting for review ({locked.get_review_display()})."}
+            )
+        locked.review = PatientReport.Review.DISMISSED
+        locked.reviewed_at = timezone.now()
+        locked.reviewed_by = by
+        locked.review_note = note
+        locked.save(update_fields=["review", "reviewed_at", "reviewed_by", "review_note"])
+        return locked

@@ -1,0 +1,26 @@
+"""Reads of what patients reported through their self-report link."""
+
+from django.db.models import QuerySet
+
+from apps.followups.models import PatientReport
+from apps.outcomes.models import OutcomeAssessment
+from apps.patients.selectors import patients_visible_to
+
+
+def patient_reports_visible_to(user) -> QuerySet[PatientReport]:
+    """Reports of patients this user may open (voided patients too, by link)."""
+    if not user.has_perm("followups.view_patientreport"):
+        return PatientReport.objects.none()
+    patients = patients_visible_to(user, include_voided=True)
+    return PatientReport.objects.filter(patient__in=patients.values("pk")).select_related(
+        "patient", "follow_up__visit", "reviewed_by", "adverse_event"
+    )
+
+
+def patient_report_scores(report: PatientReport) -> QuerySet[OutcomeAssessment]:
+    """The scores the patient gave with the report: one assessment per treated site."""
+    return (
+        OutcomeAssessment.objects.filter(follow_up_id=report.follow_up_id)
+        .select_related("dose__site")
+        .order_by("dose_id")
+    )
