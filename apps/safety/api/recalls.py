@@ -1,0 +1,150 @@
+"""Recall actions on a lot over REST (/lots/{id}/recall/, quarantine/, recipients/,
+contact-recipients/). Registered under the lots prefix next to the inventory's own lot
+routes; the recall services and the recipient selector decide."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.inventory.api import LotSerializer
+from apps.inventory.models import Lot
+from apps.safety.selectors.recalls import lot_recipients, recipient_columns
+from apps.safety.services.recalls import lot_quarantine, lot_recall, lot_recipients_contact
+from apps.safety.views.recalls import CONTACT, RECALL, SEE_RECIPIENTS
+from exotrack.api.errors import service_error
+
+
+def _needs(perms: list[str]) -> type[BasePermission]:
+    class Needs(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            return bool(request.user and request.user.is_authenticated) and (
+                request.user.has_perms(perms)
+            )
+
+    return Needs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why: e.g. the manufacturer's recall notice.")
+
+
+class RecipientSerializer(serializers.Serializer):
+    """One dose given from the lot. Contact columns are null without the right to see
+    patients' contact details, clinical columns null without the right to see doses."""
+
+    dose = serializers.IntegerField(source="id")
+    visit = serializers.IntegerField(source="visit_id")
+    visited_at = serializers.DateTimeField(source="visit__visited_at")
+    patient = serializers.IntegerField(source="visit__patient_id")
+    mrn = serializers.CharField(source="visit__patient__mrn")
+    last_name = serializers.CharField(source="visit__patient__last_name")
+    first_name = serializers.CharField(source="visit__patient__first_name")
+    patient_record_voided_at = serializers.DateTimeField(
+        source="visit__patient__voided_at", allow_null=True
+    )
+    email = serializers.CharField(source="visit__patient__email", allow_null=True, default=None)
+    phone = serializers.CharField(source="visit__patient__phone", allow_null=True, default=None)
+    site = serializers.CharField(source="site__name", allow_null=True, default=None)
+    laterality = serializers.CharField(allow_null=True, default=None)
+    billions = serializers.DecimalField(
+        max_digits=8, decimal_places=2, allow_null=True, default=None
+    )
+    route = serializers.CharField(allow_null=True, default=None)
+
+
+class ContactedSerializer(serializers.Serializer):
+    created = serializers.IntegerField(
+        help_text="Recall calls added now; 0 when everyone is on the worklist already."
+    )
+
+
+_RECALL_REASON = {"reason": "Manufacturer's recall notice 2026-11-24: sterility failure."}
+
+
+@extend_validation_errors(["invalid"], field_name="status", actions=["recall", "quarantine"])
+@extend_validation_errors(["invalid"], field_name="lot", actions=["contact_recipients"])
+class LotRecallViewSet(viewsets.GenericViewSet):
+    queryset = Lot.objects.select_related("product__manufacturer").order_by("expiry_date", "id")
+    serializer_class = LotSerializer
+
+    def _status_change(self, request: Request, change) -> Response:
+        lot = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            change(by=request.user, lot=lot, reason=body.validated_data["reason"])
+        except DjangoValidationError as error:
+            raise service_error(error) from error
+        return Response(LotSerializer(self.get_queryset().get(pk=lot.pk)).data)
+
+    @extend_schema(
+        summary="Recall a lot (clinic manager)",
+        description="For good: a recalled lot can never be used again. From available or "
+        "quarantined.",
+        request=ReasonSerializer,
+        responses={200: LotSerializer},
+        examples=[OpenApiExample("Recall notice", value=_RECALL_REASON, request_only=True)],
+    )
+    @action(detail=True, methods=["post"], permission_classes=[_needs(RECALL)])
+    def recall(self, request: Request, pk=None) -> Response:
+        return self._status_change(request, lot_recall)
+
+    @extend_schema(
+        summary="Quarantine a lot (clinic manager)",
+        description="Hold the lot while a question is answered: it cannot be used meanwhile.",
+        request=ReasonSerializer,
+        responses={200: LotSerializer},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[_needs(RECALL)])
+    def quarantine(self, request: Request, pk=None) -> Response:
+        return self._status_change(request, lot_quarantine)
+
+    @extend_schema(
+        summary="Everyone who received a lot",
+        description="Every dose given from the lot at a visit that stands (voided visits "
+        "left out), with its visit and patient, oldest visit first. Paginated.",
+        responses={200: RecipientSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], permission_classes=[_needs(SEE_RECIPIENTS)])
+    def recipients(self, request: Request, pk=None) -> Response:
+        lot = self.get_object()
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="lot-recipients",
+            object_id=lot.pk,
+            path=request.get_full_path(),
+            detail={"lot_number": lot.lot_number},
+        )
+        rows = lot_recipients(lot_id=lot.pk, columns=recipient_columns(request.user))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(RecipientSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Contact all recipients of a lot",
+        description="One recall call per patient who received the quarantined or recalled "
+        "lot, due today on the follow-up worklist. Pressing again adds only patients not on "
+        "it yet.",
+        request=None,
+        responses={200: ContactedSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="contact-recipients",
+        permission_classes=[_needs(CONTACT)],
+    )
+    def contact_recipients(self, request: Request, pk=None) -> Response:
+        lot = self.get_object()
+        try:
+            created = lot_recipients_contact(by=request.user, lot=lot)
+        except DjangoValidationError as error:
+            raise service_error(error) from error
+        return Response({"created": created})
