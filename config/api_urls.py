@@ -10,10 +10,8 @@ from apps.inventory.api import (
     ProductViewSet,
     StockMovementViewSet,
 )
-from apps.outcomes.api import OutcomeAssessmentViewSet
 from apps.patients.api import PatientViewSet
 from apps.reports.api import ReportExportView
-from apps.safety.api.adverse_events import AdverseEventViewSet
 from apps.safety.api.medication_flags import MedicationFlagViewSet
 from apps.safety.api.recalls import LotRecallViewSet
 from apps.safety.api.safety_signals import SafetySignalViewSet
@@ -29,12 +27,10 @@ router.register("stock-movements", StockMovementViewSet, basename="stock-movemen
 router.register("patients", PatientViewSet, basename="patient")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("treatment-sites", TreatmentSiteViewSet, basename="treatment-site")
-router.register("adverse-events", AdverseEventViewSet, basename="adverse-event")
 router.register("medication-flags", MedicationFlagViewSet, basename="medication-flag")
 router.register("follow-ups", FollowUpViewSet, basename="follow-up")
 router.register("reminder-deliveries", ReminderDeliveryViewSet, basename="reminder-delivery")
 router.register("safety/signals", SafetySignalViewSet, basename="safety-signal")
-router.register("outcome-assessments", OutcomeAssessmentViewSet, basename="outcome-assessment")
 
 urlpatterns = [
     *router.urls,
