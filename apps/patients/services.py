@@ -96,6 +96,21 @@ def patient_update(*, user, patient: Patient, **fields: Any) -> Patient:
     return current
 
 
+def patient_email_consent_withdraw(*, patient_id: int) -> Patient:
+    """The patient withdrew consent to reminder e-mails themselves (the unsubscribe link
+    in a reminder): takes effect at once, dated, with history. Withdrawing again changes
+    nothing. The caller names itself in the history context; no staff member acts."""
+    with transaction.atomic():
+        current = Patient.objects.select_for_update().get(pk=patient_id)
+        if current.email_consent:
+            current.email_consent = False
+            _note_consent_change(current, was_consenting=True)
+            current.save(
+                update_fields=["email_consent", "email_consent_withdrawn_at", "updated_at"]
+            )
+    return current
+
+
 def patient_void(*, user, patient: Patient, reason: str) -> Patient:
     """Hide a patient registered by mistake (e.g. a duplicate). Nothing is deleted."""
     reason = reason.strip()

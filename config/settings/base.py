@@ -253,6 +253,22 @@ FOLLOWUP_BACKDATED_GRACE_DAYS = env.int("FOLLOWUP_BACKDATED_GRACE_DAYS", default
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
+# Reminder e-mails (apps/followups/services/reminders.py). One further reminder this many
+# days after the first while the follow-up stays open, up to this many in all (at most 5).
+FOLLOWUP_REMINDER_FURTHER_DAYS = env.int("FOLLOWUP_REMINDER_FURTHER_DAYS", default=7)
+FOLLOWUP_REMINDER_MAX = min(env.int("FOLLOWUP_REMINDER_MAX", default=2), 5)
+# The minute tick claims this many at a time and holds them this long (a killed sender's
+# reminders are picked up again once the lease ends); it stops claiming after the budget.
+FOLLOWUP_REMINDER_BATCH_SIZE = env.int("FOLLOWUP_REMINDER_BATCH_SIZE", default=100)
+FOLLOWUP_REMINDER_LEASE_SECONDS = env.int("FOLLOWUP_REMINDER_LEASE_SECONDS", default=300)
+FOLLOWUP_REMINDER_TICK_SECONDS = env.int("FOLLOWUP_REMINDER_TICK_SECONDS", default=45)
+# A temporary SMTP failure is retried after base, 2 x base, 4 x base ... seconds; after
+# this many attempts the reminder is failed and shown to staff.
+FOLLOWUP_REMINDER_RETRY_BACKOFF_SECONDS = env.int(
+    "FOLLOWUP_REMINDER_RETRY_BACKOFF_SECONDS", default=60
+)
+FOLLOWUP_REMINDER_RETRY_MAX_ATTEMPTS = env.int("FOLLOWUP_REMINDER_RETRY_MAX_ATTEMPTS", default=6)
+
 # Safety signals: a lot (product, site category) signals for an event type when the
 # one-sided exact binomial test against the expected rate gives p below this, with at
 # least this many events. Recomputed daily at this local hour; the safety contact is
@@ -303,6 +319,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "safety-signals-daily": {
         "task": "apps.safety.tasks.safety_signals_daily",
         "schedule": crontab(hour=SAFETY_SIGNALS_HOUR, minute=0),
+    },
+    # Reminder e-mails due now; a tick that waited past the next one is dropped.
+    "reminders-send-due": {
+        "task": "apps.followups.tasks.reminders_send_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "staff-digest-daily": {
         "task": "apps.followups.tasks.staff_digest_daily",

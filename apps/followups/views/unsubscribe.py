@@ -1,0 +1,30 @@
+"""The unsubscribe link in patients' reminder e-mails. No login: the signed token is
+the key. Opening the link (GET) takes effect at once; mail programs that offer a
+one-click unsubscribe (RFC 8058) POST to the same address without a CSRF token."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from apps.clinic.selectors import clinic_profile
+from apps.followups.services.reminders import reminders_unsubscribe
+from apps.followups.tokens import LinkInvalid
+from apps.patients.models import Patient
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    # The page names only the clinic: whoever holds the link learns nothing about the
+    # patient from it.
+    context = {"clinic": clinic_profile()}
+    try:
+        reminders_unsubscribe(token=token)
+    except LinkInvalid:
+        return render(request, "followups/public/unsubscribe_invalid.html", context, status=400)
+    except Patient.DoesNotExist:
+        return render(request, "followups/public/unsubscribe_invalid.html", context, status=404)
+    return render(request, "followups/public/unsubscribe.html", context)

@@ -1,0 +1,131 @@
+"""The unsubscribe link of reminder e-mails: no login, takes effect at once, recorded as
+consent withdrawn with history, pending e-mail follow-ups move to the call list."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.clinic.models import ClinicProfile
+from apps.followups.models import Channel, FollowUp, Kind
+from apps.followups.services.scheduling import follow_up_add
+from apps.followups.tokens import unsubscribe_token
+from apps.patients.models import Patient
+from tests.factories import PatientFactory
+
+
+@pytest.fixture
+def clinic(db) -> ClinicProfile:
+    return ClinicProfile.objects.create(pk=1, name="Harbour Regenerative Clinic")
+
+
+@pytest.fixture
+def patient(clinic) -> Patient:
+    return PatientFactory(first_name="Rosalind", last_name="Quartermaine")
+
+
+def link(patient_id: int) -> str:
+    return reverse("patient_links:unsubscribe", kwargs={"token": unsubscribe_token(patient_id)})
+
+
+def add(patient: Patient, *, days: int, kind: str = Kind.CHECK_IN) -> FollowUp:
+    return follow_up_add(
+        by=None,
+        patient=patient,
+        kind=kind,
+        due_on=timezone.localdate() + datetime.timedelta(days=days),
+    )
+
+
+def test_opening_the_link_withdraws_consent_at_once_and_names_only_the_clinic(client, patient):
+    response = client.get(link(patient.pk))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Harbour Regenerative Clinic" in page
+    assert "no more reminder e-mails" in page
+    assert "Rosalind" not in page and "Quartermaine" not in page
+    assert "no-store" in response["Cache-Control"]
+    patient.refresh_from_db()
+    assert patient.email_consent is False
+    assert timezone.now() - patient.email_consent_withdrawn_at < datetime.timedelta(minutes=1)
+
+
+def test_the_withdrawal_leaves_history_naming_the_link(client, patient):
+    client.get(link(patient.pk))
+
+    event = Patient.pgh_event_model.objects.filter(pgh_obj_id=patient.pk).latest("pgh_id")
+    assert event.email_consent is False
+    assert event.pgh_context.metadata["process"] == "unsubscribe link"
+    assert event.pgh_context.metadata["user"] is None
+
+
+def test_pending_e_mail_follow_ups_move_to_the_call_list_and_others_stay(client, patient):
+    pending = add(patient, days=3)
+    later = add(patient, days=40, kind=Kind.OUTCOME)
+    done = add(patient, days=1)
+    FollowUp.objects.filter(pk=done.pk).update(status=FollowUp.Status.COMPLETED)
+    someone_else = add(PatientFactory(), days=3)
+
+    client.get(link(patient.pk))
+
+    for follow_up in (pending, later):
+        follow_up.refresh_from_db()
+        assert follow_up.channel == Channel.CALL
+        assert follow_up.reminder_state == FollowUp.ReminderState.NONE
+        assert follow_up.next_reminder_at is None
+        assert follow_up.status == FollowUp.Status.PENDING
+    done.refresh_from_db()
+    assert (done.status, done.channel) == (FollowUp.Status.COMPLETED, Channel.EMAIL)
+    someone_else.refresh_from_db()
+    assert someone_else.channel == Channel.EMAIL and someone_else.next_reminder_at is not None
+
+
+def test_one_click_post_from_a_mail_program_needs_no_csrf_token(patient):
+    mail_program = Client(enforce_csrf_checks=True)
+
+    response = mail_program.post(link(patient.pk), {"List-Unsubscribe": "One-Click"})
+
+    assert response.status_code == 200
+    patient.refresh_from_db()
+    assert patient.email_consent is False
+
+
+def test_a_second_click_changes_nothing(client, patient):
+    client.get(link(patient.pk))
+    patient.refresh_from_db()
+    first_withdrawal = patient.email_consent_withdrawn_at
+
+    assert client.get(link(patient.pk)).status_code == 200
+
+    patient.refresh_from_db()
+    assert patient.email_consent_withdrawn_at == first_withdrawal
+
+
+def test_a_tampered_link_gets_a_friendly_page_and_changes_nothing(client, patient):
+    token = unsubscribe_token(patient.pk)
+    tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+
+    response = client.get(
+        reverse("patient_links:unsubscribe", kwargs={"token": tampered}),
+    )
+
+    assert response.status_code == 400
+    assert "This link is not recognised" in response.content.decode()
+    patient.refresh_from_db()
+    assert patient.email_consent is True
+
+
+def test_a_link_for_a_patient_who_is_not_there_is_not_found(client, clinic):
+    response = client.get(link(987654))
+
+    assert response.status_code == 404
+    assert "This link is not recognised" in response.content.decode()
+
+
+def test_other_methods_are_refused(client, patient):
+    assert client.put(link(patient.pk)).status_code == 405
+    patient.refresh_from_db()
+    assert patient.email_consent is True

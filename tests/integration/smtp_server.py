@@ -1,0 +1,111 @@
+"""A real SMTP server (aiosmtpd, in a thread of the test process) that keeps what it
+accepted, so tests and benchmarks can count arrivals per recipient and connections.
+
+It can refuse recipients (`refuse`: an address -> reply such as "421 ..." or "550 ...",
+or None to accept) and hold each RCPT for a while (`rcpt_hold` seconds), so a test can
+kill the sender while a message is in flight, before the server accepted it. A message
+counts as arrived only once the server answered its DATA with 250."""
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+
+@dataclass(frozen=True)
+class Arrival:
+    to: str
+    message_id: str
+    subject: str
+    message: email.message.Message
+
+
+class RecordingHandler:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.arrivals: list[Arrival] = []
+        self.connections = 0
+        self.refuse: Callable[[str], str | None] | None = None
+        self.rcpt_hold = 0.0
+        # Set while a RCPT is being held: the sender has a message in flight.
+        self.holding = threading.Event()
+
+    def connection_opened(self) -> None:
+        with self.lock:
+            self.connections += 1
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.refuse(address) if self.refuse else None
+        if refusal:
+            return refusal
+        if self.rcpt_hold:
+            self.holding.set()
+            await asyncio.sleep(self.rcpt_hold)
+            self.holding.clear()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            for to in envelope.rcpt_tos:
+                self.arrivals.append(
+                    Arrival(
+                        to=to,
+                        message_id=message["Message-ID"],
+                        subject=message["Subject"],
+                        message=message,
+                    )
+                )
+            number = len(self.arrivals)
+        return f"250 2.0.0 Ok: queued as T{number}"
+
+    def per_recipient(self) -> Counter:
+        with self.lock:
+            return Counter(a.to for a in self.arrivals)
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.arrivals)
+
+
+class _CountingSMTP(SMTP):
+    def connection_made(self, transport) -> None:
+        # Only new connections (not the TLS upgrade of one) count.
+        if self.transport is None:
+            self.event_handler.connection_opened()
+        super().connection_made(transport)
+
+
+class _CountingController(Controller):
+    def factory(self) -> SMTP:
+        return _CountingSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[RecordingHandler, int]]:
+    """Start the server on a free port; yields (handler, port)."""
+    handler = RecordingHandler()
+    port = _free_port()
+    controller = _CountingController(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    # start() checks the server with a connection of its own: not one of the sender's.
+    handler.connections = 0
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
