@@ -14,8 +14,11 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from apps.followups.models import FollowUp, ReminderDelivery
 from apps.inventory.models import Lot, StockMovement
+from apps.outcomes.models import OutcomeAssessment
 from apps.patients.models import Medication, Patient, PatientEvent
+from apps.safety.models import AdverseEvent, AdverseEventDose
 from apps.treatments.models import Dose, DoseEvent, VialsOpened, Visit
 from tests.factories import PatientFactory
 
@@ -179,3 +182,39 @@ def test_refuses_to_run_twice():
 def test_needs_at_least_one_patient():
     with pytest.raises(CommandError, match="at least 1"):
         seed_synthetic("--patients", "0")
+
+
+def test_aftercare_follows_the_visits():
+    seed_synthetic("--patients", str(PATIENTS), "--seed", "3")
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    today = timezone.localdate()
+
+    assessments = OutcomeAssessment.objects.select_related("dose__visit", "dose__site")
+    assert assessments.count() > PATIENTS
+    for assessment in assessments:
+        visit_day = assessment.dose.visit.visited_at.astimezone(zone).date()
+        assert visit_day < assessment.assessed_on < today
+        assert assessment.dose.visit.voided_at is None
+        assert assessment.dose.baseline_pain is not None
+        assert assessment.dose.site.category in ("joint", "tendon", "dental")
+    assert AdverseEvent.objects.exists()
+    for link in AdverseEventDose.objects.select_related("adverse_event", "dose"):
+        assert link.dose.visit_id == link.adverse_event.visit_id
+        assert link.adverse_event.patient_id == link.dose.visit.patient_id
+    assert not AdverseEvent.objects.annotate(n=Count("doses")).filter(n=0).exists()
+    follow_ups = FollowUp.objects.select_related("visit", "patient")
+    assert follow_ups.exists()
+    for follow_up in follow_ups:
+        assert follow_up.patient_id == follow_up.visit.patient_id
+        assert follow_up.visit.voided_at is None
+        if follow_up.channel == "call":
+            assert follow_up.reminders_sent == 0
+    for follow_up in FollowUp.objects.filter(reminders_sent__gt=0).annotate(
+        sent=Count("deliveries")
+    ):
+        assert follow_up.channel == "email"
+        assert follow_up.sent == follow_up.reminders_sent
+        assert follow_up.patient.email_consent
+    assert (
+        ReminderDelivery.objects.count() == FollowUp.objects.aggregate(n=Sum("reminders_sent"))["n"]
+    )

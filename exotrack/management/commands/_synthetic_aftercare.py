@@ -19,15 +19,15 @@ UTC = datetime.UTC
 PAIN_SCORED = ("joint", "tendon", "dental")
 # (timepoint, days after the visit, share of episodes assessed then)
 ASSESSMENTS = (
-    ("2w", 14, 0.5),
-    ("6w", 42, 0.8),
-    ("3m", 91, 0.7),
-    ("6m", 182, 0.55),
-    ("12m", 365, 0.4),
+    ("2w", 14, 0.35),
+    ("6w", 42, 0.7),
+    ("3m", 91, 0.55),
+    ("6m", 182, 0.4),
+    ("12m", 365, 0.3),
 )
 # Follow-ups were scheduled for visits of the last this many days (older history predates
-# the clinic's scheduling), which keeps a million-dose clinic's follow-up table realistic.
-FOLLOW_UP_HISTORY_DAYS = 400
+# the clinic's scheduling), which keeps a million-dose clinic quick to build.
+FOLLOW_UP_HISTORY_DAYS = 120
 FOLLOW_UP_COMPLETED_SHARE = 0.75
 FOLLOW_UP_CANCELLED_SHARE = 0.08
 

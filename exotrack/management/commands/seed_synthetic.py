@@ -21,7 +21,6 @@ the ledger (on hand = sum of movements), instead of a million single-row updates
 
 import secrets
 import time
-import tomllib
 import zoneinfo
 
 import pghistory
@@ -181,6 +180,8 @@ class Command(BaseCommand):
             TreatmentSite.objects.exists()
             and MedicationClass.objects.exists()
             and Location.objects.exists()
+            and AdverseEventType.objects.exists()
+            and FollowUpRule.objects.exists()
         ):
             call_command("seed", stdout=self.stdout)
 
@@ -219,12 +220,6 @@ class Command(BaseCommand):
         ]
 
     def _event_types(self) -> list[EventTypeSpec]:
-        if not AdverseEventType.objects.exists():
-            # The clinic's list of events, as seeds/adverse_event_types.toml has it.
-            path = settings.BASE_DIR / "seeds" / "adverse_event_types.toml"
-            for entry in tomllib.loads(path.read_text(encoding="utf-8"))["types"]:
-                fields = {k: v for k, v in entry.items() if k != "code"}
-                AdverseEventType.objects.get_or_create(code=entry["code"], defaults=fields)
         return [
             EventTypeSpec(
                 id=event_type.id,
