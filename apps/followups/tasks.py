@@ -1,7 +1,9 @@
 """Thin Celery tasks of the follow-ups app: each calls a service."""
 
 from celery import shared_task
+from django.utils import timezone
 
+from apps.followups import digest
 from apps.followups.services import reminders
 
 
@@ -12,3 +14,18 @@ from apps.followups.services import reminders
 @shared_task(ignore_result=True)
 def reminders_send_due() -> None:
     reminders.reminders_send_due()
+
+
+# Beat sends it daily at STAFF_DIGEST_HOUR (clinic time). A clinician whose digest could
+# not be sent has no StaffDigest row for the day, so a retry sends just theirs.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+    ignore_result=True,
+)
+def staff_digest_daily() -> None:
+    digest.staff_digest_send(now=timezone.now())
