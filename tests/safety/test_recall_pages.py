@@ -35,7 +35,7 @@ class TestRecall:
         assert "Recall lot" in _lot_page(client, lot).content.decode()
         response = client.post(
             reverse("safety:lot-recall", args=[lot.pk]),
-            {"reason": "Manufacturer notice 2026-11"},
+            {"recall-reason": "Manufacturer notice 2026-11"},
             follow=True,
         )
         assert "Lot R7 is recalled: it can no longer be used." in response.content.decode()
@@ -58,7 +58,7 @@ class TestRecall:
         lot = LotFactory()
         client.force_login(personas[role])
         assert "Recall lot" not in _lot_page(client, lot).content.decode()
-        response = client.post(reverse("safety:lot-recall", args=[lot.pk]), {"reason": "x"})
+        response = client.post(reverse("safety:lot-recall", args=[lot.pk]), {"recall-reason": "x"})
         assert response.status_code == 403
         lot.refresh_from_db()
         assert lot.status == "available"
@@ -66,7 +66,9 @@ class TestRecall:
     def test_a_missing_lot_is_404(self, client, manager):
         client.force_login(manager)
         assert (
-            client.post(reverse("safety:lot-recall", args=[999999]), {"reason": "x"}).status_code
+            client.post(
+                reverse("safety:lot-recall", args=[999999]), {"recall-reason": "x"}
+            ).status_code
             == 404
         )
 

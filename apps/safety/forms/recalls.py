@@ -4,7 +4,11 @@ from django import forms
 
 
 class LotRecallForm(forms.Form):
-    """A manager withdraws a lot for good (quarantine and release have their own form)."""
+    """A manager withdraws a lot for good (quarantine and release have their own form).
+
+    Prefixed: the lot page holds other forms with a reason field."""
+
+    prefix = "recall"
 
     reason = forms.CharField(
         label="Reason for the recall",
