@@ -12,6 +12,7 @@ from apps.inventory.api import (
 )
 from apps.patients.api import PatientViewSet
 from apps.reports.api import ReportExportView
+from apps.safety.api.adverse_events import AdverseEventViewSet
 from apps.safety.api.medication_flags import MedicationFlagViewSet
 from apps.safety.api.recalls import LotRecallViewSet
 from apps.safety.api.safety_signals import SafetySignalViewSet
@@ -27,6 +28,7 @@ router.register("stock-movements", StockMovementViewSet, basename="stock-movemen
 router.register("patients", PatientViewSet, basename="patient")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("treatment-sites", TreatmentSiteViewSet, basename="treatment-site")
+router.register("adverse-events", AdverseEventViewSet, basename="adverse-event")
 router.register("medication-flags", MedicationFlagViewSet, basename="medication-flag")
 router.register("follow-ups", FollowUpViewSet, basename="follow-up")
 router.register("reminder-deliveries", ReminderDeliveryViewSet, basename="reminder-delivery")

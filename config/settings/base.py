@@ -383,6 +383,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "RouteEnum": "apps.treatments.models.Route.choices",
         "VisitWarningCodeEnum": "apps.treatments.api.WARNING_CODES",
+        # Adverse events: abated / recurred (MedWatch box C) share one choice set.
+        "ChallengeEnum": "apps.safety.models.Challenge.choices",
     }
 )
 

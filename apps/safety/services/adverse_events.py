@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pghistory
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -313,7 +313,11 @@ def adverse_event_update(
         )
         if locked.is_voided:
             raise ValidationError(
-                {"reason": ValidationError("This event is voided.", code="already_voided")}
+                {
+                    NON_FIELD_ERRORS: ValidationError(
+                        "This event is voided: it is kept as it was.", code="voided"
+                    )
+                }
             )
         current = {name: getattr(locked, name) for name in DETAIL_FIELDS}
         event_details = EventDetails(**{**current, **changes}).cleaned()
