@@ -24,6 +24,27 @@ from exotrack.api.errors import service_error
 WORK_PERMISSION = "followups.change_followup"
 
 
+def _log_search(request: Request, subject: str) -> None:
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.API_READ,
+        subject=subject,
+        path=request.get_full_path(),
+        detail={"filters": request.query_params.dict()},
+    )
+
+
+def _log_read(request: Request, subject: str, *, patient_id: int, object_id: int) -> None:
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.API_READ,
+        subject=subject,
+        patient_id=patient_id,
+        object_id=object_id,
+        path=request.path,
+    )
+
+
 class FollowUpSerializer(serializers.ModelSerializer):
     patient_mrn = serializers.CharField(source="patient.mrn", read_only=True)
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
@@ -220,25 +241,12 @@ class FollowUpViewSet(
         return serializer(fresh, context=self.get_serializer_context()).data
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="follow-up-search",
-            path=request.get_full_path(),
-            detail={"filters": request.query_params.dict()},
-        )
+        _log_search(request, "follow-up-search")
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         follow_up = self.get_object()
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="follow-up",
-            patient_id=follow_up.patient_id,
-            object_id=follow_up.pk,
-            path=request.path,
-        )
+        _log_read(request, "follow-up", patient_id=follow_up.patient_id, object_id=follow_up.pk)
         return Response(self._shown(follow_up))
 
     def create(self, request: Request, *args, **kwargs) -> Response:
@@ -352,23 +360,15 @@ class ReminderDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
         return deliveries_visible_to(self.request.user).select_related("follow_up")
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="reminder-deliveries",
-            path=request.get_full_path(),
-            detail={"filters": request.query_params.dict()},
-        )
+        _log_search(request, "reminder-deliveries")
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         delivery = self.get_object()
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="reminder-delivery",
+        _log_read(
+            request,
+            "reminder-delivery",
             patient_id=delivery.follow_up.patient_id,
             object_id=delivery.pk,
-            path=request.path,
         )
         return Response(self.get_serializer(delivery).data)

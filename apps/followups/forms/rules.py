@@ -4,7 +4,12 @@ form and the seed file agree."""
 from django import forms
 
 from apps.followups.models import FollowUpRule
-from apps.followups.services.rules import REMINDER_TEMPLATES, RULE_KINDS, followup_rule_errors
+from apps.followups.services.rules import (
+    REMINDER_TEMPLATES,
+    RULE_FIELDS,
+    RULE_KINDS,
+    followup_rule_errors,
+)
 from apps.treatments.models import TreatmentSite
 
 
@@ -24,18 +29,7 @@ class FollowUpRuleForm(forms.ModelForm):
 
     class Meta:
         model = FollowUpRule
-        fields = [
-            "code",
-            "name",
-            "kind",
-            "site_categories",
-            "offset_days",
-            "repeat",
-            "interval_days",
-            "channel",
-            "template",
-            "active",
-        ]
+        fields = list(RULE_FIELDS)
         labels = {
             "offset_days": "Days after the visit",
             "interval_days": "Days between sessions",

@@ -13,7 +13,7 @@ REMINDER_TEMPLATES = ("check_in", "outcome", "repeat_session", "recall_contact")
 # Recall contacts follow a lot recall, not a visit: no rule schedules them.
 RULE_KINDS = (Kind.CHECK_IN, Kind.OUTCOME, Kind.REPEAT_SESSION)
 
-_RULE_FIELDS = (
+RULE_FIELDS = (
     "code",
     "name",
     "kind",
@@ -67,7 +67,7 @@ def _rule_saved(rule: FollowUpRule) -> FollowUpRule:
 
 
 def _check_fields(fields: dict) -> None:
-    unknown = set(fields) - set(_RULE_FIELDS)
+    unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
         raise TypeError(f"Not a rule field: {', '.join(sorted(unknown))}")
 

@@ -293,30 +293,45 @@ def follow_up_reschedule(
         return locked
 
 
-def follow_up_cancel(*, follow_up: FollowUp, by, reason: str) -> FollowUp:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the follow-up is cancelled."})
+def _close(
+    follow_up: FollowUp, *, by, field: str, text: str, missing: str, keep_in: str, **changes
+) -> FollowUp:
+    """End a pending follow-up (completed or cancelled): the staff member's words, asked
+    for as `field`, are kept in `keep_in`; its reminders stop."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: missing})
     with transaction.atomic(), pghistory.context(user=_actor(by)):
-        locked = _locked_pending(follow_up, field="reason")
-        locked.status = FollowUp.Status.CANCELLED
-        locked.note = reason
+        locked = _locked_pending(follow_up, field=field)
+        for name, value in {**changes, keep_in: text}.items():
+            setattr(locked, name, value)
         _stop_reminders(locked)
         locked.save()
         return locked
+
+
+def follow_up_cancel(*, follow_up: FollowUp, by, reason: str) -> FollowUp:
+    return _close(
+        follow_up,
+        by=by,
+        field="reason",
+        text=reason,
+        missing="Say why the follow-up is cancelled.",
+        keep_in="note",
+        status=FollowUp.Status.CANCELLED,
+    )
 
 
 def follow_up_complete(*, follow_up: FollowUp, by, note: str) -> FollowUp:
     """Done: the call was made, the patient answered, or the session was booked."""
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": "Say what came of it."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
-        locked = _locked_pending(follow_up, field="note")
-        locked.status = FollowUp.Status.COMPLETED
-        locked.completed_at = timezone.now()
-        locked.completed_by = by
-        locked.completion_note = note
-        _stop_reminders(locked)
-        locked.save()
-        return locked
+    return _close(
+        follow_up,
+        by=by,
+        field="note",
+        text=note,
+        missing="Say what came of it.",
+        keep_in="completion_note",
+        status=FollowUp.Status.COMPLETED,
+        completed_at=timezone.now(),
+        completed_by=by,
+    )
