@@ -33,6 +33,7 @@ class RecordingHandler:
         self.lock = threading.Lock()
         self.arrivals: list[Arrival] = []
         self.connections = 0
+        self.port = 0
         self.refuse: Callable[[str], str | None] | None = None
         self.rcpt_hold = 0.0
         # Set while a RCPT is being held: the sender has a message in flight.
@@ -103,6 +104,7 @@ def smtp_server() -> Iterator[tuple[RecordingHandler, int]]:
     port = _free_port()
     controller = _CountingController(handler, hostname="127.0.0.1", port=port)
     controller.start()
+    handler.port = port
     # start() checks the server with a connection of its own: not one of the sender's.
     handler.connections = 0
     try:
