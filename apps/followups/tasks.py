@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from apps.followups import digest
 from apps.followups.services import reminders
+from exotrack.task_retries import DAILY_EMAIL_TASK
 
 
 # Beat sends it every minute (expiring after 55 s, so a backlog of ticks is dropped).
@@ -18,14 +19,6 @@ def reminders_send_due() -> None:
 
 # Beat sends it daily at STAFF_DIGEST_HOUR (clinic time). A clinician whose digest could
 # not be sent has no StaffDigest row for the day, so a retry sends just theirs.
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=8,
-    ignore_result=True,
-)
+@shared_task(**DAILY_EMAIL_TASK)
 def staff_digest_daily() -> None:
     digest.staff_digest_send(now=timezone.now())

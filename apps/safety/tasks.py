@@ -4,21 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from apps.safety.services import adverse_events, safety_signals
-
-
-# Beat sends it daily at SAFETY_SIGNALS_HOUR (clinic time). A failed e-mail leaves the
-# lots untold in the database, so a retry (or the next day) tells them once.
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=8,
-    ignore_result=True,
-)
-def safety_signals_daily() -> None:
-    safety_signals.safety_signals_refresh(now=timezone.now())
+from exotrack.task_retries import DAILY_EMAIL_TASK
 
 
 # SMTP errors are OSErrors: retried with growing, jittered waits (30 s, 1 min, 2 min ...
@@ -40,3 +26,10 @@ def serious_event_email(event_id: int) -> None:
 @shared_task(ignore_result=True, expires=9 * 60)
 def serious_events_email_pending() -> None:
     adverse_events.serious_events_notify_pending()
+
+
+# Beat sends it daily at SAFETY_SIGNALS_HOUR (clinic time). A failed e-mail leaves the
+# lots untold in the database, so a retry (or the next day) tells them once.
+@shared_task(**DAILY_EMAIL_TASK)
+def safety_signals_daily() -> None:
+    safety_signals.safety_signals_refresh(now=timezone.now())

@@ -21,6 +21,7 @@ from tests.factories import (
     MedicationFlagFactory,
     UserFactory,
 )
+from tests.mail_backends import REFUSING_BACKEND
 from tests.safety.signal_data import infection
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +30,6 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.now()
 TODAY = timezone.localdate(NOW)
 REFUSED = "refused@clinic.test"
-
-
-class RefusingBackend(BaseEmailBackend):
-    """A mail server that is down."""
-
-    def send_messages(self, email_messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
 class RefusingOneBackend(BaseEmailBackend):
@@ -226,7 +220,7 @@ class TestSending:
     def test_a_failed_send_is_not_remembered_so_the_retry_sends_it(
         self, clinic, clinicians, overdue_flag, settings
     ):
-        settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+        settings.EMAIL_BACKEND = REFUSING_BACKEND
         with pytest.raises(smtplib.SMTPServerDisconnected):
             staff_digest_send(now=NOW)
         assert not StaffDigest.objects.exists()

@@ -7,7 +7,6 @@ import smtplib
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from apps.clinic.models import ClinicProfile
@@ -17,18 +16,12 @@ from apps.safety.tasks import safety_signals_daily
 from apps.treatments.models import Visit
 from config.celery import app as celery_app
 from tests.factories import LotFactory
+from tests.mail_backends import REFUSING_BACKEND
 from tests.safety.signal_data import give_doses, infection, record_event
 
 pytestmark = pytest.mark.django_db
 
 CONTACT = "safety@clinic.test"
-
-
-class RefusingBackend(BaseEmailBackend):
-    """A mail server that is down."""
-
-    def send_messages(self, email_messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
 @pytest.fixture
@@ -138,7 +131,7 @@ class TestWhenTheMessageCannotGo:
         self, clinic, infection_type, settings
     ):
         lot, _ = hot_lot(infection_type)
-        settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+        settings.EMAIL_BACKEND = REFUSING_BACKEND
 
         with pytest.raises(smtplib.SMTPServerDisconnected):
             safety_signals_refresh(now=day(0))

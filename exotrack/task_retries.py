@@ -1,0 +1,15 @@
+"""Retry options shared by the daily tasks that hand e-mail to the SMTP server.
+
+SMTP errors are OSErrors: such a task is retried with growing, jittered waits (1 min,
+2 min ... up to an hour apart). Their services keep what was not sent in the database,
+so a retry sends only that."""
+
+DAILY_EMAIL_TASK = {
+    "acks_late": True,
+    "autoretry_for": (OSError,),
+    "retry_backoff": 60,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "ignore_result": True,
+}
