@@ -60,11 +60,16 @@ def lot_recall_context(request: HttpRequest, lot: Lot) -> dict:
         return context
     columns = recipient_columns(user)
     rows = lot_recipients(lot_id=lot.pk, columns=columns)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("recipients_page"))
+    # Doses and distinct patients in one pass over the lot's doses; the pager takes that
+    # count instead of counting again (a busy lot has thousands of doses).
+    totals = rows.order_by().aggregate(
+        doses=Count("id"), patients=Count("visit__patient_id", distinct=True)
+    )
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = totals["doses"]
+    page = paginator.get_page(request.GET.get("recipients_page"))
     context["recipients"] = page
-    context["recipient_patients"] = rows.order_by().aggregate(
-        patients=Count("visit__patient_id", distinct=True)
-    )["patients"]
+    context["recipient_patients"] = totals["patients"]
     context["recipient_contact"] = "visit__patient__email" in columns
     context["recipient_clinical"] = "billions" in columns
     access_log_record(
