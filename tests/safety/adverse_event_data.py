@@ -95,3 +95,19 @@ SERIOUS = {
     "grade": 3,
     "narrative": "Admitted overnight for IV antibiotics; discharged the next day.",
 }
+
+
+def cold_sore_and_serious_infection(by, visit, types) -> tuple:
+    """Two events to filter: a grade-1 cold sore on the face dose two days ago, and a
+    serious grade-3 infection of the knee dose yesterday."""
+    knee, face = visit.doses.order_by("id")
+    cold_sore = record_event(by=by, visit=visit, event_type=types["cold_sore"], doses=[face])
+    infection = record_event(
+        by=by,
+        visit=visit,
+        event_type=types["injection_site_infection"],
+        doses=[knee],
+        onset_date=days_ago(1),
+        **SERIOUS,
+    )
+    return cold_sore, infection

@@ -9,7 +9,12 @@ from apps.safety.models import AdverseEvent
 from tests.conftest import login_api
 from tests.factories import DoseFactory, LotFactory, PatientFactory, VisitFactory
 from tests.safety import adverse_event_data
-from tests.safety.adverse_event_data import SERIOUS, days_ago, record_event
+from tests.safety.adverse_event_data import (
+    SERIOUS,
+    cold_sore_and_serious_infection,
+    days_ago,
+    record_event,
+)
 
 event_types = adverse_event_data.event_types
 treated_visit = adverse_event_data.treated_visit
@@ -140,18 +145,8 @@ def test_a_clinician_corrects_then_voids(api_client, clinician, treated_visit, e
 def test_filters_by_lot_serious_grade_type_and_onset(
     api_client, clinician, treated_visit, event_types
 ):
-    knee, face = treated_visit.doses.order_by("id")
-    cold_sore = record_event(
-        by=clinician, visit=treated_visit, event_type=event_types["cold_sore"], doses=[face]
-    )
-    infection = record_event(
-        by=clinician,
-        visit=treated_visit,
-        event_type=event_types["injection_site_infection"],
-        doses=[knee],
-        onset_date=days_ago(1),
-        **SERIOUS,
-    )
+    cold_sore, infection = cold_sore_and_serious_infection(clinician, treated_visit, event_types)
+    knee = treated_visit.doses.order_by("id").first()
     login_api(api_client, clinician)
 
     def ids(**params) -> list[int]:

@@ -21,7 +21,12 @@ from tests.factories import (
     VisitFactory,
 )
 from tests.safety import adverse_event_data
-from tests.safety.adverse_event_data import SERIOUS, days_ago, record_event
+from tests.safety.adverse_event_data import (
+    SERIOUS,
+    cold_sore_and_serious_infection,
+    days_ago,
+    record_event,
+)
 
 event_types = adverse_event_data.event_types
 treated_visit = adverse_event_data.treated_visit
@@ -287,18 +292,7 @@ def test_the_patient_page_lists_the_patients_events(client, clinician, treated_v
 def test_the_list_filters_by_type_serious_grade_lot_and_onset(
     client, clinician, treated_visit, event_types
 ):
-    knee, face = treated_visit.doses.order_by("id")
-    cold_sore = record_event(
-        by=clinician, visit=treated_visit, event_type=event_types["cold_sore"], doses=[face]
-    )
-    infection = record_event(
-        by=clinician,
-        visit=treated_visit,
-        event_type=event_types["injection_site_infection"],
-        doses=[knee],
-        onset_date=days_ago(1),
-        **SERIOUS,
-    )
+    cold_sore, infection = cold_sore_and_serious_infection(clinician, treated_visit, event_types)
     client.force_login(clinician)
 
     def shown(**params) -> list[int]:
