@@ -76,7 +76,7 @@ def test_voided_patients_are_left_off(client, nurse):
 
 def test_reports_waiting_for_review_are_listed_for_clinical_staff_only(client, nurse, front_desk):
     follow_up = _due(-1)
-    PatientReport.objects.create(
+    report = PatientReport.objects.create(
         follow_up=follow_up,
         patient=follow_up.patient,
         submitted_at=timezone.now(),
@@ -90,6 +90,7 @@ def test_reports_waiting_for_review_are_listed_for_clinical_staff_only(client, n
     response = client.get(WORKLIST)
     assert [r.patient for r in response.context["worklist"].reports_waiting] == [follow_up.patient]
     assert "Patient reports waiting for review" in response.content.decode()
+    assert reverse("followups:patient-report", args=[report.pk]) in response.content.decode()
 
     client.force_login(front_desk)
     response = client.get(WORKLIST)
