@@ -16,7 +16,9 @@ from apps.clinic.models import ClinicProfile
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
 from apps.followups.services import reminders
 from apps.followups.services.scheduling import follow_up_add, reminder_time
+from apps.followups.tasks import reminders_send_due as reminders_task
 from apps.followups.tokens import self_report_follow_up_id
+from apps.patients.models import Patient
 from tests.factories import DoseFactory, FollowUpRuleFactory, LotFactory, PatientFactory
 from tests.integration.smtp_server import smtp_server
 
@@ -83,6 +85,13 @@ def text_and_html(arrival) -> tuple[str, str]:
 def list_unsubscribe(arrival) -> str:
     # A long header is folded onto a second line: its value starts with whitespace.
     return re.fullmatch(r"<(.+)>", str(arrival.message["List-Unsubscribe"]).strip())[1]
+
+
+def test_beat_sends_the_reminder_tick_every_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["reminders-send-due"]
+    assert entry["task"] == reminders_task.name
+    assert entry["schedule"] == 60.0
+    assert entry["options"]["expires"] < 60
 
 
 # --- What the e-mail says ----------------------------------------------------------
@@ -462,21 +471,78 @@ def test_a_claim_takes_a_constant_number_of_queries(clinic):
     assert len(few) == len(many) == 4
 
 
-def test_a_sender_whose_claim_was_taken_away_changes_nothing(mail_server):
+def test_a_follow_up_completed_after_the_claim_is_not_e_mailed(mail_server):
     follow_up = due_follow_up()
     claimed = reminders.reminders_claim_due()
     # Meanwhile staff complete the follow-up, which stops its reminders.
     FollowUp.objects.filter(pk=follow_up.pk).update(
         status=FollowUp.Status.COMPLETED, next_reminder_at=None, claimed_until=None
     )
+    tick = reminders.ReminderTick()
+
+    reminders.reminders_send_batch(claimed=claimed, tick=tick)
+
+    assert (tick.sent, tick.released) == (0, 1)
+    assert mail_server.count() == 0
+    assert not follow_up.deliveries.exists()
+
+
+def test_an_unsubscribe_after_the_claim_still_stops_the_e_mail(mail_server):
+    follow_up = due_follow_up()
+    claimed = reminders.reminders_claim_due()
+    Patient.objects.filter(pk=follow_up.patient_id).update(email_consent=False)
+    tick = reminders.ReminderTick()
+
+    reminders.reminders_send_batch(claimed=claimed, tick=tick)
+
+    assert (tick.sent, tick.moved_to_calls) == (0, 1)
+    assert mail_server.count() == 0
+    follow_up.refresh_from_db()
+    assert (follow_up.channel, follow_up.next_reminder_at) == (Channel.CALL, None)
+
+
+def test_a_new_address_given_after_the_claim_is_the_one_written_to(mail_server):
+    follow_up = due_follow_up()
+    claimed = reminders.reminders_claim_due()
+    Patient.objects.filter(pk=follow_up.patient_id).update(email="new.address@example.org")
 
     reminders.reminders_send_batch(claimed=claimed, tick=reminders.ReminderTick())
+
+    assert mail_server.per_recipient() == {"new.address@example.org": 1}
+    assert follow_up.deliveries.get().to_address == "new.address@example.org"
+
+
+def _complete_elsewhere(follow_up_id: int) -> None:
+    # Another connection, as a staff request would be, committing at once.
+    try:
+        FollowUp.objects.filter(pk=follow_up_id).update(
+            status=FollowUp.Status.COMPLETED, next_reminder_at=None, claimed_until=None
+        )
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_follow_up_completed_while_its_message_is_on_the_way_stays_completed(mail_server):
+    """The claim is taken away between the last check and the server's answer: the
+    message left (the log says so) but the conditional update changes nothing."""
+    follow_up = due_follow_up()
+
+    def complete_then_accept(address: str) -> None:
+        staff = threading.Thread(target=_complete_elsewhere, args=(follow_up.pk,))
+        staff.start()
+        staff.join()
+
+    mail_server.refuse = complete_then_accept
+
+    reminders.reminders_send_due()
 
     follow_up.refresh_from_db()
     assert follow_up.status == FollowUp.Status.COMPLETED
     assert follow_up.reminders_sent == 0
-    # The message did leave (the claim was taken while it was on its way): the log says so.
+    assert follow_up.next_reminder_at is None
     assert follow_up.deliveries.get().status == ReminderDelivery.Status.SENT
+    assert mail_server.count() == 1
 
 
 def test_a_sender_near_the_end_of_its_lease_hands_its_claims_back(mail_server, settings):

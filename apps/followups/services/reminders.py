@@ -9,12 +9,13 @@ tick's budget is used:
    rows) and given a lease, `claimed_until = now + FOLLOWUP_REMINDER_LEASE_SECONDS`.
    Patients who meanwhile withdrew consent or lost a valid address are moved to the
    staff call list in the same transaction, with no e-mail.
-2. Send the batch over one SMTP connection. Right after the server's answer to each
-   message, one short transaction records it, conditionally (as healthchecks'
-   sendalerts does): the row changes only if it still carries this sender's lease and
-   the reminder time it was claimed with, so a lease that ran out, a follow-up
-   completed or rescheduled meanwhile, or a second sender, never gets a reminder
-   counted twice. Every attempt leaves a ReminderDelivery row.
+2. Send the batch over one SMTP connection. Just before each message the row and the
+   patient are read again, so an unsubscribe or a completion a second ago counts.
+   Right after the server's answer to each message, one short transaction records it,
+   conditionally (as healthchecks' sendalerts does): the row changes only if it still
+   carries this sender's lease and the reminder time it was claimed with, so a lease
+   that ran out, a follow-up completed or rescheduled meanwhile, or a second sender,
+   never gets a reminder counted twice. Every attempt leaves a ReminderDelivery row.
 
 A sender killed mid-batch leaves its unsent claims to expire; the next tick after the
 lease sends them. The one window that can repeat a reminder is between the server's
@@ -267,8 +268,26 @@ class ReminderTick:
     retrying: int = 0
     failed: int = 0
     released: int = 0
+    moved_to_calls: int = 0
     batches: int = 0
     connections: int = 0
+
+
+def _still_ours_and_reachable(follow_up: FollowUp, tick: "ReminderTick") -> bool:
+    """Read the row and the patient again just before the message: staff may have
+    completed or moved the follow-up, or the patient unsubscribed or changed address,
+    since the claim. One query per message buys that."""
+    current = _still_claimed(follow_up).select_related("patient").first()
+    if current is None:
+        tick.released += 1
+        return False
+    if not _may_email(current.patient):
+        with transaction.atomic(), _history("reminder claim"):
+            _move_to_calls(_still_claimed(follow_up), CALL_INSTEAD_NOTE, timezone.now())
+        tick.moved_to_calls += 1
+        return False
+    follow_up.patient = current.patient
+    return True
 
 
 def _unwritable(exc: Exception) -> Reply:
@@ -295,6 +314,8 @@ def reminders_send_batch(*, claimed: list[FollowUp], tick: ReminderTick) -> None
                 _release(claimed[position:])
                 tick.released += len(claimed) - position
                 break
+            if not _still_ours_and_reachable(follow_up, tick):
+                continue
             number = follow_up.reminders_sent + 1
             try:
                 message = reminder_message(follow_up=follow_up, clinic=clinic, number=number)
