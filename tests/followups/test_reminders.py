@@ -94,6 +94,16 @@ def test_beat_sends_the_reminder_tick_every_minute(settings):
     assert entry["options"]["expires"] < 60
 
 
+def assert_on_call_list(follow_up: FollowUp) -> None:
+    """Still to do, by a staff call, with no e-mail to come."""
+    follow_up.refresh_from_db()
+    assert follow_up.status == FollowUp.Status.PENDING
+    assert follow_up.channel == Channel.CALL
+    assert follow_up.reminder_state == FollowUp.ReminderState.NONE
+    assert follow_up.next_reminder_at is None
+    assert "call instead" in follow_up.note
+
+
 # --- What the e-mail says ----------------------------------------------------------
 
 # Words that would tell a reader of the e-mail about the treatment or the condition.
@@ -256,12 +266,7 @@ def test_patients_who_cannot_get_e_mail_when_it_is_due_go_to_the_call_list(mail_
     assert tick.sent == 1
     assert mail_server.per_recipient() == {fine.patient.email: 1}
     for follow_up in (withdrew, bad_address):
-        follow_up.refresh_from_db()
-        assert follow_up.channel == Channel.CALL
-        assert follow_up.reminder_state == FollowUp.ReminderState.NONE
-        assert follow_up.next_reminder_at is None
-        assert follow_up.status == FollowUp.Status.PENDING
-        assert "call instead" in follow_up.note
+        assert_on_call_list(follow_up)
         assert not follow_up.deliveries.exists()
 
 

@@ -14,6 +14,7 @@ from apps.followups.services.scheduling import follow_up_add
 from apps.followups.tokens import unsubscribe_token
 from apps.patients.models import Patient
 from tests.factories import PatientFactory
+from tests.followups.test_reminders import assert_on_call_list
 
 
 @pytest.fixture
@@ -72,11 +73,7 @@ def test_pending_e_mail_follow_ups_move_to_the_call_list_and_others_stay(client,
     client.get(link(patient.pk))
 
     for follow_up in (pending, later):
-        follow_up.refresh_from_db()
-        assert follow_up.channel == Channel.CALL
-        assert follow_up.reminder_state == FollowUp.ReminderState.NONE
-        assert follow_up.next_reminder_at is None
-        assert follow_up.status == FollowUp.Status.PENDING
+        assert_on_call_list(follow_up)
     done.refresh_from_db()
     assert (done.status, done.channel) == (FollowUp.Status.COMPLETED, Channel.EMAIL)
     someone_else.refresh_from_db()
