@@ -10,6 +10,7 @@ from apps.inventory.api import (
     ProductViewSet,
     StockMovementViewSet,
 )
+from apps.outcomes.api import OutcomeAssessmentViewSet
 from apps.patients.api import PatientViewSet
 from apps.reports.api import ReportExportView
 from apps.safety.api.adverse_events import AdverseEventViewSet
@@ -33,6 +34,7 @@ router.register("medication-flags", MedicationFlagViewSet, basename="medication-
 router.register("follow-ups", FollowUpViewSet, basename="follow-up")
 router.register("reminder-deliveries", ReminderDeliveryViewSet, basename="reminder-delivery")
 router.register("safety/signals", SafetySignalViewSet, basename="safety-signal")
+router.register("outcome-assessments", OutcomeAssessmentViewSet, basename="outcome-assessment")
 
 urlpatterns = [
     *router.urls,

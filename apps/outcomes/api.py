@@ -1,0 +1,244 @@
+"""Outcome assessments over REST. The serializers check shapes; the outcome service
+checks the clinic's rules (ranges, dates, baseline, region score), so the API and the
+pages answer alike."""
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.followups.models import FollowUp
+from apps.outcomes import selectors, services
+from apps.outcomes.models import OutcomeAssessment, Timepoint
+from apps.treatments.models import Dose
+from exotrack.api.errors import service_error
+
+
+class OutcomeAssessmentSerializer(serializers.ModelSerializer):
+    patient = serializers.IntegerField(source="dose.visit.patient_id", read_only=True)
+    visit = serializers.IntegerField(source="dose.visit_id", read_only=True)
+    site_name = serializers.CharField(source="dose.site.name", read_only=True)
+
+    class Meta:
+        model = OutcomeAssessment
+        fields = [
+            "id",
+            "dose",
+            "visit",
+            "patient",
+            "site_name",
+            "assessed_on",
+            "timepoint",
+            "pain",
+            "pgic",
+            "percent_better",
+            "region_instrument",
+            "region_score",
+            "notes",
+            "source",
+            "follow_up",
+            "voided_at",
+            "void_reason",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = fields
+
+
+class OutcomeAssessmentCreateSerializer(serializers.Serializer):
+    dose = serializers.PrimaryKeyRelatedField(
+        queryset=Dose.objects.none(), help_text="The episode: one treated site of one visit."
+    )
+    assessed_on = serializers.DateField(
+        help_text="Not before the visit, not in the future. The timepoint follows from it."
+    )
+    # Ranges are the service's to check, with the clinic's own wording.
+    pain = serializers.IntegerField(help_text="0 (none) to 10 (worst imaginable).")
+    pgic = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Global impression of change, 1 (very much improved) to 7 (very much worse).",
+    )
+    percent_better = serializers.IntegerField(
+        required=False, allow_null=True, help_text="0 to 100, as the patient says it."
+    )
+    region_score = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        help_text="0-100 on the site's instrument (KOOS, QuickDASH, FACE-Q); refused for a "
+        "site that keeps none.",
+    )
+    notes = serializers.CharField(required=False, default="", allow_blank=True)
+    follow_up = serializers.PrimaryKeyRelatedField(
+        queryset=FollowUp.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="The pending follow-up this answers; it is completed.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.context.get("request"), "user", None)
+        if user is None:  # the schema generator describes the fields without a reader
+            return
+        # An unseen dose or follow-up reads as "does not exist", as everywhere else.
+        self.fields["dose"].queryset = selectors.doses_visible_to(user)
+        self.fields["follow_up"].queryset = selectors.follow_ups_assessable_by(user)
+
+
+class AssessmentVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why this assessment is voided.")
+
+
+class OutcomeAssessmentFilter(django_filters.FilterSet):
+    dose = django_filters.NumberFilter(field_name="dose_id")
+    patient = django_filters.NumberFilter(field_name="dose__visit__patient_id")
+    timepoint = django_filters.ChoiceFilter(choices=Timepoint.choices)
+
+    class Meta:
+        model = OutcomeAssessment
+        fields = ["dose", "patient", "timepoint"]
+
+
+class CanVoidAssessment(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm(services.VOID_PERMISSION)
+
+
+_ASSESSMENT_EXAMPLE = {
+    "id": 81,
+    "dose": 77,
+    "visit": 41,
+    "patient": 12,
+    "site_name": "Knee",
+    "assessed_on": "2027-01-05",
+    "timepoint": "6w",
+    "pain": 3,
+    "pgic": 2,
+    "percent_better": 40,
+    "region_instrument": "koos",
+    "region_score": "68.5",
+    "notes": "Walks to the shops again.",
+    "source": "staff",
+    "follow_up": 230,
+    "voided_at": None,
+    "void_reason": "",
+    "created_at": "2027-01-05T15:02:11Z",
+    "created_by": 5,
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Outcome assessments",
+        description="Newest first, voided ones included (voided_at set). Filter by dose "
+        "(episode), patient or timepoint.",
+        examples=[OpenApiExample("An assessment", value=_ASSESSMENT_EXAMPLE)],
+    ),
+    retrieve=extend_schema(summary="Read an outcome assessment"),
+    create=extend_schema(
+        summary="Record an outcome assessment",
+        description="The timepoint follows from the days since the visit (2 and 6 weeks, 3, "
+        "6 and 12 months, each with a tolerance window; otherwise 'other'). On the visit "
+        "day it is the baseline, allowed once and only when the visit form had no baseline "
+        "pain. Naming a pending follow-up of the same visit completes it.",
+        request=OutcomeAssessmentCreateSerializer,
+        responses={201: OutcomeAssessmentSerializer},
+        examples=[
+            OpenApiExample(
+                "Six weeks after a knee",
+                value={
+                    "dose": 77,
+                    "assessed_on": "2027-01-05",
+                    "pain": 3,
+                    "pgic": 2,
+                    "percent_better": 40,
+                    "region_score": "68.5",
+                },
+                request_only=True,
+            )
+        ],
+    ),
+)
+class OutcomeAssessmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = OutcomeAssessment.objects.all()
+    serializer_class = OutcomeAssessmentSerializer
+    filterset_class = OutcomeAssessmentFilter
+
+    def get_queryset(self):
+        return selectors.assessments_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return OutcomeAssessmentCreateSerializer
+        if self.action == "void":
+            return AssessmentVoidSerializer
+        return OutcomeAssessmentSerializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="outcome-assessments",
+            path=request.get_full_path(),
+            detail={"filters": request.query_params.dict()},
+        )
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        assessment = self.get_object()
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="outcome-assessment",
+            patient_id=assessment.dose.visit.patient_id,
+            object_id=assessment.pk,
+            path=request.path,
+        )
+        return Response(OutcomeAssessmentSerializer(assessment).data)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = OutcomeAssessmentCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            assessment = services.assessment_record(by=request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise service_error(error) from error
+        assessment = self.get_queryset().get(pk=assessment.pk)
+        return Response(
+            OutcomeAssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Void an assessment recorded by mistake",
+        description="Clinicians. It stays on record, marked, with the reason.",
+        request=AssessmentVoidSerializer,
+        responses={200: OutcomeAssessmentSerializer},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanVoidAssessment])
+    def void(self, request: Request, pk=None) -> Response:
+        assessment = self.get_object()
+        serializer = AssessmentVoidSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.assessment_void(
+                by=request.user, assessment=assessment, reason=serializer.validated_data["reason"]
+            )
+        except DjangoValidationError as error:
+            raise service_error(error) from error
+        return Response(OutcomeAssessmentSerializer(self.get_queryset().get(pk=pk)).data)
