@@ -24,6 +24,11 @@ NAVIGATION: list[NavItem] = [
     NavItem("Safety signals", "safety:signals", "safety.view_lotsignal"),
     NavItem("Products", "inventory:product-list", "inventory.change_product"),
     NavItem("Treatment sites", "treatments:site-list", "treatments.change_treatmentsite"),
+    NavItem(
+        "Adverse-event types",
+        "safety:adverse-event-type-list",
+        "safety.change_adverseeventtype",
+    ),
     NavItem("Follow-up rules", "followups:rule-list", "followups.view_followuprule"),
     NavItem("Access log", "audit:access-log", "audit.view_accesslog"),
     NavItem("Clinic", "clinic:profile", "clinic.change_clinicprofile"),

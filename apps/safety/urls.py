@@ -49,4 +49,14 @@ urlpatterns: list = [
         adverse_events.medwatch_csv,
         name="adverse-event-medwatch-csv",
     ),
+    path(
+        "adverse-event-types/",
+        adverse_events.adverse_event_type_list,
+        name="adverse-event-type-list",
+    ),
+    path(
+        "adverse-event-types/<int:pk>/edit/",
+        adverse_events.adverse_event_type_edit,
+        name="adverse-event-type-edit",
+    ),
 ]

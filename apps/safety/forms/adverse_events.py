@@ -3,7 +3,14 @@ rules and its messages are put next to the fields they name."""
 
 from django import forms
 
-from apps.safety.models import AdverseEvent, Causality, Challenge, Outcome, Seriousness
+from apps.safety.models import (
+    AdverseEvent,
+    AdverseEventType,
+    Causality,
+    Challenge,
+    Outcome,
+    Seriousness,
+)
 from apps.safety.services.adverse_events import DETAIL_FIELDS
 from apps.treatments.models import Dose, Laterality
 
@@ -118,3 +125,19 @@ class AdverseEventFilterForm(forms.Form):
     def __init__(self, *args, event_types, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["event_type"].queryset = event_types
+
+
+class AdverseEventTypeForm(forms.Form):
+    """A manager's change of one type: its expected rate and whether it is in use."""
+
+    expected_one_in = forms.IntegerField(
+        label="Expected rate: 1 in",
+        min_value=1,
+        max_value=2_000_000_000,
+        required=False,
+        help_text="Exposures per expected event. Blank: no safety signal is tested.",
+    )
+    exposure = forms.ChoiceField(label="Counted per", choices=AdverseEventType.Exposure.choices)
+    active = forms.BooleanField(
+        label="Staff may choose it", required=False, help_text="Retired types stay on old events."
+    )

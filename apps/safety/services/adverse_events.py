@@ -464,6 +464,11 @@ def serious_events_notify_pending() -> int:
 # --- Seeded list of types -----------------------------------------------------------
 
 
+def _check_rate(expected_one_in: int | None) -> None:
+    if expected_one_in is not None and expected_one_in < 1:
+        raise ValidationError({"expected_one_in": "The expected rate is 1 in N, N at least 1."})
+
+
 @transaction.atomic
 def adverse_event_type_seed(
     *,
@@ -478,8 +483,7 @@ def adverse_event_type_seed(
     existing = AdverseEventType.objects.filter(code=code).first()
     if existing is not None:
         return existing, False
-    if expected_one_in is not None and expected_one_in < 1:
-        raise ValidationError({"expected_one_in": "The expected rate is 1 in N, N at least 1."})
+    _check_rate(expected_one_in)
     event_type = AdverseEventType(
         code=code,
         name=name,
@@ -490,3 +494,24 @@ def adverse_event_type_seed(
     event_type.full_clean()
     event_type.save()
     return event_type, True
+
+
+def adverse_event_type_update(
+    *,
+    by,
+    event_type: AdverseEventType,
+    expected_one_in: int | None,
+    exposure: str,
+    active: bool,
+) -> AdverseEventType:
+    """A manager's change of a type's expected rate (the reference safety signals test
+    lots against), what one exposure is, or whether staff may still choose it."""
+    _check_rate(expected_one_in)
+    with transaction.atomic(), pghistory.context(user=_actor(by)):
+        locked = AdverseEventType.objects.select_for_update().get(pk=event_type.pk)
+        locked.expected_one_in = expected_one_in
+        locked.exposure = exposure
+        locked.active = active
+        locked.full_clean()
+        locked.save()
+        return locked

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -19,6 +19,7 @@ from apps.followups.models import PatientReport
 from apps.safety.forms.adverse_events import (
     AdverseEventFilterForm,
     AdverseEventForm,
+    AdverseEventTypeForm,
     AdverseEventVoidForm,
 )
 from apps.safety.models import AdverseEvent, AdverseEventType, Seriousness
@@ -289,4 +290,44 @@ def medwatch_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return csv_response(
         stem=f"medwatch-event-{event.pk}",
         chunks=csv_lines(selectors.MEDWATCH_CSV_HEADER, rows),
+    )
+
+
+# --- The list of types (clinic manager) ---------------------------------------------
+
+
+@permission_required("safety.change_adverseeventtype", raise_exception=True)
+def adverse_event_type_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "safety/adverse_events/type_list.html",
+        {"event_types": list(selectors.adverse_event_types())},
+    )
+
+
+@permission_required("safety.change_adverseeventtype", raise_exception=True)
+def adverse_event_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    event_type = get_object_or_404(AdverseEventType, pk=pk)
+    form = AdverseEventTypeForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "expected_one_in": event_type.expected_one_in,
+            "exposure": event_type.exposure,
+            "active": event_type.active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.adverse_event_type_update(
+                by=request.user, event_type=event_type, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, f"{event_type.name} saved.")
+            return redirect("safety:adverse-event-type-list")
+    return render(
+        request,
+        "safety/adverse_events/type_form.html",
+        {"form": form, "event_type": event_type},
     )
