@@ -143,6 +143,10 @@ class TestContactAllRecipients:
         )
         assert call.next_reminder_at is None  # staff phone them; no e-mail goes out
         assert "is recalled: Sterility failure" in call.note
+        # One press, one action in the change history, by the manager.
+        contexts = {event.pgh_context for c in calls for event in c.events.all()}
+        assert len(contexts) == 1
+        assert contexts.pop().metadata["user"] == manager.pk
 
     def test_pressing_again_adds_only_new_recipients(self, clinician, manager):
         lot = LotFactory()

@@ -1,6 +1,7 @@
 """Quarantine and recall of a lot, and the recall calls to everyone who received it
 (DOMAIN.md "Traceability")."""
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,8 +33,11 @@ def lot_recipients_contact(*, by, lot: Lot) -> int:
     The lot row is locked first, so two presses at once run one after the other; the
     unique (patient, lot) constraint on recall contacts is the backstop, each insert in
     its own savepoint so a clash skips that patient and keeps the rest."""
-    with transaction.atomic():
-        locked = Lot.objects.select_for_update().get(pk=lot.pk)
+    # One history context for the whole press: the calls read as one action by one person.
+    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+        locked = (
+            Lot.objects.select_for_update(of=("self",)).select_related("product").get(pk=lot.pk)
+        )
         if locked.status == Lot.Status.AVAILABLE:
             raise ValidationError(
                 {"lot": f"Lot {locked.lot_number} is available: quarantine or recall it first."}
