@@ -118,7 +118,13 @@ def test_staff_add_a_follow_up(api_client, front_desk):
 
     response = api_client.post(
         FOLLOW_UPS,
-        {"patient": patient.pk, "kind": "check_in", "due_on": due.isoformat(), "note": "Asked"},
+        {
+            "patient": patient.pk,
+            "kind": "repeat_session",
+            "due_on": due.isoformat(),
+            "note": "Asked",
+            "site": TreatmentSiteFactory().pk,
+        },
         format="json",
     )
 
@@ -127,6 +133,7 @@ def test_staff_add_a_follow_up(api_client, front_desk):
     assert (body["channel"], body["status"], body["note"]) == ("email", "pending", "Asked")
     follow_up = FollowUp.objects.get(pk=body["id"])
     assert follow_up.created_by == front_desk
+    assert follow_up.site is None  # the desk names no treated site
     assert follow_up.next_reminder_at == reminder_time(due)
 
 

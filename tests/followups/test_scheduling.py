@@ -216,6 +216,28 @@ def test_another_site_or_another_patient_does_not_supersede(
     assert repeat.status == FollowUp.Status.PENDING
 
 
+def test_a_visit_entered_late_opens_no_repeat_session_a_later_visit_answered(
+    clinician, patient, systemic, knee, rules
+):
+    later = record_visit(by=clinician, patient=patient, sites=[systemic], days_ago=1)
+
+    # Entered after it, though it happened before: its systemic repeat is already answered.
+    earlier = record_visit(by=clinician, patient=patient, sites=[systemic, knee], days_ago=3)
+
+    assert FollowUp.objects.get(visit=later, kind=Kind.REPEAT_SESSION).status == "pending"
+    repeats = FollowUp.objects.filter(visit=earlier, kind=Kind.REPEAT_SESSION)
+    assert list(repeats.values_list("site", flat=True)) == [knee.pk]
+
+
+def test_a_voided_visit_schedules_nothing(clinician, patient, knee, rules):
+    visit = record_visit(by=clinician, patient=patient, sites=[knee])
+    visit = visit_void(visit=visit, by=clinician, reason="Wrong patient")
+    # Without its cancelled rows, only the voiding can stop a second scheduling.
+    FollowUp.objects.filter(visit=visit).delete()
+
+    assert follow_ups_schedule_for_visit(visit=visit, by=clinician) == []
+
+
 def test_voiding_a_visit_cancels_its_pending_follow_ups_with_the_reason(
     clinician, patient, knee, rules
 ):

@@ -116,6 +116,9 @@ class FollowUpCreateSerializer(serializers.Serializer):
         self.fields["patient"].queryset = (
             patients_visible_to(user) if user is not None else Patient.objects.none()
         )
+        if user is not None and not may_see_clinical(user):
+            # The front desk books follow-ups without clinical detail, as in the pages.
+            del self.fields["site"]
 
 
 class FollowUpCompleteSerializer(serializers.Serializer):

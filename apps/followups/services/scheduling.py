@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.clinic.selectors import clinic_profile
 from apps.followups.models import Channel, FollowUp, FollowUpRule, Kind
 from apps.patients.models import Patient
+from apps.treatments.models import Dose
 
 
 def patient_reachable_by_email(patient: Patient) -> bool:
@@ -103,12 +104,26 @@ def follow_ups_schedule_for_visit(*, visit, by) -> list[FollowUp]:
 
     A backdated visit skips rules whose due date passed more than
     FOLLOWUP_BACKDATED_GRACE_DAYS ago: a day-3 infection check asked a month late helps
-    nobody. Rules due more recently are still scheduled and show as overdue."""
+    nobody. Rules due more recently are still scheduled and show as overdue.
+
+    A voided visit schedules nothing; nor does a site for a repeat session when a later
+    visit already treated it (a visit entered late must not re-open what that one
+    answered)."""
+    if visit.is_voided:
+        return []
     visit_day = timezone.localdate(visit.visited_at)
     oldest_due = timezone.localdate() - datetime.timedelta(
         days=settings.FOLLOWUP_BACKDATED_GRACE_DAYS
     )
     sites = {dose.site_id: dose.site for dose in visit.doses.select_related("site")}
+    treated_later = set(
+        Dose.objects.filter(
+            visit__patient_id=visit.patient_id,
+            visit__visited_at__gt=visit.visited_at,
+            visit__voided_at__isnull=True,
+            site_id__in=sites,
+        ).values_list("site_id", flat=True)
+    )
     made = []
     with transaction.atomic(), pghistory.context(user=_actor(by)):
         existing = set(
@@ -124,6 +139,8 @@ def follow_ups_schedule_for_visit(*, visit, by) -> list[FollowUp]:
             if not matching:
                 continue
             per_site = rule.kind == Kind.REPEAT_SESSION
+            if per_site:
+                matching = [s for s in matching if s.pk not in treated_later]
             for site in sorted(matching, key=lambda s: s.pk) if per_site else [None]:
                 if (rule.pk, getattr(site, "pk", None)) in existing:
                     continue
