@@ -10,17 +10,11 @@ from apps.audit.models import AccessLog
 from apps.safety.models import MedicationFlag
 from tests.conftest import login_api
 from tests.factories import MedicationFactory, MedicationFlagFactory, PatientFactory
+from tests.inventory.test_api import errors
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/medication-flags/"
-
-
-def errors(response) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for error in response.json()["errors"]:
-        found.setdefault(error["attr"], []).append(error["detail"])
-    return found
 
 
 def _flag(days: int, **extra) -> MedicationFlag:

@@ -8,7 +8,7 @@ from apps.followups.models import FollowUp, Kind
 from apps.inventory.models import Lot
 from tests.conftest import login_api
 from tests.factories import LotFactory, PatientFactory
-from tests.safety.test_medication_flags_api import errors
+from tests.inventory.test_api import errors
 from tests.safety.test_recall import given
 
 pytestmark = pytest.mark.django_db

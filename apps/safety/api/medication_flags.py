@@ -9,12 +9,12 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
+from apps.inventory.api import requires
 from apps.patients.models import Medication
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import MedicationFlag
@@ -99,11 +99,8 @@ class FlagFilter(django_filters.FilterSet):
         return queryset.filter(**late) if value else queryset.exclude(**late)
 
 
-class MayChangeFlags(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perms(
-            ["safety.view_medicationflag", "safety.change_medicationflag"]
-        )
+# Acknowledge and resolve: clinicians.
+MayChangeFlags = requires("safety.view_medicationflag", "safety.change_medicationflag")
 
 
 _FLAG = {

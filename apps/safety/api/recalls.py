@@ -7,28 +7,17 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.inventory.api import LotSerializer
+from apps.inventory.api import LotSerializer, requires
 from apps.inventory.models import Lot
 from apps.safety.selectors.recalls import lot_recipients, recipient_columns
 from apps.safety.services.recalls import lot_quarantine, lot_recall, lot_recipients_contact
 from apps.safety.views.recalls import CONTACT, RECALL, SEE_RECIPIENTS
 from exotrack.api.errors import service_error
-
-
-def _needs(perms: list[str]) -> type[BasePermission]:
-    class Needs(BasePermission):
-        def has_permission(self, request, view) -> bool:
-            return bool(request.user and request.user.is_authenticated) and (
-                request.user.has_perms(perms)
-            )
-
-    return Needs
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -92,7 +81,7 @@ class LotRecallViewSet(viewsets.GenericViewSet):
         responses={200: LotSerializer},
         examples=[OpenApiExample("Recall notice", value=_RECALL_REASON, request_only=True)],
     )
-    @action(detail=True, methods=["post"], permission_classes=[_needs(RECALL)])
+    @action(detail=True, methods=["post"], permission_classes=[requires(*RECALL)])
     def recall(self, request: Request, pk=None) -> Response:
         return self._status_change(request, lot_recall)
 
@@ -102,7 +91,7 @@ class LotRecallViewSet(viewsets.GenericViewSet):
         request=ReasonSerializer,
         responses={200: LotSerializer},
     )
-    @action(detail=True, methods=["post"], permission_classes=[_needs(RECALL)])
+    @action(detail=True, methods=["post"], permission_classes=[requires(*RECALL)])
     def quarantine(self, request: Request, pk=None) -> Response:
         return self._status_change(request, lot_quarantine)
 
@@ -112,7 +101,7 @@ class LotRecallViewSet(viewsets.GenericViewSet):
         "left out), with its visit and patient, oldest visit first. Paginated.",
         responses={200: RecipientSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"], permission_classes=[_needs(SEE_RECIPIENTS)])
+    @action(detail=True, methods=["get"], permission_classes=[requires(*SEE_RECIPIENTS)])
     def recipients(self, request: Request, pk=None) -> Response:
         lot = self.get_object()
         access_log_record(
@@ -139,7 +128,7 @@ class LotRecallViewSet(viewsets.GenericViewSet):
         detail=True,
         methods=["post"],
         url_path="contact-recipients",
-        permission_classes=[_needs(CONTACT)],
+        permission_classes=[requires(*CONTACT)],
     )
     def contact_recipients(self, request: Request, pk=None) -> Response:
         lot = self.get_object()
