@@ -58,10 +58,18 @@ EPISODE_JOINS = sql.SQL(
 )
 
 
-def _latest(column: str, condition: sql.Composable) -> sql.Composed:
+# Timepoints as numbers inside the packed arrays below (1-based, as SQL arrays are).
+TIMEPOINT_CODES = sql.Literal(["baseline", *PIVOT_TIMEPOINTS, "other"])
+
+
+def _latest(value: sql.Composable, condition: sql.Composable) -> sql.Composed:
+    """`value` on the latest assessment (by day, then by id) meeting
+    `condition`: max() over [day, id, value] arrays picks it in one pass, where
+    array_agg(... ORDER BY ...) would sort once per column and episode."""
     return sql.SQL(
-        "(array_agg(a.{column} ORDER BY a.assessed_on DESC, a.id DESC) FILTER (WHERE {cond}))[1]"
-    ).format(column=sql.Identifier(column), cond=condition)
+        "(max(ARRAY[a.assessed_on - DATE '2000-01-01', a.id::int, {value}]) "
+        "FILTER (WHERE {cond}))[3]"
+    ).format(value=value, cond=condition)
 
 
 def _outcome_pivot() -> sql.Composed:
@@ -70,17 +78,24 @@ def _outcome_pivot() -> sql.Composed:
     after_visit = sql.SQL("a.timepoint <> 'baseline'")
     columns = [
         sql.SQL("{} AS {}").format(
-            _latest("pain", sql.SQL("a.timepoint = {}").format(sql.Literal(tp))),
+            _latest(sql.SQL("a.pain"), sql.SQL("a.timepoint = {}").format(sql.Literal(tp))),
             sql.Identifier(f"pain_{tp}"),
         )
         for tp in PIVOT_TIMEPOINTS
     ]
+    timepoint_code = sql.SQL("array_position({}::text[], a.timepoint::text)").format(
+        TIMEPOINT_CODES
+    )
     columns += [
-        sql.SQL("{} AS baseline_pain").format(_latest("pain", sql.SQL("a.timepoint = 'baseline'"))),
-        sql.SQL("{} AS latest_timepoint").format(_latest("timepoint", after_visit)),
-        sql.SQL("{} AS latest_pain").format(_latest("pain", after_visit)),
-        sql.SQL("{} AS pgic").format(_latest("pgic", after_visit)),
-        sql.SQL("{} AS percent_better").format(_latest("percent_better", after_visit)),
+        sql.SQL("{} AS baseline_pain").format(
+            _latest(sql.SQL("a.pain"), sql.SQL("a.timepoint = 'baseline'"))
+        ),
+        sql.SQL("({}::text[])[{}] AS latest_timepoint").format(
+            TIMEPOINT_CODES, _latest(timepoint_code, after_visit)
+        ),
+        sql.SQL("{} AS latest_pain").format(_latest(sql.SQL("a.pain"), after_visit)),
+        sql.SQL("{} AS pgic").format(_latest(sql.SQL("a.pgic"), after_visit)),
+        sql.SQL("{} AS percent_better").format(_latest(sql.SQL("a.percent_better"), after_visit)),
         sql.SQL("max(a.assessed_on) FILTER (WHERE {}) AS last_assessed_on").format(after_visit),
     ]
     return sql.SQL(

@@ -161,7 +161,8 @@ def test_filters_choose_the_episodes(
     rows = rows_of(export(client, "outcomes", **params))
     page = client.get("/reports/", params)
 
-    assert [dict(zip(rows[0], r, strict=True))["site"] for r in rows[1:]] == expected_sites
+    sites = [dict(zip(rows[0], r, strict=True))["site"] for r in rows[1:]]
+    assert sorted(sites) == sorted(expected_sites)
     assert page.status_code == 200
     assert page.context["summary"].episodes == len(expected_sites)
 
