@@ -22,6 +22,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Adverse events", "safety:adverse-event-list", "safety.view_adverseevent"),
     NavItem("Lots", "inventory:lot-list", "inventory.view_lot"),
     NavItem("Safety signals", "safety:signals", "safety.view_lotsignal"),
+    NavItem("Reports", "reports:page", "reports.view_reports"),
     NavItem("Products", "inventory:product-list", "inventory.change_product"),
     NavItem("Treatment sites", "treatments:site-list", "treatments.change_treatmentsite"),
     NavItem(
