@@ -41,11 +41,11 @@ class Window:
 
 def windows() -> list[Window]:
     """Read at call time, so a changed setting (or a test's override) takes effect."""
-    late = settings.OUTCOME_WINDOW_6_12_MONTHS_DAYS
+    late = settings.OUTCOME_WINDOW_LATE_MONTHS_DAYS
     return [
-        Window(Timepoint.WEEK_2, 14, settings.OUTCOME_WINDOW_2_WEEKS_DAYS),
-        Window(Timepoint.WEEK_6, 42, settings.OUTCOME_WINDOW_6_WEEKS_DAYS),
-        Window(Timepoint.MONTH_3, 91, settings.OUTCOME_WINDOW_3_MONTHS_DAYS),
+        Window(Timepoint.WEEK_2, 14, settings.OUTCOME_WINDOW_TWO_WEEKS_DAYS),
+        Window(Timepoint.WEEK_6, 42, settings.OUTCOME_WINDOW_SIX_WEEKS_DAYS),
+        Window(Timepoint.MONTH_3, 91, settings.OUTCOME_WINDOW_THREE_MONTHS_DAYS),
         Window(Timepoint.MONTH_6, 182, late),
         Window(Timepoint.MONTH_12, 365, late),
     ]

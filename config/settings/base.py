@@ -203,11 +203,12 @@ TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS = env.int(
 # least this percentage (DOMAIN.md: about 2 points or 30 %).
 OUTCOME_RESPONDER_MIN_POINTS = env.int("OUTCOME_RESPONDER_MIN_POINTS", default=2)
 OUTCOME_RESPONDER_MIN_PERCENT = env.int("OUTCOME_RESPONDER_MIN_PERCENT", default=30)
-# Days either side of each timepoint that still count as it (apps/outcomes/timepoints.py).
-OUTCOME_WINDOW_2_WEEKS_DAYS = env.int("OUTCOME_WINDOW_2_WEEKS_DAYS", default=7)
-OUTCOME_WINDOW_6_WEEKS_DAYS = env.int("OUTCOME_WINDOW_6_WEEKS_DAYS", default=14)
-OUTCOME_WINDOW_3_MONTHS_DAYS = env.int("OUTCOME_WINDOW_3_MONTHS_DAYS", default=30)
-OUTCOME_WINDOW_6_12_MONTHS_DAYS = env.int("OUTCOME_WINDOW_6_12_MONTHS_DAYS", default=45)
+# Days either side of each timepoint that still count as it (apps/outcomes/timepoints.py);
+# the last one serves both 6 and 12 months.
+OUTCOME_WINDOW_TWO_WEEKS_DAYS = env.int("OUTCOME_WINDOW_TWO_WEEKS_DAYS", default=7)
+OUTCOME_WINDOW_SIX_WEEKS_DAYS = env.int("OUTCOME_WINDOW_SIX_WEEKS_DAYS", default=14)
+OUTCOME_WINDOW_THREE_MONTHS_DAYS = env.int("OUTCOME_WINDOW_THREE_MONTHS_DAYS", default=30)
+OUTCOME_WINDOW_LATE_MONTHS_DAYS = env.int("OUTCOME_WINDOW_LATE_MONTHS_DAYS", default=45)
 # Patients' self-report page: requests per client address per hour, counted in the cache.
 FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR = env.int(
     "FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR", default=30

@@ -86,7 +86,7 @@ def test_timepoint_windows_at_their_edges(days, timepoint):
 
 
 def test_windows_follow_the_settings(settings):
-    settings.OUTCOME_WINDOW_2_WEEKS_DAYS = 3
+    settings.OUTCOME_WINDOW_TWO_WEEKS_DAYS = 3
     on = VISIT_DAY + datetime.timedelta(days=10)
     assert timepoint_for(visit_day=VISIT_DAY, assessed_on=on) == Timepoint.OTHER
     on = VISIT_DAY + datetime.timedelta(days=11)
