@@ -11,8 +11,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.audit.models import AccessLog
-from apps.audit.services import access_log_record
+from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.followups.models import FollowUp
 from apps.outcomes import selectors, services
 from apps.outcomes.models import OutcomeAssessment, Timepoint
@@ -169,6 +168,7 @@ _ASSESSMENT_EXAMPLE = {
     ),
 )
 class OutcomeAssessmentViewSet(
+    AccessLoggedReadsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -177,6 +177,8 @@ class OutcomeAssessmentViewSet(
     queryset = OutcomeAssessment.objects.all()
     serializer_class = OutcomeAssessmentSerializer
     filterset_class = OutcomeAssessmentFilter
+    access_log_list_subject = "outcome-assessments"
+    access_log_subject = "outcome-assessment"
 
     def get_queryset(self):
         return selectors.assessments_visible_to(self.request.user)
@@ -188,27 +190,8 @@ class OutcomeAssessmentViewSet(
             return AssessmentVoidSerializer
         return OutcomeAssessmentSerializer
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="outcome-assessments",
-            path=request.get_full_path(),
-            detail={"filters": request.query_params.dict()},
-        )
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        assessment = self.get_object()
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="outcome-assessment",
-            patient_id=assessment.dose.visit.patient_id,
-            object_id=assessment.pk,
-            path=request.path,
-        )
-        return Response(OutcomeAssessmentSerializer(assessment).data)
+    def access_log_patient_id(self, assessment: OutcomeAssessment) -> int:
+        return assessment.dose.visit.patient_id
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = OutcomeAssessmentCreateSerializer(
