@@ -5,7 +5,6 @@ from rest_framework.routers import DefaultRouter
 
 from apps.followups.api.follow_ups import FollowUpViewSet, ReminderDeliveryViewSet
 from apps.inventory.api import (
-    LotViewSet,
     ManufacturerViewSet,
     ProductViewSet,
     StockMovementViewSet,
@@ -22,9 +21,9 @@ from apps.treatments.api import TreatmentSiteViewSet, VisitViewSet
 router = DefaultRouter()
 router.register("manufacturers", ManufacturerViewSet, basename="manufacturer")
 router.register("products", ProductViewSet, basename="product")
-router.register("lots", LotViewSet, basename="lot")
-# Recall actions on a lot (lots/{id}/recall/, quarantine/, recipients/, contact-recipients/).
-router.register("lots", LotRecallViewSet, basename="lot-recall")
+# The inventory's lot endpoints with the recall actions (recall, quarantine, recipients,
+# contact-recipients) added by the safety app.
+router.register("lots", LotRecallViewSet, basename="lot")
 router.register("stock-movements", StockMovementViewSet, basename="stock-movement")
 router.register("patients", PatientViewSet, basename="patient")
 router.register("visits", VisitViewSet, basename="visit")

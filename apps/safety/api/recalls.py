@@ -1,19 +1,18 @@
 """Recall actions on a lot over REST (/lots/{id}/recall/, quarantine/, recipients/,
-contact-recipients/). Registered under the lots prefix next to the inventory's own lot
-routes; the recall services and the recipient selector decide."""
+contact-recipients/), added to the inventory's lot endpoints; the recall services and
+the recipient selector decide."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.inventory.api import LotSerializer, requires
-from apps.inventory.models import Lot
+from apps.inventory.api import LotSerializer, LotViewSet, requires
 from apps.safety.selectors.recalls import lot_recipients, recipient_columns
 from apps.safety.services.recalls import lot_quarantine, lot_recall, lot_recipients_contact
 from apps.safety.views.recalls import CONTACT, RECALL, SEE_RECIPIENTS
@@ -59,9 +58,8 @@ _RECALL_REASON = {"reason": "Manufacturer's recall notice 2026-11-24: sterility 
 
 @extend_validation_errors(["invalid"], field_name="status", actions=["recall", "quarantine"])
 @extend_validation_errors(["invalid"], field_name="lot", actions=["contact_recipients"])
-class LotRecallViewSet(viewsets.GenericViewSet):
-    queryset = Lot.objects.select_related("product__manufacturer").order_by("expiry_date", "id")
-    serializer_class = LotSerializer
+class LotRecallViewSet(LotViewSet):
+    """The lots as the inventory serves them, plus what a recall needs."""
 
     def _status_change(self, request: Request, change) -> Response:
         lot = self.get_object()
@@ -100,8 +98,14 @@ class LotRecallViewSet(viewsets.GenericViewSet):
         description="Every dose given from the lot at a visit that stands (voided visits "
         "left out), with its visit and patient, oldest visit first. Paginated.",
         responses={200: RecipientSerializer(many=True)},
+        filters=False,
     )
-    @action(detail=True, methods=["get"], permission_classes=[requires(*SEE_RECIPIENTS)])
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[requires(*SEE_RECIPIENTS)],
+        filterset_class=None,
+    )
     def recipients(self, request: Request, pk=None) -> Response:
         lot = self.get_object()
         access_log_record(
