@@ -224,6 +224,20 @@ def test_the_manager_edits_a_rule_but_not_its_code(client, manager):
     assert rule.site_categories == ["joint"]
 
 
+def test_the_edit_page_shows_the_rule_and_its_history(client, manager):
+    rule = FollowUpRuleFactory()
+    client.force_login(manager)
+
+    response = client.get(reverse("followups:rule-edit", args=[rule.pk]))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["form"]["code"].field.disabled
+    assert reverse("audit:history", args=["followups", "followuprule", rule.pk]) in body
+    history = client.get(reverse("audit:history", args=["followups", "followuprule", rule.pk]))
+    assert history.status_code == 200
+
+
 def test_the_manager_deactivates_a_rule(client, manager):
     rule = FollowUpRuleFactory()
     client.force_login(manager)
