@@ -1,11 +1,13 @@
 """Charts of the reports page, drawn on the server as SVG with matplotlib (no script, no
-CDN), in shades and marker shapes that stay readable when printed in black and white."""
+CDN), in shades and marker shapes that stay readable when printed in black and white.
+
+matplotlib is imported when a chart is drawn, not when the site starts: a web process
+that only serves exports and other pages never carries it (about 25 MiB)."""
 
 import io
 import itertools
-
-from matplotlib import rc_context
-from matplotlib.figure import Figure
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 from apps.reports.selectors import TIMEPOINT_LABELS, TIMEPOINTS, MeanPain, Rate
 
@@ -24,23 +26,35 @@ _LINES = ("-", "--", ":", "-.")
 MOST_LOTS = 15
 
 
-def _svg(figure: Figure) -> str:
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def _style() -> AbstractContextManager:
+    from matplotlib import rc_context
+
+    return rc_context(_STYLE)
+
+
+def _svg(figure: "Figure") -> str:
     buffer = io.StringIO()
-    with rc_context(_STYLE):
+    with _style():
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     # Inline in the page: drop the XML prolog and doctype, keep the <svg> element.
     return text[text.index("<svg") :]
 
 
-def _figure(height: float) -> Figure:
-    with rc_context(_STYLE):
+def _figure(height: float) -> "Figure":
+    from matplotlib.figure import Figure
+
+    with _style():
         return Figure(figsize=(7.5, height), layout="constrained")
 
 
 def mean_pain_chart(points: list[MeanPain]) -> str:
     """Mean pain (0-10) at each timepoint, one line per site category, 95 % intervals."""
-    with rc_context(_STYLE):
+    with _style():
         figure = _figure(3.6)
         axes = figure.subplots()
         categories = sorted({p.category for p in points})
@@ -73,7 +87,7 @@ def mean_pain_chart(points: list[MeanPain]) -> str:
 
 def rate_chart(rates: list[Rate], *, axis_label: str) -> str:
     """Horizontal bars of a rate (percent) with their 95 % intervals."""
-    with rc_context(_STYLE):
+    with _style():
         figure = _figure(0.8 + 0.32 * max(len(rates), 1))
         axes = figure.subplots()
         labels = [f"{r.label} (n={r.n})" for r in rates]

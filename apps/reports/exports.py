@@ -24,6 +24,7 @@ from apps.reports.sql import (
     PIVOT_TIMEPOINTS,
     PSEUDONYM_JOIN,
     RESPONDER,
+    VISIT_DAY,
     Column,
     day,
     outcome_params,
@@ -185,25 +186,21 @@ def _adverse_event_columns(options: ExportOptions) -> list[Column]:
 
 
 def _adverse_event_body(filters: ReportFilters) -> sql.Composed:
-    conditions = [sql.SQL("ae.voided_at IS NULL"), *filters.visit_conditions()]
-    dose_conditions = filters.dose_conditions()
-    if dose_conditions:
+    conditions = [
+        sql.SQL("ae.voided_at IS NULL"),
+        *filters.visit_conditions(),
         # Site, product and lot filters keep the events attributed to a matching dose.
-        conditions.append(
-            sql.SQL(
-                "EXISTS (SELECT 1 FROM safety_adverseeventdose aed "
-                "JOIN treatments_dose d ON d.id = aed.dose_id "
-                "JOIN treatments_treatmentsite s ON s.id = d.site_id "
-                "JOIN inventory_lot l ON l.id = d.lot_id "
-                "WHERE aed.adverse_event_id = ae.id AND {})"
-            ).format(sql.SQL(" AND ").join(dose_conditions))
-        )
+        *filters.dose_exists(
+            doses="safety_adverseeventdose aed JOIN treatments_dose d ON d.id = aed.dose_id",
+            linked_by="aed.adverse_event_id = ae.id",
+        ),
+    ]
     return sql.SQL(
         """safety_adverseevent ae
         JOIN treatments_visit v ON v.id = ae.visit_id
         JOIN patients_patient p ON p.id = ae.patient_id
         JOIN safety_adverseeventtype t ON t.id = ae.event_type_id
-        CROSS JOIN LATERAL (SELECT (v.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd
+        {visit_day}
         LEFT JOIN LATERAL (
             SELECT string_agg(DISTINCT s.name, ';' ORDER BY s.name) AS sites,
                    string_agg(DISTINCT pr.name, ';' ORDER BY pr.name) AS products,
@@ -218,7 +215,7 @@ def _adverse_event_body(filters: ReportFilters) -> sql.Composed:
         {pseudonym}
         WHERE {where}
         ORDER BY ae.onset_date, ae.id"""
-    ).format(pseudonym=PSEUDONYM_JOIN, where=sql.SQL(" AND ").join(conditions))
+    ).format(visit_day=VISIT_DAY, pseudonym=PSEUDONYM_JOIN, where=sql.SQL(" AND ").join(conditions))
 
 
 # --- 3. Doses by lot: traceability, lot -> patient ------------------------------------
@@ -295,25 +292,20 @@ def _compliance_columns(options: ExportOptions) -> list[Column]:
 
 
 def _compliance_body(filters: ReportFilters) -> sql.Composed:
-    conditions = filters.visit_conditions()
-    dose_conditions = filters.dose_conditions()
-    if dose_conditions:
+    conditions = [
+        *filters.visit_conditions(),
         # The visit treated a matching site (the follow-up's own site, when it has one).
-        conditions.append(
-            sql.SQL(
-                "EXISTS (SELECT 1 FROM treatments_dose d "
-                "JOIN treatments_treatmentsite s ON s.id = d.site_id "
-                "JOIN inventory_lot l ON l.id = d.lot_id "
-                "WHERE d.visit_id = v.id AND (f.site_id IS NULL OR d.site_id = f.site_id) "
-                "AND {})"
-            ).format(sql.SQL(" AND ").join(dose_conditions))
-        )
+        *filters.dose_exists(
+            doses="treatments_dose d",
+            linked_by="d.visit_id = v.id AND (f.site_id IS NULL OR d.site_id = f.site_id)",
+        ),
+    ]
     return sql.SQL(
         """followups_followup f
         JOIN treatments_visit v ON v.id = f.visit_id
         JOIN patients_patient p ON p.id = f.patient_id
         LEFT JOIN followups_followuprule r ON r.id = f.rule_id
-        CROSS JOIN LATERAL (SELECT (v.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd
+        {visit_day}
         CROSS JOIN LATERAL (
             SELECT count(*) FILTER (WHERE rd.status = 'sent') AS reminders,
                    count(*) FILTER (WHERE rd.status <> 'sent') AS failures
@@ -322,7 +314,7 @@ def _compliance_body(filters: ReportFilters) -> sql.Composed:
         {pseudonym}
         WHERE {where}
         ORDER BY f.due_on, f.id"""
-    ).format(pseudonym=PSEUDONYM_JOIN, where=sql.SQL(" AND ").join(conditions))
+    ).format(visit_day=VISIT_DAY, pseudonym=PSEUDONYM_JOIN, where=sql.SQL(" AND ").join(conditions))
 
 
 def _compliance_params() -> dict[str, Any]:

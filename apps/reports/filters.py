@@ -54,6 +54,25 @@ class ReportFilters:
             conditions.append(sql.SQL("d.lot_id = %(lot_id)s"))
         return conditions
 
+    def dose_exists(self, *, doses: str, linked_by: str) -> list[sql.Composable]:
+        """For rows that are not doses (an event, a follow-up): the site, product and lot
+        filters as "a linked dose matches them", or nothing when none is set. `doses`
+        names the dose table as d (and any link table), `linked_by` ties it to the row."""
+        conditions = self.dose_conditions()
+        if not conditions:
+            return []
+        return [
+            sql.SQL(
+                "EXISTS (SELECT 1 FROM {doses} "
+                "JOIN treatments_treatmentsite s ON s.id = d.site_id "
+                "JOIN inventory_lot l ON l.id = d.lot_id WHERE {linked_by} AND {conditions})"
+            ).format(
+                doses=sql.SQL(doses),
+                linked_by=sql.SQL(linked_by),
+                conditions=sql.SQL(" AND ").join(conditions),
+            )
+        ]
+
     def episode_where(self) -> sql.Composed:
         return sql.SQL(" AND ").join([*self.visit_conditions(), *self.dose_conditions()])
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import connection
 from psycopg import sql
-from scipy import stats
 
 from apps.outcomes.models import Timepoint
 from apps.reports.filters import ReportFilters
@@ -80,6 +79,10 @@ def _fetch(query: sql.Composable, params: dict[str, Any]) -> list[tuple]:
 
 
 def t_interval(n: int, mean: float, sd: float | None) -> tuple[float | None, float | None]:
+    # scipy is imported when figures are computed: about 60 MiB a web process need not
+    # carry until someone opens the reports page.
+    from scipy import stats
+
     if n < 2 or sd is None:
         return None, None
     half = stats.t.ppf((1 + CONFIDENCE) / 2, n - 1) * sd / math.sqrt(n)
@@ -87,6 +90,8 @@ def t_interval(n: int, mean: float, sd: float | None) -> tuple[float | None, flo
 
 
 def wilson(events: int, n: int) -> tuple[float, float]:
+    from scipy import stats
+
     interval = stats.binomtest(events, n).proportion_ci(
         confidence_level=CONFIDENCE, method="wilson"
     )

@@ -46,6 +46,10 @@ PSEUDONYM_JOIN = sql.SQL(
     " - %(shift_days)s AS days) pseudonym"
 ).format(digits=sql.Literal(REFERENCE_HEX_DIGITS))
 
+# The clinic's day of the visit (v), as vd.visit_on.
+VISIT_DAY = sql.SQL(
+    "CROSS JOIN LATERAL (SELECT (v.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd"
+)
 EPISODE_JOINS = sql.SQL(
     """treatments_dose d
     JOIN treatments_visit v ON v.id = d.visit_id
@@ -54,8 +58,8 @@ EPISODE_JOINS = sql.SQL(
     JOIN inventory_lot l ON l.id = d.lot_id
     JOIN inventory_product pr ON pr.id = l.product_id
     JOIN inventory_manufacturer m ON m.id = pr.manufacturer_id
-    CROSS JOIN LATERAL (SELECT (v.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd"""
-)
+    {visit_day}"""
+).format(visit_day=VISIT_DAY)
 
 
 # Timepoints as numbers inside the packed arrays below (1-based, as SQL arrays are).

@@ -180,3 +180,16 @@ def test_filename_and_headers(client, manager, known_clinic):
     assert response["Content-Disposition"] == (
         f'attachment; filename="outcomes-identified-{TODAY}.csv"'
     )
+
+
+def test_site_product_and_lot_filters_reach_events_and_follow_ups(client, manager, known_clinic):
+    client.force_login(manager)
+    face = str(known_clinic.face.site_id)
+    other_lot = str(known_clinic.other_dose.lot_id)
+
+    # The event is linked to the knee dose only.
+    assert len(rows_of(export(client, "adverse-events", site=face))) == 1
+    assert len(rows_of(export(client, "adverse-events", site_category="joint"))) == 2
+    # The visit that scheduled the follow-ups treated the face too, but not from that lot.
+    assert len(rows_of(export(client, "follow-up-compliance", site=face))) == 3
+    assert len(rows_of(export(client, "follow-up-compliance", lot=other_lot))) == 1
