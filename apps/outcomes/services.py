@@ -67,6 +67,8 @@ def _score_errors(answers: EpisodeAnswers, prefix: str) -> dict[str, str]:
 def _date_errors(*, visit: Visit, assessed_on: datetime.date | None) -> dict[str, str]:
     if visit.is_voided:
         return {"dose": "This visit is voided: its outcomes are no longer recorded."}
+    if visit.patient.is_voided:
+        return {"dose": "This patient record is voided."}
     if assessed_on is None:
         return {"assessed_on": "Give the day of the assessment."}
     visit_day = timezone.localdate(visit.visited_at)
@@ -117,7 +119,9 @@ def follow_up_assessments_record(
     with transaction.atomic(), pghistory.context(user=_actor(by)):
         # The visit row first: one assessment round at a time per visit, so two baseline
         # assessments for one site cannot both pass the check.
-        visit = Visit.objects.select_for_update().get(pk=visit.pk)
+        visit = (
+            Visit.objects.select_for_update(of=("self",)).select_related("patient").get(pk=visit.pk)
+        )
         errors: dict[str, str] = _date_errors(visit=visit, assessed_on=assessed_on)
         if follow_up is not None:
             follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)

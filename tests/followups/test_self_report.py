@@ -8,6 +8,7 @@ import pytest
 from django.core import signing
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from apps.audit.models import AccessLog
@@ -206,6 +207,15 @@ def test_a_tampered_link_says_so(client, follow_up):
 
 def test_a_cancelled_follow_up_says_so(client, follow_up):
     FollowUp.objects.filter(pk=follow_up.pk).update(status=FollowUp.Status.CANCELLED)
+    assertContains(client.get(_url(follow_up)), "This check-in was cancelled", status_code=410)
+
+
+@pytest.mark.parametrize("voided", ["visit", "patient"])
+def test_a_voided_visit_or_patient_reads_as_cancelled(client, clinician, follow_up, voided):
+    record = follow_up.visit if voided == "visit" else follow_up.patient
+    type(record).objects.filter(pk=record.pk).update(
+        voided_at=timezone.now(), voided_by=clinician, void_reason="Entered by mistake"
+    )
     assertContains(client.get(_url(follow_up)), "This check-in was cancelled", status_code=410)
 
 

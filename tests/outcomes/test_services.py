@@ -16,6 +16,7 @@ from apps.outcomes.services import (
     assessment_void,
     follow_up_assessments_record,
 )
+from apps.patients.models import Patient
 from apps.treatments.models import Visit
 from tests.factories import DoseFactory, FollowUpFactory, OutcomeAssessmentFactory
 from tests.outcomes.conftest import treated
@@ -108,6 +109,13 @@ def test_a_voided_visit_takes_no_assessment(episode, nurse, clinician):
     )
     errors = _errors(lambda: _record(episode, nurse))
     assert "voided" in errors["dose"][0]
+
+
+def test_a_voided_patient_takes_no_assessment(episode, nurse, clinician):
+    Patient.objects.filter(pk=episode.visit.patient_id).update(
+        voided_at=timezone.now(), voided_by=clinician, void_reason="Duplicate record"
+    )
+    assert _errors(lambda: _record(episode, nurse)) == {"dose": ["This patient record is voided."]}
 
 
 def test_baseline_on_the_visit_day_only_when_the_form_had_none(nurse):

@@ -27,7 +27,7 @@ COMPLETION_NOTE = "The patient answered through the self-report link."
 class SelfReportUnavailable(Exception):
     """The link is sound but cannot be answered (any more). `reason` is one of:
     "used" (answered already), "completed" (the clinic completed the follow-up),
-    "cancelled" (cancelled, superseded, or its visit voided), "unknown"."""
+    "cancelled" (cancelled, superseded, its visit or patient voided), "unknown"."""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -57,7 +57,11 @@ def _unavailable_reason(follow_up: FollowUp | None) -> str | None:
         return "used"
     if follow_up.status == FollowUp.Status.COMPLETED:
         return "completed"
-    if follow_up.status != FollowUp.Status.PENDING or follow_up.visit.is_voided:
+    if (
+        follow_up.status != FollowUp.Status.PENDING
+        or follow_up.visit.is_voided
+        or follow_up.patient.is_voided
+    ):
         return "cancelled"
     return None
 
