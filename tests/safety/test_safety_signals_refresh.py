@@ -7,6 +7,8 @@ import smtplib
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.clinic.models import ClinicProfile
@@ -184,3 +186,17 @@ class TestDailyTask:
         assert due.astimezone(clinic_zone).replace(tzinfo=None) == datetime.datetime(
             2026, 7, 2, settings.SAFETY_SIGNALS_HOUR, 0
         )
+
+
+def test_the_refresh_queries_do_not_grow_with_lots(clinic, infection_type):
+    hot_lot(infection_type, lot_number="HOT-1")
+    with CaptureQueriesContext(connection) as few:
+        safety_signals_refresh(now=day(0))
+    for _ in range(30):
+        give_doses(LotFactory(), visits=2)
+    hot_lot(infection_type, lot_number="HOT-2")
+    with CaptureQueriesContext(connection) as many:
+        safety_signals_refresh(now=day(1))
+    # Each run told about one new lot, with the same statements whatever the lot count.
+    assert len(mail.outbox) == 2
+    assert len(many.captured_queries) == len(few.captured_queries)

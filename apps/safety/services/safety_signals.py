@@ -36,41 +36,47 @@ def _lock_refresh() -> None:
 
 def _lot_signals_store(*, signals: list[SafetySignal], now: datetime.datetime) -> None:
     """Upsert one LotSignal per tested lot and event type, opening and clearing
-    episodes. Lots no longer tested (every dose voided) clear too."""
+    episodes. Lots no longer tested (every dose voided) clear too.
+
+    One INSERT ... ON CONFLICT DO UPDATE for all rows: an UPDATE per row (or Django's
+    CASE-per-column bulk_update) takes seconds with hundreds of lots."""
     tested = {(s.key, s.event_type.pk): s for s in signals}
-    stored = {(row.lot_id, row.event_type_id): row for row in LotSignal.objects.select_for_update()}
-    changed, new = [], []
-    for key, row in stored.items():
-        signal = tested.get(key)
+    stored = {
+        (row.lot_id, row.event_type_id): row
+        for row in LotSignal.objects.select_for_update().only(
+            "lot", "event_type", "signalling", "signalling_since", "notified_at"
+        )
+    }
+    rows = []
+    for lot_id, event_type_id in tested.keys() | stored.keys():
+        signal = tested.get((lot_id, event_type_id))
+        before = stored.get((lot_id, event_type_id))
         signalling = signal is not None and signal.signalling
-        if signalling and not row.signalling:
-            row.signalling_since, row.notified_at = now, None
-        elif not signalling:
-            row.signalling_since, row.notified_at = None, None
-        row.signalling = signalling
-        row.computed_at = now
-        row.exposures = signal.exposures if signal else 0
-        row.events = signal.events if signal else 0
-        row.p_value = signal.p_value if signal else None
-        changed.append(row)
-    for key, signal in tested.items():
-        if key in stored:
-            continue
-        new.append(
+        # An episode goes on (its start and whether it was told are kept), begins now,
+        # or there is none.
+        if signalling and before is not None and before.signalling:
+            since, notified_at = before.signalling_since, before.notified_at
+        else:
+            since, notified_at = (now if signalling else None), None
+        rows.append(
             LotSignal(
-                lot_id=signal.key,
-                event_type=signal.event_type,
-                signalling=signal.signalling,
-                signalling_since=now if signal.signalling else None,
+                lot_id=lot_id,
+                event_type_id=event_type_id,
+                signalling=signalling,
+                signalling_since=since,
+                notified_at=notified_at,
                 computed_at=now,
-                exposures=signal.exposures,
-                events=signal.events,
-                p_value=signal.p_value,
+                exposures=signal.exposures if signal else 0,
+                events=signal.events if signal else 0,
+                p_value=signal.p_value if signal else None,
             )
         )
-    LotSignal.objects.bulk_update(
-        changed,
-        [
+    LotSignal.objects.bulk_create(
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["lot", "event_type"],
+        update_fields=[
             "signalling",
             "signalling_since",
             "notified_at",
@@ -79,9 +85,7 @@ def _lot_signals_store(*, signals: list[SafetySignal], now: datetime.datetime) -
             "events",
             "p_value",
         ],
-        batch_size=1000,
     )
-    LotSignal.objects.bulk_create(new, batch_size=1000)
 
 
 def _safety_contact_tell(*, lot_signals: list[LotSignal], now: datetime.datetime) -> bool:
