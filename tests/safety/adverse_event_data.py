@@ -11,11 +11,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.clinic.models import ClinicProfile
+from apps.followups.models import PatientReport
 from apps.safety.models import AdverseEventType
 from apps.safety.services.adverse_events import adverse_event_record, adverse_event_type_seed
 from config.celery import app as celery_app
 from tests.factories import (
     DoseFactory,
+    FollowUpFactory,
     LotFactory,
     PatientFactory,
     TreatmentSiteFactory,
@@ -111,3 +113,15 @@ def cold_sore_and_serious_infection(by, visit, types) -> tuple:
         **SERIOUS,
     )
     return cold_sore, infection
+
+
+def waiting_report(patient, **answers) -> PatientReport:
+    """A patient's self-report waiting for review; answers default to a cold sore only."""
+    symptoms = {"cold_sore": True, "wound_signs": False, "fever": False, "dizziness": False}
+    return PatientReport.objects.create(
+        follow_up=FollowUpFactory(patient=patient, visit=None),
+        patient=patient,
+        submitted_at=timezone.now(),
+        review=PatientReport.Review.WAITING,
+        **{**symptoms, **answers},
+    )

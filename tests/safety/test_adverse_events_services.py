@@ -13,9 +13,15 @@ from apps.safety.services.adverse_events import (
     adverse_event_update,
     adverse_event_void,
 )
-from tests.factories import DoseFactory, FollowUpFactory, PatientFactory, VisitFactory
+from tests.factories import DoseFactory, PatientFactory, VisitFactory
 from tests.safety import adverse_event_data
-from tests.safety.adverse_event_data import SERIOUS, days_ago, record_event, seed_event_types
+from tests.safety.adverse_event_data import (
+    SERIOUS,
+    days_ago,
+    record_event,
+    seed_event_types,
+    waiting_report,
+)
 
 event_types = adverse_event_data.event_types
 treated_visit = adverse_event_data.treated_visit
@@ -163,23 +169,10 @@ def test_grade_5_with_a_fatal_outcome_and_death_is_accepted(clinician, treated_v
 # --- Confirming a patient's self-report ------------------------------------------
 
 
-def _waiting_report(patient, **answers) -> PatientReport:
-    return PatientReport.objects.create(
-        follow_up=FollowUpFactory(patient=patient, visit=None),
-        patient=patient,
-        submitted_at=timezone.now(),
-        cold_sore=answers.get("cold_sore", True),
-        wound_signs=False,
-        fever=False,
-        dizziness=False,
-        review=PatientReport.Review.WAITING,
-    )
-
-
 def test_recording_from_a_self_report_confirms_it_in_the_same_transaction(
     clinician, treated_visit, event_types
 ):
-    report = _waiting_report(treated_visit.patient)
+    report = waiting_report(treated_visit.patient)
 
     event = record_event(
         by=clinician,
@@ -197,7 +190,7 @@ def test_recording_from_a_self_report_confirms_it_in_the_same_transaction(
 def test_a_report_already_reviewed_or_of_another_patient_saves_nothing(
     clinician, treated_visit, event_types
 ):
-    others = _waiting_report(PatientFactory())
+    others = waiting_report(PatientFactory())
     with pytest.raises(ValidationError) as refused:
         record_event(
             by=clinician,
@@ -207,7 +200,7 @@ def test_a_report_already_reviewed_or_of_another_patient_saves_nothing(
         )
     assert refused.value.error_dict["patient_report"][0].code == "other_patient"
 
-    dismissed = _waiting_report(treated_visit.patient)
+    dismissed = waiting_report(treated_visit.patient)
     PatientReport.objects.filter(pk=dismissed.pk).update(review=PatientReport.Review.DISMISSED)
     with pytest.raises(ValidationError) as refused:
         record_event(

@@ -15,7 +15,6 @@ from apps.followups.models import PatientReport
 from apps.safety.models import AdverseEvent
 from tests.factories import (
     DoseFactory,
-    FollowUpFactory,
     LotFactory,
     MedicationFactory,
     VisitFactory,
@@ -26,6 +25,7 @@ from tests.safety.adverse_event_data import (
     cold_sore_and_serious_infection,
     days_ago,
     record_event,
+    waiting_report,
 )
 
 event_types = adverse_event_data.event_types
@@ -138,16 +138,7 @@ def test_the_record_form_needs_a_visit_the_user_may_see(client, clinician, db):
 def test_confirming_a_self_report_prefills_the_type_and_confirms_it(
     client, clinician, treated_visit, event_types
 ):
-    report = PatientReport.objects.create(
-        follow_up=FollowUpFactory(visit=treated_visit),
-        patient=treated_visit.patient,
-        submitted_at=timezone.now(),
-        cold_sore=False,
-        wound_signs=True,
-        fever=True,
-        dizziness=False,
-        review=PatientReport.Review.WAITING,
-    )
+    report = waiting_report(treated_visit.patient, cold_sore=False, wound_signs=True, fever=True)
     client.force_login(clinician)
     url = f"{ADD}?visit={treated_visit.pk}&patient_report={report.pk}"
 
