@@ -3,25 +3,16 @@
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, viewsets
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.inventory.api import requires
 from apps.safety.models import AdverseEventType
 from apps.safety.selectors.safety_signals import (
     Level,
     event_types_with_rate,
     safety_signals,
 )
-
-
-class CanViewSafetySignals(BasePermission):
-    """The rows are computed, not a model's: name the permission outright."""
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated) and request.user.has_perm(
-            "safety.view_lotsignal"
-        )
 
 
 class SafetySignalSerializer(serializers.Serializer):
@@ -88,7 +79,8 @@ _SIGNAL = {
 @extend_validation_errors(["invalid_choice"], field_name="level", actions=["list"])
 @extend_validation_errors(["invalid"], field_name="event_type", actions=["list"])
 class SafetySignalViewSet(viewsets.GenericViewSet):
-    permission_classes = [CanViewSafetySignals]
+    # The rows are computed, not a model's: the permission is named outright.
+    permission_classes = [requires("safety.view_lotsignal")]
     serializer_class = SafetySignalSerializer
     filter_backends: list = []
 
