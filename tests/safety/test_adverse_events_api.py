@@ -66,6 +66,16 @@ def test_a_nurse_records_a_cold_sore_with_dose_ids_in_and_out(
         ({**SERIOUS, "narrative": ""}, "narrative", "narrative_required"),
         ({"event_type": "other"}, "description", "description_required"),
         ({"doses": [999999]}, "doses", "not_of_visit"),
+        ({"onset_date": days_ago(-1).isoformat()}, "onset_date", "in_future"),
+        ({"resolution_date": days_ago(-1).isoformat()}, "resolution_date", "in_future"),
+        ({"outcome": "fatal"}, "outcome", "fatal_not_grade_5"),
+        (
+            {"outcome": "fatal", "grade": 5, "narrative": "Died."},
+            "seriousness",
+            "fatal_not_serious",
+        ),
+        ({"fda_reference": "MW-1"}, "reported_to_fda_on", "reference_without_date"),
+        ({"weight_kg": "0"}, "weight_kg", "invalid_weight"),
     ],
 )
 def test_each_rule_is_a_field_error_and_nothing_is_saved(

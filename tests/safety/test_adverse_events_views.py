@@ -103,6 +103,15 @@ def test_a_nurse_records_a_cold_sore_and_lands_on_it(client, nurse, treated_visi
             "A serious event needs a narrative",
         ),
         ({"doses": []}, "doses", "Link at least one dose"),
+        ({"onset_date": days_ago(-1).isoformat()}, "onset_date", "cannot be in the future"),
+        ({"outcome": "fatal"}, "outcome", "A fatal outcome is CTCAE grade 5."),
+        (
+            {"outcome": "fatal", "grade": "5", "narrative": "Died."},
+            "seriousness",
+            "tick 'Death'",
+        ),
+        ({"fda_reference": "MW-1"}, "reported_to_fda_on", "Give the date it was reported"),
+        ({"weight_kg": "0"}, "weight_kg", "Give the weight in kilograms"),
     ],
 )
 def test_a_refused_event_shows_the_message_next_to_its_field(
