@@ -184,6 +184,16 @@ def _dose_errors(*, dose_ids: list[int], found: set[int]) -> dict[str, Validatio
     return {}
 
 
+def _type_errors(event_type: AdverseEventType) -> dict[str, ValidationError]:
+    if event_type.active:
+        return {}
+    return {
+        "event_type": ValidationError(
+            f"'{event_type.name}' is no longer in the list of event types.", code="type_retired"
+        )
+    }
+
+
 def _dose_ids(doses: Iterable[Dose | int]) -> list[int]:
     ids = [dose.pk if isinstance(dose, Dose) else int(dose) for dose in doses]
     return list(dict.fromkeys(ids))
@@ -264,12 +274,9 @@ def adverse_event_record(
         errors["patient"] = ValidationError("This patient record is voided.", code="patient_voided")
     if visit.patient_id != patient.pk:
         errors["visit"] = ValidationError("This visit is another patient's.", code="other_patient")
-    if not event_type.active:
-        errors["event_type"] = ValidationError(
-            f"'{event_type.name}' is no longer in the list of event types.", code="type_retired"
-        )
+    errors.update(_type_errors(event_type))
     with transaction.atomic(), pghistory.context(user=_actor(by)):
-        # The visit row locked: it cannot be voided while an event is linked to it.
+        # Locked, so a visit being voided at this moment is seen voided, not linked to.
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
         if visit.is_voided:
             errors["visit"] = ValidationError("This visit is voided.", code="visit_voided")
@@ -322,15 +329,9 @@ def adverse_event_update(
         current = {name: getattr(locked, name) for name in DETAIL_FIELDS}
         event_details = EventDetails(**{**current, **changes}).cleaned()
         errors: dict = {}
-        if (
-            "event_type" in changes
-            and changes["event_type"].pk != locked.event_type_id
-            and not changes["event_type"].active
-        ):
-            errors["event_type"] = ValidationError(
-                f"'{changes['event_type'].name}' is no longer in the list of event types.",
-                code="type_retired",
-            )
+        if "event_type" in changes and changes["event_type"].pk != locked.event_type_id:
+            # A type retired since is kept on the event, but not newly chosen.
+            errors.update(_type_errors(changes["event_type"]))
         dose_ids = None
         if doses is not None:
             dose_ids = _dose_ids(doses)
