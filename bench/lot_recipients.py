@@ -1,5 +1,6 @@
 """The recall question at clinic scale: every dose given from one lot, with its visit
-and patient (doses -> visits -> patients for one lot id), and the distinct patients.
+and patient, as the lot page, the API, the CSV export and "contact all recipients" ask
+it (`apps.safety.selectors.recalls.lot_recipients`).
 
     .venv/bin/python bench/lot_recipients.py [--runs 40]
 
@@ -8,6 +9,7 @@ Writes bench/results/lot_recipients.md with timings and EXPLAIN ANALYZE.
 
 import argparse
 import random
+import time
 
 from _common import (
     TABLE_HEAD,
@@ -26,50 +28,52 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="Lots asked about per case.")
     runs = parser.parse_args().runs
     setup_django()
-    from django.core.paginator import Paginator
+    from django.db import transaction
     from django.db.models import Count
+    from django.test import Client, RequestFactory
+    from django.urls import reverse
 
     from apps.accounts.models import User
     from apps.inventory.models import Lot
-    from apps.patients.models import Patient
-    from apps.treatments.models import Dose
-    from apps.treatments.selectors import visit_search
+    from apps.safety.selectors.recalls import (
+        CLINICAL_COLUMNS,
+        CONTACT_COLUMNS,
+        TRACE_COLUMNS,
+        lot_recipients,
+    )
+    from apps.safety.services.recalls import lot_recipients_contact
+    from apps.safety.views.recalls import lot_recall_context
 
+    # What a clinician or the manager sees: every column.
+    columns = TRACE_COLUMNS + CONTACT_COLUMNS + CLINICAL_COLUMNS
     clinician = User.objects.filter(groups__name="clinician").order_by("id").first()
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(clinician)
 
-    def visits_page(lot_id: int) -> list:
-        # The visits list filtered by lot, as its page shows it: count and 50 visits.
-        page = Paginator(visit_search(user=clinician, lot_id=lot_id), 50).get_page(1)
-        return [page.paginator.count, *page.object_list]
+    def whole_list(lot_id: int):
+        return lambda: list(lot_recipients(lot_id=lot_id, columns=columns))
 
-    def doses_of(lot_id: int):
-        return (
-            Dose.objects.filter(lot_id=lot_id)
-            .select_related("visit__patient", "site")
-            .order_by(
-                "visit__patient__last_name", "visit__patient__first_name", "visit__visited_at"
-            )
-        )
+    def page_section(lot_id: int):
+        # The lot page's section as the page builds it (doses and patients counted in one
+        # query, first 50 rows, access-log entry).
+        lot = Lot.objects.get(pk=lot_id)
 
-    def recall_rows(lot_id: int):
-        # Only what a recall list or export prints: no model objects built.
-        return Dose.objects.filter(lot_id=lot_id).values_list(
-            "visit__patient__mrn",
-            "visit__patient__last_name",
-            "visit__patient__first_name",
-            "visit__patient__email",
-            "visit__patient__phone",
-            "visit__visited_at",
-            "site__name",
-            "billions",
-        )
+        def call():
+            request = RequestFactory().get(f"/inventory/lots/{lot_id}/")
+            request.user = clinician
+            return list(lot_recall_context(request, lot)["recipients"].object_list)
 
-    def recipients_of(lot_id: int):
-        return (
-            Patient.objects.filter(visits__doses__lot_id=lot_id)
-            .annotate(doses_from_lot=Count("visits__doses"))
-            .order_by("last_name", "first_name", "id")
-        )
+        return call
+
+    def csv_download(lot_id: int):
+        # The whole request: permissions, access log, streamed CSV read to the end.
+        def call():
+            response = client.get(reverse("safety:lot-recipients-csv", args=[lot_id]), secure=True)
+            if response.status_code != 200:
+                raise SystemExit(f"lot {lot_id}: HTTP {response.status_code}")
+            return sum(len(chunk) for chunk in response.streaming_content)
+
+        return call
 
     used = list(
         Lot.objects.annotate(dose_count=Count("doses"))
@@ -77,63 +81,64 @@ def main() -> None:
         .order_by("-dose_count", "id")
         .values_list("id", "dose_count")
     )
+    busiest, busiest_doses = used[0]
     rng = random.Random(2026)
     sample = rng.sample(used, min(runs, len(used)))
     sizes = sorted(count for _, count in sample)
+    typical = sorted(sample, key=lambda lot: lot[1])[len(sample) // 2][0]
     load_before = load_average()
     timings = [
-        measure(
-            "all doses + visit + patient",
-            [lambda pk=pk: list(doses_of(pk)) for pk, _ in sample],
-        ),
-        measure(
-            "all doses, printed columns only",
-            [lambda pk=pk: list(recall_rows(pk)) for pk, _ in sample],
-        ),
-        measure(
-            "distinct patients + dose count",
-            [lambda pk=pk: list(recipients_of(pk)) for pk, _ in sample],
-        ),
-        measure(
-            "visits list filtered by lot (count + first 50)",
-            [lambda pk=pk: visits_page(pk) for pk, _ in sample],
-        ),
-        measure(
-            f"busiest lot ({used[0][1]:,} doses), all doses",
-            [lambda: list(doses_of(used[0][0]))] * runs,
-        ),
-        measure(
-            f"busiest lot ({used[0][1]:,} doses), printed columns only",
-            [lambda: list(recall_rows(used[0][0]))] * runs,
-        ),
+        measure("random lots: whole list (all columns)", [whole_list(pk) for pk, _ in sample]),
+        measure(f"busiest lot ({busiest_doses:,} doses): whole list", [whole_list(busiest)] * runs),
+        measure("random lots: lot page section", [page_section(pk) for pk, _ in sample]),
+        measure("busiest lot: lot page section", [page_section(busiest)] * runs),
+        measure("random lots: CSV download", [csv_download(pk) for pk, _ in sample]),
+        measure("busiest lot: CSV download", [csv_download(busiest)] * min(runs, 20)),
     ]
+    csv_bytes = csv_download(busiest)()
+
+    # "Contact all recipients" for the busiest lot, once, rolled back.
+    with transaction.atomic():
+        Lot.objects.filter(pk=busiest).update(status=Lot.Status.RECALLED, status_reason="bench")
+        started = time.perf_counter()
+        created = lot_recipients_contact(by=clinician, lot=Lot.objects.get(pk=busiest))
+        contact_s = time.perf_counter() - started
+        again_started = time.perf_counter()
+        again = lot_recipients_contact(by=clinician, lot=Lot.objects.get(pk=busiest))
+        again_s = time.perf_counter() - again_started
+        transaction.set_rollback(True)
+
     write_section(
         "lot_recipients",
         "\n".join(
             [
-                "## Recipients of a lot (the recall query)",
+                "## Recipients of a lot (`apps.safety.selectors.recalls.lot_recipients`)",
                 "",
                 database_size(),
                 f"{len(sample)} lots picked at random among the {len(used)} used lots "
                 f"(doses per lot: median {sizes[len(sizes) // 2]:,}, "
-                f"range {sizes[0]:,}-{sizes[-1]:,}); rows fetched into Django objects. "
+                f"range {sizes[0]:,}-{sizes[-1]:,}); the busiest lot has {busiest_doses:,} "
+                f"doses. Rows are values() with every column a clinician sees (visit, "
+                f"patient, contact details, site, billions), voided visits left out. The CSV "
+                f"case is the whole download request through Django's test client (the "
+                f"busiest lot's file is {csv_bytes / 1024:,.0f} KiB). "
                 f"Load average before/after: {load_before} / {load_average()}.",
                 "",
                 TABLE_HEAD,
                 TABLE_RULE,
                 *(timing.row() for timing in timings),
                 "",
-                f"### EXPLAIN (ANALYZE, BUFFERS): all doses of lot {sample[0][0]}",
+                f'"Contact all recipients" for the busiest lot (run once, rolled back): '
+                f"{created:,} recall calls added in {contact_s:.1f} s; pressing again added "
+                f"{again} in {again_s * 1000:.0f} ms.",
                 "",
-                explain(doses_of(sample[0][0])),
+                f"### EXPLAIN (ANALYZE, BUFFERS): whole list of the busiest lot ({busiest})",
                 "",
-                f"### EXPLAIN (ANALYZE, BUFFERS): distinct patients of lot {sample[0][0]}",
+                explain(lot_recipients(lot_id=busiest, columns=columns)),
                 "",
-                explain(recipients_of(sample[0][0])),
+                f"### EXPLAIN (ANALYZE, BUFFERS): first page of a typical lot ({typical})",
                 "",
-                f"### EXPLAIN (ANALYZE, BUFFERS): visits list filtered by lot {sample[0][0]}",
-                "",
-                explain(visit_search(user=clinician, lot_id=sample[0][0])[:50]),
+                explain(lot_recipients(lot_id=typical, columns=columns)[:50]),
             ]
         ),
     )
