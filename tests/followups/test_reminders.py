@@ -355,6 +355,21 @@ def test_a_permanent_refusal_fails_at_once_for_staff_to_call(mail_server):
     assert mail_server.connections == 1
 
 
+def test_a_server_hanging_up_mid_batch_is_called_again_for_the_rest(mail_server):
+    first, dropped, last = (due_follow_up() for _ in range(3))
+    address = dropped.patient.email
+    mail_server.hang_up_on = lambda to: to == address
+
+    tick = reminders.reminders_send_due()
+
+    assert (tick.sent, tick.retrying, tick.connections) == (2, 1, 2)
+    assert mail_server.per_recipient() == {first.patient.email: 1, last.patient.email: 1}
+    delivery = dropped.deliveries.get()
+    assert (delivery.status, delivery.smtp_code) == ("temporary_failure", None)
+    dropped.refresh_from_db()
+    assert dropped.temporary_failures == 1 and dropped.next_reminder_at > timezone.now()
+
+
 def test_a_server_that_cannot_be_reached_makes_the_batch_wait_and_retry(clinic, settings):
     with smtp_server() as (_, port):
         pass  # started and stopped: nothing listens on the port now

@@ -2,8 +2,9 @@
 accepted, so tests and benchmarks can count arrivals per recipient and connections.
 
 It can refuse recipients (`refuse`: an address -> reply such as "421 ..." or "550 ...",
-or None to accept) and hold each RCPT for a while (`rcpt_hold` seconds), so a test can
-kill the sender while a message is in flight, before the server accepted it. A message
+or None to accept), hang up on one (`hang_up_on`), and hold each RCPT for a while
+(`rcpt_hold` seconds), so a test can kill the sender while a message is in flight,
+before the server accepted it. A message
 counts as arrived only once the server answered its DATA with 250."""
 
 import asyncio
@@ -35,6 +36,8 @@ class RecordingHandler:
         self.connections = 0
         self.port = 0
         self.refuse: Callable[[str], str | None] | None = None
+        # For these recipients the server drops the connection instead of answering.
+        self.hang_up_on: Callable[[str], bool] | None = None
         self.rcpt_hold = 0.0
         # Set while a RCPT is being held: the sender has a message in flight.
         self.holding = threading.Event()
@@ -44,6 +47,9 @@ class RecordingHandler:
             self.connections += 1
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.hang_up_on and self.hang_up_on(address):
+            server.transport.close()
+            return "421 4.4.2 Closing"  # never reaches the sender: the line is down
         refusal = self.refuse(address) if self.refuse else None
         if refusal:
             return refusal
