@@ -65,6 +65,23 @@ def test_sections_list_the_oldest_first(client, nurse):
     assert _section(client.get(WORKLIST), "overdue") == [older.pk, newer.pk]
 
 
+def test_a_long_backlog_shows_its_oldest_rows_and_hides_no_other_section(
+    client, nurse, monkeypatch
+):
+    monkeypatch.setattr("apps.followups.selectors.worklist.SECTION_LIMIT", 2)
+    oldest = [_due(-9), _due(-8)]
+    _due(-7)
+    today = _due(0)
+    client.force_login(nurse)
+
+    response = client.get(WORKLIST)
+
+    assert _section(response, "overdue") == [f.pk for f in oldest]
+    assert _section(response, "due_today") == [today.pk]
+    assert response.context["worklist"].truncated == {"overdue"}
+    assert "The oldest 2 are shown" in response.content.decode()
+
+
 def test_voided_patients_are_left_off(client, nurse):
     follow_up = _due(-1)
     follow_up.patient.voided_at = timezone.now()
@@ -130,13 +147,14 @@ def test_worklist_query_count_is_the_same_for_few_and_many(
 ):
     client.force_login(nurse)
     client.get(WORKLIST)
-    # session, user, permissions (2), access-log insert, follow-ups (with patient, site,
-    # rule, lot, completer), reports waiting, groups (header), session save (3).
-    with django_assert_num_queries(11):
+    # session, user, permissions (2), access-log insert, one per section: overdue, due
+    # today, failed e-mails, calls (4, each with patient, site, rule, lot, completer),
+    # reports waiting, groups (header), session save (3).
+    with django_assert_num_queries(14):
         client.get(WORKLIST)
     for days in range(-30, 1):
         _due(days, channel=Channel.CALL if days % 2 else Channel.EMAIL)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(14):
         response = client.get(WORKLIST)
     assert len(response.context["worklist"].call_list) > 10
 

@@ -10,8 +10,10 @@ from apps.followups.models import Channel, FollowUp, PatientReport
 from apps.followups.selectors.follow_ups import follow_ups_visible_to
 from apps.patients.selectors import patients_visible_to
 
-# A day's work fits on a page; beyond this the oldest are shown and the page says so.
-WORKLIST_LIMIT = 300
+# Rows per section: a day's work fits on a page. A long backlog shows its oldest rows
+# and says so; each section has its own limit, so a backlog of overdue e-mails never
+# hides today's calls.
+SECTION_LIMIT = 50
 REPORT_PERMISSION = "followups.view_patientreport"
 
 
@@ -25,7 +27,7 @@ class Worklist:
     failed_deliveries: list[FollowUp] = field(default_factory=list)
     reports_waiting: list[PatientReport] | None = None  # None: the reader may not see them
     call_list: list[FollowUp] = field(default_factory=list)
-    truncated: bool = False
+    truncated: set[str] = field(default_factory=set)  # sections with more than shown
 
     @property
     def is_empty(self) -> bool:
@@ -36,6 +38,16 @@ class Worklist:
             or self.reports_waiting
             or self.call_list
         )
+
+
+def _section_filters(today: datetime.date) -> dict[str, Q]:
+    email = Q(channel=Channel.EMAIL) & ~Q(reminder_state=FollowUp.ReminderState.FAILED)
+    return {
+        "overdue": email & Q(due_on__lt=today),
+        "due_today": email & Q(due_on=today),
+        "failed_deliveries": Q(channel=Channel.EMAIL, reminder_state=FollowUp.ReminderState.FAILED),
+        "call_list": Q(channel=Channel.CALL, due_on__lte=today),
+    }
 
 
 def worklist_section(follow_up: FollowUp, *, today: datetime.date) -> str | None:
@@ -54,21 +66,18 @@ def worklist_section(follow_up: FollowUp, *, today: datetime.date) -> str | None
 
 
 def worklist_for(*, user, today: datetime.date | None = None) -> Worklist:
-    """Two queries: the follow-ups due (or whose e-mail failed) and the self-reports
-    waiting for review. Patients whose record is voided are left out."""
+    """One query per section, oldest first (each served by the pending-due index), and
+    one for the self-reports waiting for review. Voided patients are left out."""
     today = today or timezone.localdate()
     worklist = Worklist()
-    rows = list(
-        follow_ups_visible_to(user, include_voided=False)
-        .filter(status=FollowUp.Status.PENDING)
-        .filter(Q(due_on__lte=today) | Q(reminder_state=FollowUp.ReminderState.FAILED))
-        .order_by("due_on", "id")[: WORKLIST_LIMIT + 1]
+    pending = follow_ups_visible_to(user, include_voided=False).filter(
+        status=FollowUp.Status.PENDING
     )
-    worklist.truncated = len(rows) > WORKLIST_LIMIT
-    for follow_up in rows[:WORKLIST_LIMIT]:
-        section = worklist_section(follow_up, today=today)
-        if section:
-            getattr(worklist, section).append(follow_up)
+    for name, condition in _section_filters(today).items():
+        rows = list(pending.filter(condition).order_by("due_on", "id")[: SECTION_LIMIT + 1])
+        if len(rows) > SECTION_LIMIT:
+            worklist.truncated.add(name)
+        setattr(worklist, name, rows[:SECTION_LIMIT])
     if user.has_perm(REPORT_PERMISSION):
         worklist.reports_waiting = list(
             PatientReport.objects.filter(
