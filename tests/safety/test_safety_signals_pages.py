@@ -139,6 +139,12 @@ class TestApi:
         assert errors(response) == {
             "event_type": ["No event type with an expected rate has the code sunburn."]
         }
+        response = client.get(API, {"event_type": "\x00"})
+        assert response.status_code == 400
+        assert set(errors(response)) == {"event_type"}
+        # Blank filters mean every level and every type, as on the page: two lots of two
+        # products and one site category, for two event types.
+        assert client.get(API, {"level": "", "event_type": ""}).json()["count"] == (2 + 2 + 1) * 2
 
     def test_queries_do_not_grow_with_lots(self, api_client, clinician, django_assert_num_queries):
         infection()

@@ -52,8 +52,9 @@ class SafetySignalSerializer(serializers.Serializer):
 
 
 class SafetySignalFilter(serializers.Serializer):
-    level = serializers.ChoiceField(choices=Level.choices, required=False)
-    event_type = serializers.SlugField(required=False)
+    # Blank means "every", as an empty filter box on the page does.
+    level = serializers.ChoiceField(choices=Level.choices, required=False, allow_blank=True)
+    event_type = serializers.SlugField(required=False, allow_blank=True)
 
 
 _SIGNAL = {
@@ -77,7 +78,9 @@ _SIGNAL = {
 
 
 @extend_validation_errors(["invalid_choice"], field_name="level", actions=["list"])
-@extend_validation_errors(["invalid"], field_name="event_type", actions=["list"])
+@extend_validation_errors(
+    ["invalid", "null_characters_not_allowed"], field_name="event_type", actions=["list"]
+)
 class SafetySignalViewSet(viewsets.GenericViewSet):
     # The rows are computed, not a model's: the permission is named outright.
     permission_classes = [requires("safety.view_lotsignal")]
