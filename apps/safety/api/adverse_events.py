@@ -14,13 +14,13 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.followups.models import PatientReport
+from apps.inventory.api import requires
 from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import (
@@ -283,11 +283,6 @@ class AdverseEventFilter(django_filters.FilterSet):
 
     def filter_serious(self, queryset, name, value):
         return queryset.exclude(seriousness=[]) if value else queryset.filter(seriousness=[])
-
-
-class CanChangeAdverseEvent(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perm(services.CHANGE_PERMISSION)
 
 
 _EVENT = {
@@ -580,7 +575,7 @@ class AdverseEventViewSet(
         ],
     )
     @action(
-        detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanChangeAdverseEvent]
+        detail=True, methods=["post"], permission_classes=[requires(services.CHANGE_PERMISSION)]
     )
     def void(self, request: Request, pk=None) -> Response:
         event = self.get_object()
