@@ -31,4 +31,5 @@ def export_download(*, user, name: str, form: ExportForm, path: str) -> Streamin
     )
     query, params = export.query(filters, options)
     mode = "identified" if options.identified else "deidentified"
-    return csv_response(stem=f"{name}-{mode}", chunks=copy_csv_chunks(query, params))
+    chunks = copy_csv_chunks(query, params, header=export.header(options))
+    return csv_response(stem=f"{name}-{mode}", chunks=chunks)

@@ -70,6 +70,9 @@ class Export:
         }
         return select(self.columns(options), self.body(filters)), params
 
+    def header(self, options: ExportOptions) -> list[str]:
+        return [column.name for column in self.columns(options)]
+
 
 def _text(column: str) -> sql.Composed:
     return safe(sql.SQL(column))
