@@ -27,6 +27,7 @@ from apps.patients.selectors import possible_duplicates
 from apps.patients.services import medication_add, medication_class_seed, patient_register
 from apps.safety.services.adverse_events import adverse_event_type_seed
 from apps.treatments.services import treatment_site_seed
+from exotrack.management.commands._demo_history import demo_visit_record
 from exotrack.roles import CLINICIAN, ensure_roles
 
 # Errors a seed entry can cause: wrong or missing keys, bad values, broken references.
@@ -189,7 +190,9 @@ def _lot_with_relative_dates(
     )
 
 
-def _demo_patient(*, user, medications: list[dict], **fields: Any) -> tuple[Any, bool]:
+def _demo_patient(
+    *, user, medications: list[dict], visits: list[dict] = (), **fields: Any
+) -> tuple[Any, bool]:
     same = possible_duplicates(
         first_name=fields["first_name"],
         last_name=fields["last_name"],
@@ -204,4 +207,7 @@ def _demo_patient(*, user, medications: list[dict], **fields: Any) -> tuple[Any,
         if medication_class is None:
             raise ValidationError({"medications": f"Unknown medication class {code!r}."})
         medication_add(user=user, patient=patient, medication_class=medication_class, **medication)
+    # Oldest first, as they happened: a later visit supersedes an earlier repeat session.
+    for visit in sorted(visits, key=lambda v: -v["days_ago"]):
+        demo_visit_record(user=user, patient=patient, **visit)
     return patient, True
