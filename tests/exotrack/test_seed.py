@@ -137,14 +137,22 @@ def test_demo_accounts_sign_in_with_the_documented_password_in_their_role(client
         user = User.objects.get(username=username)
         assert [g.name for g in user.groups.all()] == [role]
         assert user.check_password("exotrack-demo-2026")
-    # The demo stock is on hand and the demo patients' watched medications are recorded.
-    assert sorted(Lot.objects.values_list("vials_on_hand", flat=True)) == [12, 40]
+    # The demo stock is on hand, less the vials the demo visits opened (NW-Exo 5: 8 bn
+    # then 4 bn at 5 bn a vial = 2 + 1; CascadeVes 10: 5 bn = 1), and the demo patients'
+    # watched medications are recorded.
+    assert sorted(Lot.objects.values_list("vials_on_hand", flat=True)) == [11, 37]
     eleanor = Patient.objects.get(last_name="Whitfield")
     assert sorted(eleanor.medications.values_list("medication_class__code", flat=True)) == [
         "antihypertensive",
         "thyroid_hormone",
     ]
     assert eleanor.created_by.username == "clinician"
+    # Their history went through the staff services: visits bring follow-ups and flags.
+    assert eleanor.visits.count() == 2
+    assert eleanor.medication_flags.filter(status="open").count() == 2
+    assert eleanor.follow_ups.filter(status="pending", kind="check_in").exists()
+    marcus = Patient.objects.get(last_name="Delgado")
+    assert [e.event_type.code for e in marcus.adverse_events.all()] == ["cold_sore"]
 
 
 def test_a_malformed_entry_names_file_and_entry_and_saves_nothing(seeds_copy):
