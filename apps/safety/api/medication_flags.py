@@ -31,6 +31,12 @@ class MedicationFlagSerializer(serializers.ModelSerializer):
     patient_mrn = serializers.CharField(source="patient.mrn", read_only=True)
     medication_name = serializers.CharField(source="medication.name", read_only=True)
     medication_class_name = serializers.CharField(source="medication_class.name", read_only=True)
+    action = serializers.ChoiceField(
+        choices=MedicationFlag.Action.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="What was done with the medication; blank until resolved.",
+    )
     overdue = serializers.SerializerMethodField(
         help_text="Still to review and the review-by date has passed (clinic day)."
     )
