@@ -45,7 +45,7 @@ class TestList:
         response = client.get(LIST)
         assert _listed(response) == [overdue, soon, later]
         page = response.content.decode()
-        assert page.count("badge-error\">Overdue") == 1
+        assert page.count('badge-error">Overdue') == 1
         assert AccessLog.objects.filter(subject="medication-flags", user=clinician).exists()
 
     def test_filters_by_status_and_class(self, client, nurse):
