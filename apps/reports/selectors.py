@@ -5,10 +5,14 @@ export: three queries whatever the number of episodes, statistics in Python.
 - responder rate by site category and by product, with a 95 % Wilson interval;
 - adverse-event rate by lot: doses with at least one linked event over doses given."""
 
+import hashlib
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from psycopg import sql
 
@@ -18,6 +22,10 @@ from apps.reports.sql import EPISODE_JOINS, OUTCOME_JOINS, PIVOT_TIMEPOINTS, RES
 from apps.reports.sql import outcome_params as _outcome_params
 
 CONFIDENCE = 0.95
+# Figures that took longer than this to compute (a large clinic, few filters) are kept
+# for a while, so paging back and forth or printing does not scan every episode again.
+SLOW_SECONDS = 2.0
+KEEP_SLOW_FIGURES_SECONDS = 600
 TIMEPOINTS = ("baseline", *PIVOT_TIMEPOINTS)
 TIMEPOINT_LABELS = dict(Timepoint.choices)
 
@@ -183,6 +191,21 @@ def adverse_events_by_lot(filters: ReportFilters) -> list[Rate]:
 
 
 def report_summary(*, filters: ReportFilters) -> Summary:
+    """The page's figures. Slow ones are kept KEEP_SLOW_FIGURES_SECONDS per filter (and
+    responder rule); quick ones are always computed afresh."""
+    rule = (settings.OUTCOME_RESPONDER_MIN_POINTS, settings.OUTCOME_RESPONDER_MIN_PERCENT)
+    key = "reports:summary:" + hashlib.sha256(repr((filters, rule)).encode()).hexdigest()
+    kept = cache.get(key)
+    if kept is not None:
+        return kept
+    started = time.monotonic()
+    summary = _summary(filters)
+    if time.monotonic() - started > SLOW_SECONDS:
+        cache.set(key, summary, KEEP_SLOW_FIGURES_SECONDS)
+    return summary
+
+
+def _summary(filters: ReportFilters) -> Summary:
     episodes, by_category, by_product = _responders(filters)
     return Summary(
         episodes=episodes,

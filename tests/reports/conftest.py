@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from apps.followups.models import FollowUp, ReminderDelivery
@@ -25,6 +26,14 @@ from tests.factories import (
     TreatmentSiteFactory,
     VisitFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _forget_kept_figures():
+    """Slow figures are kept in the cache; every test starts without them."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def local(day: datetime.date, hour: int = 10) -> datetime.datetime:

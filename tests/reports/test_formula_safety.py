@@ -23,6 +23,10 @@ NUMBER = re.compile(r"-?\d+(\.\d+)?")
 stored_text = st.text(
     alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
     max_size=30,
+).filter(
+    # The one text the apostrophe rule cannot tell apart on reading back: an apostrophe
+    # typed before a formula character reads the same as a prefixed formula.
+    lambda text: not (text.startswith("'") and text[1:2] in FORMULA_STARTS)
 )
 risky_text = st.one_of(
     stored_text, st.tuples(st.sampled_from(FORMULA_STARTS[:-1]), stored_text).map("".join)
@@ -44,7 +48,8 @@ def test_the_sql_rule_is_csv_safe_cell(text):
 
 
 def unprefixed(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") else cell
+    """What was recorded: the apostrophe comes off only where the rule put it."""
+    return cell[1:] if cell.startswith("'") and cell[1:2] in FORMULA_STARTS else cell
 
 
 @EXAMPLES

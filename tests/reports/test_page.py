@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from apps.outcomes.rules import is_responder
+from apps.reports import selectors
 from apps.reports.filters import ReportFilters
 from apps.reports.selectors import report_summary, t_interval, wilson
 from apps.treatments.models import TreatmentSite
@@ -220,3 +221,24 @@ def test_the_page_costs_the_same_queries_at_any_size(
     with django_assert_num_queries(16):
         response = client.get("/reports/")
     assert response.status_code == 200
+
+
+def test_slow_figures_are_kept_a_while(known_clinic, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr(selectors, "SLOW_SECONDS", 0)
+    filters = ReportFilters(site_category="joint")
+    first = report_summary(filters=filters)
+
+    with django_assert_num_queries(0):
+        again = report_summary(filters=filters)
+
+    assert again == first
+    # Other filters are other figures.
+    assert report_summary(filters=ReportFilters()).episodes == 3
+
+
+def test_quick_figures_are_always_fresh(known_clinic, django_assert_num_queries):
+    report_summary(filters=ReportFilters())
+    DoseFactory(visit=known_clinic.visit, baseline_pain=4)
+
+    with django_assert_num_queries(3):
+        assert report_summary(filters=ReportFilters()).episodes == 4
