@@ -48,8 +48,12 @@ def _log_read(request: Request, subject: str, *, patient_id: int, object_id: int
 class FollowUpSerializer(serializers.ModelSerializer):
     patient_mrn = serializers.CharField(source="patient.mrn", read_only=True)
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
-    rule_name = serializers.CharField(source="rule.name", read_only=True, default=None)
-    site_name = serializers.CharField(source="site.name", read_only=True, default=None)
+    rule_name = serializers.CharField(
+        source="rule.name", read_only=True, default=None, allow_null=True
+    )
+    site_name = serializers.CharField(
+        source="site.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = FollowUp
