@@ -34,6 +34,36 @@ def reminder_time(due_on: datetime.date) -> datetime.datetime:
     return timezone.make_aware(send_at, timezone.get_default_timezone())
 
 
+def follow_up_calls_add(
+    *, by, patient_ids: list[int], kind: str, due_on: datetime.date, lot=None, note: str = ""
+) -> None:
+    """Staff calls for many patients at once (a lot recall reaches thousands): one
+    multi-row INSERT instead of a statement per patient. A patient who already holds one
+    is skipped by the unique constraints (ON CONFLICT DO NOTHING); the caller locks
+    whatever makes its presses run one at a time and counts what was added."""
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"Not a kind of follow-up: {kind}."})
+    if kind == Kind.RECALL_CONTACT and lot is None:
+        raise ValidationError({"lot": "A recall contact names the recalled lot."})
+    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+        FollowUp.objects.bulk_create(
+            (
+                FollowUp(
+                    patient_id=patient_id,
+                    lot=lot,
+                    kind=kind,
+                    channel=Channel.CALL,
+                    due_on=due_on,
+                    note=note.strip(),
+                    created_by=by,
+                )
+                for patient_id in patient_ids
+            ),
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+
+
 def follow_up_add(
     *,
     by,

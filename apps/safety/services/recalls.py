@@ -3,11 +3,11 @@
 
 import pghistory
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from apps.followups.models import Channel, FollowUp, Kind
-from apps.followups.services.scheduling import follow_up_add
+from apps.followups.models import FollowUp, Kind
+from apps.followups.services.scheduling import follow_up_calls_add
 from apps.inventory.models import Lot
 from apps.inventory.services import lot_status_set
 from apps.patients.models import Patient
@@ -31,8 +31,8 @@ def lot_recipients_contact(*, by, lot: Lot) -> int:
     were added: pressing again adds only patients not yet on the list.
 
     The lot row is locked first, so two presses at once run one after the other; the
-    unique (patient, lot) constraint on recall contacts is the backstop, each insert in
-    its own savepoint so a clash skips that patient and keeps the rest."""
+    unique (patient, lot) constraint on recall contacts is the backstop: the calls go in
+    as one multi-row insert that skips a patient already on the list."""
     # One history context for the whole press: the calls read as one action by one person.
     with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
         locked = (
@@ -51,19 +51,14 @@ def lot_recipients_contact(*, by, lot: Lot) -> int:
             f"Lot {locked.lot_number} of {locked.product.name} is "
             f"{locked.get_status_display().lower()}: {locked.status_reason}"
         )
-        added = 0
-        for patient in patients.order_by("pk"):
-            try:
-                follow_up_add(
-                    by=by,
-                    patient=patient,
-                    kind=Kind.RECALL_CONTACT,
-                    due_on=today,
-                    channel=Channel.CALL,
-                    lot=locked,
-                    note=note,
-                )
-            except IntegrityError:
-                continue  # on the list already
-            added += 1
-        return added
+        recall_calls = FollowUp.objects.filter(kind=Kind.RECALL_CONTACT, lot=locked)
+        before = recall_calls.count()
+        follow_up_calls_add(
+            by=by,
+            patient_ids=list(patients.order_by("pk").values_list("pk", flat=True)),
+            kind=Kind.RECALL_CONTACT,
+            due_on=today,
+            lot=locked,
+            note=note,
+        )
+        return recall_calls.count() - before
