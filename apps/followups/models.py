@@ -61,7 +61,9 @@ class FollowUpRule(models.Model):
         return self.name
 
 
-@pghistory.track()
+# A sender's lease (claimed_until) is bookkeeping, not a change to the follow-up: leaving
+# it out of the history means a claim writes no history row, only a sent reminder does.
+@pghistory.track(exclude=["claimed_until"])
 class FollowUp(Recorded):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
