@@ -27,6 +27,7 @@ from apps.reports.sql import (
     VISIT_DAY,
     Column,
     day,
+    hmac_pads,
     outcome_params,
     patient_columns,
     safe,
@@ -65,7 +66,7 @@ class Export:
         params = {
             **filters.params(),
             **self.params(),
-            "pseudonym_key": settings.REPORTS_PSEUDONYM_KEY,
+            **hmac_pads(),
             "shift_days": options.shift_days if options.shifted else 0,
         }
         return select(self.columns(options), self.body(filters)), params

@@ -37,10 +37,24 @@ def date_shift(patient_id: int, max_days: int) -> int:
     return int(digest[16:23], 16) % (2 * max_days + 1) - max_days
 
 
-# The same two functions in SQL (pgcrypto's hmac), one row at a time inside COPY.
+def hmac_pads() -> dict[str, bytes]:
+    """REPORTS_PSEUDONYM_KEY as HMAC-SHA256's inner and outer padded keys (RFC 2104), so
+    SQL can compute the HMAC with PostgreSQL's built-in sha256() and no extension:
+    HMAC(K, m) = sha256((K ^ opad) || sha256((K ^ ipad) || m))."""
+    key = settings.REPORTS_PSEUDONYM_KEY.encode()
+    if len(key) > hashlib.sha256().block_size:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(hashlib.sha256().block_size, b"\0")
+    return {
+        "hmac_inner": bytes(b ^ 0x36 for b in key),
+        "hmac_outer": bytes(b ^ 0x5C for b in key),
+    }
+
+
+# The same two functions in SQL, one row at a time inside COPY.
 PSEUDONYM_JOIN = sql.SQL(
-    "CROSS JOIN LATERAL (SELECT encode(hmac(p.id::text, %(pseudonym_key)s, 'sha256'), 'hex')"
-    " AS h) ph "
+    "CROSS JOIN LATERAL (SELECT encode(sha256(%(hmac_outer)s || "
+    "sha256(%(hmac_inner)s || convert_to(p.id::text, 'UTF8'))), 'hex') AS h) ph "
     "CROSS JOIN LATERAL (SELECT ('P-' || left(ph.h, {digits})) AS reference, "
     "(('x' || substr(ph.h, 17, 7))::bit(28)::int %% (2 * %(shift_days)s + 1))"
     " - %(shift_days)s AS days) pseudonym"
