@@ -31,7 +31,6 @@ from functools import lru_cache
 from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.db.models.enums import TextChoices
-from scipy.stats import binomtest
 
 from apps.safety.models import AdverseEventDose, AdverseEventType, LotSignal
 from apps.treatments.models import Dose, TreatmentSite
@@ -136,6 +135,10 @@ def binomial_test(events: int, exposures: int, expected_one_in: int) -> tuple[fl
     """One-sided exact p-value (more events than 1 in `expected_one_in` would give) and
     the two-sided 95 % Clopper-Pearson interval of the rate. Cached: many groups share
     their counts (0 events in a handful of doses)."""
+    # Imported here: scipy costs ~60 MiB, and web workers that never open the signals
+    # page (CSV downloads) should not carry it.
+    from scipy.stats import binomtest
+
     greater = binomtest(events, exposures, 1 / expected_one_in, alternative="greater")
     interval = binomtest(events, exposures).proportion_ci(confidence_level=0.95, method="exact")
     return float(greater.pvalue), float(interval.low), float(interval.high)
