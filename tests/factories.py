@@ -181,6 +181,7 @@ class AdverseEventFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = AdverseEvent
+        skip_postgeneration_save = True
 
     visit = factory.SubFactory(VisitFactory)
     patient = factory.LazyAttribute(lambda o: o.visit.patient)
