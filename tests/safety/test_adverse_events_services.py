@@ -187,6 +187,25 @@ def test_recording_from_a_self_report_confirms_it_in_the_same_transaction(
     assert report.reviewed_at is not None
 
 
+def test_voiding_a_confirmed_event_sends_its_self_report_back_for_review(
+    clinician, treated_visit, event_types
+):
+    report = waiting_report(treated_visit.patient)
+    event = record_event(
+        by=clinician,
+        visit=treated_visit,
+        event_type=event_types["cold_sore"],
+        patient_report=report,
+    )
+
+    adverse_event_void(by=clinician, event=event, reason="Recorded against the wrong visit")
+
+    report.refresh_from_db()
+    assert report.review == PatientReport.Review.WAITING
+    assert report.adverse_event is None and report.reviewed_by is None
+    assert "voided" in report.review_note
+
+
 def test_a_report_already_reviewed_or_of_another_patient_saves_nothing(
     clinician, treated_visit, event_types
 ):

@@ -385,6 +385,15 @@ def adverse_event_void(*, by, event: AdverseEvent, reason: str) -> AdverseEvent:
         locked.voided_by = by
         locked.void_reason = reason
         locked.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
+        # A self-report confirmed as this event is unanswered again: back to the worklist
+        # for a clinician to confirm properly or dismiss.
+        PatientReport.objects.filter(adverse_event=locked).update(
+            review=PatientReport.Review.WAITING,
+            adverse_event=None,
+            reviewed_at=None,
+            reviewed_by=None,
+            review_note=f"Adverse event {locked.pk} voided: {reason}",
+        )
         return locked
 
 
