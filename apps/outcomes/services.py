@@ -12,9 +12,10 @@ from decimal import Decimal
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from apps.followups.models import FollowUp
+from apps.followups.models import FollowUp, Kind
 from apps.followups.services.scheduling import follow_up_complete
 from apps.outcomes.models import OutcomeAssessment, RegionInstrument, Timepoint
 from apps.outcomes.rules import region_instrument
@@ -167,7 +168,37 @@ def follow_up_assessments_record(
                 by=by,
                 note=completion_note or f"Outcome recorded ({sites}).",
             )
+        else:
+            _answered_outcome_follow_ups_complete(visit=visit, timepoint=timepoint, by=by)
         return assessments
+
+
+def _answered_outcome_follow_ups_complete(*, visit: Visit, timepoint: str, by) -> None:
+    """Outcomes scored from the patient page answer the visit's pending outcome follow-up
+    of the same timepoint once every treated site of the visit has its score, so the
+    worklist does not keep asking for what is already measured."""
+    if timepoint in (Timepoint.BASELINE, Timepoint.OTHER):
+        return
+    visit_day = timezone.localdate(visit.visited_at)
+    pending = [
+        follow_up
+        for follow_up in FollowUp.objects.select_for_update().filter(
+            visit=visit, kind=Kind.OUTCOME, status=FollowUp.Status.PENDING
+        )
+        if timepoint_for(visit_day=visit_day, assessed_on=follow_up.due_on) == timepoint
+    ]
+    if not pending:
+        return
+    scored = OutcomeAssessment.objects.filter(
+        dose=OuterRef("pk"), timepoint=timepoint, voided_at__isnull=True
+    )
+    if visit.doses.exclude(Exists(scored)).exists():
+        return
+    label = Timepoint(timepoint).label
+    for follow_up in pending:
+        follow_up_complete(
+            follow_up=follow_up, by=by, note=f"{label} outcome recorded for every treated site."
+        )
 
 
 def assessment_record(

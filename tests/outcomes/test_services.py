@@ -148,6 +148,31 @@ def test_recording_for_a_follow_up_completes_it(episode, nurse):
     assert follow_up.next_reminder_at is None
 
 
+def test_scores_from_the_patient_page_answer_the_outcome_follow_up_once_every_site_has_one(
+    nurse, shoulder
+):
+    knee = treated(42)
+    other_site = DoseFactory(visit=knee.visit, site=shoulder, baseline_pain=5)
+    visit_day = timezone.localdate(knee.visit.visited_at)
+    six_weeks = FollowUpFactory(
+        visit=knee.visit, kind=Kind.OUTCOME, due_on=visit_day + datetime.timedelta(days=42)
+    )
+    three_months = FollowUpFactory(
+        visit=knee.visit, kind=Kind.OUTCOME, due_on=visit_day + datetime.timedelta(days=91)
+    )
+
+    _record(knee, nurse)
+    six_weeks.refresh_from_db()
+    assert six_weeks.status == FollowUp.Status.PENDING  # the shoulder is not scored yet
+
+    _record(other_site, nurse)
+    six_weeks.refresh_from_db()
+    three_months.refresh_from_db()
+    assert six_weeks.status == FollowUp.Status.COMPLETED
+    assert six_weeks.completion_note == "6 weeks outcome recorded for every treated site."
+    assert three_months.status == FollowUp.Status.PENDING
+
+
 def test_a_follow_up_no_longer_pending_or_of_another_visit_is_refused(episode, nurse):
     done = FollowUpFactory(visit=episode.visit, kind=Kind.OUTCOME, status="completed")
     assert _errors(lambda: _record(episode, nurse, follow_up=done))["follow_up"] == [
