@@ -7,7 +7,6 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,6 +15,7 @@ from apps.inventory.barcodes import BARCODE_ERROR_CODES
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 from apps.inventory.services import MAX_VIALS_PER_MOVEMENT
 from exotrack.api.errors import service_error
+from exotrack.api.permissions import requires
 
 
 def _service_errors(actions: list[str], fields: list[str]):
@@ -30,18 +30,6 @@ def _service_errors(actions: list[str], fields: list[str]):
         return viewset
 
     return decorate
-
-
-def requires(*perms: str) -> type[BasePermission]:
-    """A permission class for an action that needs other permissions than its model's."""
-
-    class Requires(BasePermission):
-        def has_permission(self, request, view) -> bool:
-            return bool(request.user and request.user.is_authenticated) and request.user.has_perms(
-                perms
-            )
-
-    return Requires
 
 
 # --- Serializers ------------------------------------------------------------------

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,6 +16,7 @@ from apps.outcomes import selectors, services
 from apps.outcomes.models import OutcomeAssessment, Timepoint
 from apps.treatments.models import Dose
 from exotrack.api.errors import service_error
+from exotrack.api.permissions import requires
 
 
 class OutcomeAssessmentSerializer(serializers.ModelSerializer):
@@ -107,9 +107,7 @@ class OutcomeAssessmentFilter(django_filters.FilterSet):
         fields = ["dose", "patient", "timepoint"]
 
 
-class CanVoidAssessment(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perm(services.VOID_PERMISSION)
+CanVoidAssessment = requires(services.VOID_PERMISSION)
 
 
 _ASSESSMENT_EXAMPLE = {
@@ -213,7 +211,7 @@ class OutcomeAssessmentViewSet(
         request=AssessmentVoidSerializer,
         responses={200: OutcomeAssessmentSerializer},
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanVoidAssessment])
+    @action(detail=True, methods=["post"], permission_classes=[CanVoidAssessment])
     def void(self, request: Request, pk=None) -> Response:
         assessment = self.get_object()
         serializer = AssessmentVoidSerializer(data=request.data)

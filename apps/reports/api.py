@@ -9,7 +9,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -18,11 +17,9 @@ from apps.reports.downloads import export_download
 from apps.reports.exports import EXPORTS
 from apps.reports.forms import DEIDENTIFIED, IDENTIFIED, ExportForm
 from apps.treatments.models import TreatmentSite
+from exotrack.api.permissions import requires
 
-
-class CanViewReports(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perm("reports.view_reports")
+CanViewReports = requires("reports.view_reports")
 
 
 class CsvRenderer(BaseRenderer):
@@ -81,7 +78,7 @@ def _documents_filter_errors(view: type[APIView]) -> type[APIView]:
 
 @_documents_filter_errors
 class ReportExportView(APIView):
-    permission_classes = [IsAuthenticated, CanViewReports]
+    permission_classes = [CanViewReports]
     renderer_classes = [JSONRenderer, CsvRenderer]
 
     @extend_schema(

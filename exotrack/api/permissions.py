@@ -1,4 +1,4 @@
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
 
 class RolePermission(DjangoModelPermissions):
@@ -22,3 +22,15 @@ class RolePermission(DjangoModelPermissions):
         if getattr(view, "queryset", None) is None and not hasattr(view, "get_queryset"):
             return True
         return super().has_permission(request, view)
+
+
+def requires(*perms: str) -> type[BasePermission]:
+    """A permission class for an action that needs other permissions than its model's."""
+
+    class Requires(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            return bool(request.user and request.user.is_authenticated) and request.user.has_perms(
+                perms
+            )
+
+    return Requires

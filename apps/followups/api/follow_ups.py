@@ -7,7 +7,6 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,6 +19,7 @@ from apps.patients.models import Patient
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.models import TreatmentSite
 from exotrack.api.errors import service_error
+from exotrack.api.permissions import requires
 
 WORK_PERMISSION = "followups.change_followup"
 
@@ -151,9 +151,7 @@ class FollowUpFilter(django_filters.FilterSet):
         fields = ["due_from", "due_to", "status", "kind", "channel", "patient"]
 
 
-class CanWorkFollowUps(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perm(WORK_PERMISSION)
+CanWorkFollowUps = requires(WORK_PERMISSION)
 
 
 _FOLLOW_UP_EXAMPLE = {
@@ -292,7 +290,7 @@ class FollowUpViewSet(
             )
         ],
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanWorkFollowUps])
+    @action(detail=True, methods=["post"], permission_classes=[CanWorkFollowUps])
     def complete(self, request: Request, pk=None) -> Response:
         return self._act(request, FollowUpCompleteSerializer, scheduling.follow_up_complete)
 
@@ -310,7 +308,7 @@ class FollowUpViewSet(
             )
         ],
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanWorkFollowUps])
+    @action(detail=True, methods=["post"], permission_classes=[CanWorkFollowUps])
     def reschedule(self, request: Request, pk=None) -> Response:
         return self._act(request, FollowUpRescheduleSerializer, scheduling.follow_up_reschedule)
 
@@ -325,7 +323,7 @@ class FollowUpViewSet(
             )
         ],
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanWorkFollowUps])
+    @action(detail=True, methods=["post"], permission_classes=[CanWorkFollowUps])
     def cancel(self, request: Request, pk=None) -> Response:
         return self._act(request, FollowUpCancelSerializer, scheduling.follow_up_cancel)
 

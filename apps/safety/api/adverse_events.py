@@ -20,7 +20,6 @@ from rest_framework.response import Response
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.followups.models import PatientReport
-from apps.inventory.api import requires
 from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import (
@@ -38,6 +37,7 @@ from apps.treatments.models import Visit
 from apps.treatments.selectors import visits_visible_to
 from exotrack.api.errors import service_error
 from exotrack.api.fields import SlugRelatedField
+from exotrack.api.permissions import requires
 
 # Ids are PostgreSQL bigints: anything larger is refused as a field error, not a 500.
 LARGEST_ID = 2**63 - 1

@@ -14,7 +14,6 @@ from rest_framework.response import Response
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.inventory.api import requires
 from apps.patients.models import Medication
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import MedicationFlag
@@ -25,6 +24,7 @@ from apps.safety.services.medication_flags import (
     medication_flag_resolve,
 )
 from exotrack.api.errors import service_error
+from exotrack.api.permissions import requires
 
 
 class MedicationFlagSerializer(serializers.ModelSerializer):

@@ -12,11 +12,12 @@ from rest_framework.response import Response
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.inventory.api import LotSerializer, LotViewSet, requires
+from apps.inventory.api import LotSerializer, LotViewSet
 from apps.safety.selectors.recalls import lot_recipients, recipient_columns
 from apps.safety.services.recalls import lot_quarantine, lot_recall, lot_recipients_contact
 from apps.safety.views.recalls import CONTACT, RECALL, SEE_RECIPIENTS
 from exotrack.api.errors import service_error
+from exotrack.api.permissions import requires
 
 
 class ReasonSerializer(serializers.Serializer):

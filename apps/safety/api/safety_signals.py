@@ -6,13 +6,13 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.inventory.api import requires
 from apps.safety.models import AdverseEventType
 from apps.safety.selectors.safety_signals import (
     Level,
     event_types_with_rate,
     safety_signals,
 )
+from exotrack.api.permissions import requires
 
 
 class SafetySignalSerializer(serializers.Serializer):
