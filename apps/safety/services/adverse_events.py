@@ -413,7 +413,8 @@ def serious_event_notify(*, event_id: int) -> bool:
     retries); only an accepted message stays marked. Returns whether this call sent it.
     Without a safety contact configured nothing is marked: a later edit or the periodic
     sweep sends it once a manager enters the address."""
-    contact = clinic_profile().safety_contact_email
+    clinic = clinic_profile()
+    contact = clinic.safety_contact_email
     if not contact:
         logger.warning(
             "Serious adverse event %s: no safety contact e-mail in the clinic profile, "
@@ -441,7 +442,7 @@ def serious_event_notify(*, event_id: int) -> bool:
                 "mrn": event.patient.mrn,
                 "criteria": [Seriousness(value).label for value in event.seriousness],
                 "link": serious_event_link(event),
-                "clinic": clinic_profile(),
+                "clinic": clinic,
             },
             to=[contact],
         ).send()
