@@ -34,6 +34,13 @@ def reminder_time(due_on: datetime.date) -> datetime.datetime:
     return timezone.make_aware(send_at, timezone.get_default_timezone())
 
 
+def _kind_check(*, kind: str, lot) -> None:
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"Not a kind of follow-up: {kind}."})
+    if kind == Kind.RECALL_CONTACT and lot is None:
+        raise ValidationError({"lot": "A recall contact names the recalled lot."})
+
+
 def follow_up_calls_add(
     *, by, patient_ids: list[int], kind: str, due_on: datetime.date, lot=None, note: str = ""
 ) -> None:
@@ -41,10 +48,7 @@ def follow_up_calls_add(
     multi-row INSERT instead of a statement per patient. A patient who already holds one
     is skipped by the unique constraints (ON CONFLICT DO NOTHING); the caller locks
     whatever makes its presses run one at a time and counts what was added."""
-    if kind not in Kind.values:
-        raise ValidationError({"kind": f"Not a kind of follow-up: {kind}."})
-    if kind == Kind.RECALL_CONTACT and lot is None:
-        raise ValidationError({"lot": "A recall contact names the recalled lot."})
+    _kind_check(kind=kind, lot=lot)
     with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
         FollowUp.objects.bulk_create(
             (
@@ -82,14 +86,11 @@ def follow_up_add(
 
     Callers that must be idempotent (rules, recalls) rely on the unique constraints and
     check for an existing row first, inside their own transaction."""
-    if kind not in Kind.values:
-        raise ValidationError({"kind": f"Not a kind of follow-up: {kind}."})
+    _kind_check(kind=kind, lot=lot)
     if channel not in Channel.values:
         raise ValidationError({"channel": f"Not a channel: {channel}."})
     if patient.is_voided:
         raise ValidationError({"patient": "This patient record is voided."})
-    if kind == Kind.RECALL_CONTACT and lot is None:
-        raise ValidationError({"lot": "A recall contact names the recalled lot."})
     if channel == Channel.EMAIL and not patient_reachable_by_email(patient):
         channel = Channel.CALL
     email = channel == Channel.EMAIL
