@@ -8,6 +8,8 @@ from exotrack import health, views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (API browser, admin).
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("apps.accounts.urls")),
     path("clinic/", include("apps.clinic.urls")),
     path("patients/", include("apps.patients.urls")),

@@ -242,7 +242,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # E-mail: files under var/mail by default; EMAIL_URL switches to an SMTP server.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+# An e-mail URL's path loses one leading slash (as in sqlite:////abs), so an absolute
+# folder needs four: filemail:////srv/exotrack/var/mail.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail:///{VAR_DIR / 'mail'}")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ExoTrack <no-reply@exotrack.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -104,6 +104,8 @@ def local_environment(environ: Mapping[str, str]) -> dict[str, str]:
         **environ,
     }
     env["PATH"] = os.pathsep.join([bin_dir, environ.get("PATH", os.defpath)])
+    # Links in e-mails point at the port this run serves on, unless SITE_URL says otherwise.
+    env.setdefault("SITE_URL", f"http://127.0.0.1:{env.get('PORT', '8000')}")
     return env
 
 

@@ -283,3 +283,10 @@ def test_a_service_that_cannot_be_started_is_explained():
     assert problem.startswith("PostgreSQL does not answer at postgres://postgres:***@127.0.0.1:1/")
     assert "secret" not in problem
     assert problem.endswith("Install PostgreSQL 15 or newer.")
+
+
+def test_links_in_e_mails_follow_the_port_make_run_serves_on():
+    assert run.local_environment({"PORT": "8001"})["SITE_URL"] == "http://127.0.0.1:8001"
+    assert run.local_environment({})["SITE_URL"] == "http://127.0.0.1:8000"
+    chosen = {"PORT": "8001", "SITE_URL": "https://clinic.example"}
+    assert run.local_environment(chosen)["SITE_URL"] == "https://clinic.example"
