@@ -14,6 +14,8 @@ from apps.reports.selectors import TIMEPOINT_LABELS, TIMEPOINTS, MeanPain, Rate
 # Text stays text (selectable, sharp in print); fixed ids make the same data draw the same SVG.
 _STYLE = {
     "svg.fonttype": "none",
+    # Product and lot names are drawn as typed: "$5$" is not mathtext, nor "\alpha" a symbol.
+    "text.parse_math": False,
     "svg.hashsalt": "exotrack-reports",
     "font.family": "sans-serif",
     "font.size": 9,
