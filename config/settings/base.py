@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.followups",
     "apps.outcomes",
     "apps.reports",
+    "apps.synthetic",
 ]
 
 MIDDLEWARE = [
