@@ -64,8 +64,9 @@ INSTALLED_APPS = [
     "apps.safety",
     "apps.followups",
     "apps.outcomes",
-    "apps.reports",
+    # Not last: it has no models, so no post_migrate, which the roles wait for.
     "apps.synthetic",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [
