@@ -7,6 +7,9 @@ from rest_framework.test import APIClient
 from exotrack import roles
 from tests.factories import PASSWORD, UserFactory
 
+# Fixtures shared by more than one test directory.
+pytest_plugins = ["tests.known_clinic"]
+
 
 @pytest.fixture
 def password() -> str:
@@ -52,8 +55,3 @@ def personas(clinician, nurse, front_desk, manager):
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
-
-
-def login_api(client: APIClient, user) -> APIClient:
-    client.force_authenticate(user=user)
-    return client

@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from apps.accounts.models import User
-from apps.clinic.models import Location
+from apps.clinic.models import ClinicProfile, Location
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -34,6 +34,21 @@ class LocationFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Room {n}")
+
+
+class ClinicProfileFactory(factory.django.DjangoModelFactory):
+    """The clinic's one profile row (pk 1). Building it again updates that row, as
+    editing the clinic profile does, instead of failing on the singleton constraint."""
+
+    class Meta:
+        model = ClinicProfile
+
+    name = "Harbour Clinic"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        profile, _ = model_class.objects.update_or_create(pk=1, defaults=kwargs)
+        return profile
 
 
 # --- Clinical records -------------------------------------------------------------

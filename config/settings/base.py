@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "apps.safety",
     "apps.followups",
     "apps.outcomes",
+    # Not last: it has no models, so no post_migrate, which the roles wait for.
+    "apps.synthetic",
     "apps.reports",
 ]
 

@@ -8,6 +8,7 @@ from pghistory.models import Events
 
 from apps.clinic.models import ClinicProfile, Location
 from apps.clinic.services import clinic_seed
+from tests.builders import assert_nothing_changed
 from tests.factories import LocationFactory
 
 PROFILE = reverse("clinic:profile")
@@ -127,9 +128,10 @@ def test_other_roles_may_not_open_or_change_the_clinic(client, request, role):
     location = LocationFactory(name="Suite 1")
     pages = [PROFILE, NEW_LOCATION, reverse("clinic:location-edit", args=[location.pk])]
 
-    for url in pages:
-        assert client.get(url).status_code == 403
-        assert client.post(url, {**GOOD_PROFILE, "name": "Taken over"}).status_code == 403
+    with assert_nothing_changed():
+        for url in pages:
+            assert client.get(url).status_code == 403
+            assert client.post(url, {**GOOD_PROFILE, "name": "Taken over"}).status_code == 403
 
     assert not ClinicProfile.objects.exists()
     assert Location.objects.get().name == "Suite 1"

@@ -10,25 +10,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from exotrack.roles import ensure_roles
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, sign_in
 from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
 # database access from the test body and the live server's request handlers.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-# Long enough for a loaded shared machine, short enough that a broken page fails quickly.
-TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="session")
@@ -56,14 +43,6 @@ def page(browser: Browser, live_server) -> Page:
     page = context.new_page()
     yield page
     context.close()
-
-
-def sign_in(page: Page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture

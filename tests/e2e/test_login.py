@@ -3,10 +3,11 @@
 import time
 
 import pytest
+import time_machine
 from playwright.sync_api import Page, expect
 
 from exotrack import roles
-from tests.e2e.conftest import sign_in
+from tests.e2e.browser import sign_in
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -74,8 +75,10 @@ def test_idle_session_is_signed_out_with_the_reason(
 ):
     settings.SESSION_IDLE_TIMEOUT = 2
     login(page, live_server, nurse_account)
-    time.sleep(2.5)
-    page.goto("/api/docs/")
+    # The server (a thread of this process) reads the clock time-machine moves, so the
+    # test skips the idle time instead of waiting it out.
+    with time_machine.travel(time.time() + 2.5, tick=True):
+        page.goto("/api/docs/")
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/api/docs/")
     expect(page.get_by_role("status")).to_contain_text(
         "You were signed out after 2 seconds without activity."
@@ -88,10 +91,11 @@ def test_idle_session_is_signed_out_with_the_reason(
 def test_activity_keeps_the_session_open(page: Page, live_server, login, nurse_account, settings):
     settings.SESSION_IDLE_TIMEOUT = 3
     login(page, live_server, nurse_account)
-    for _ in range(3):
-        time.sleep(1.5)
-        page.goto("/")
-        expect(page).to_have_url(f"{live_server.url}/")
+    with time_machine.travel(time.time(), tick=True) as clock:
+        for _ in range(3):
+            clock.shift(1.5)
+            page.goto("/")
+            expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator("header.topbar")).to_contain_text("Nina Rossi")
 
 

@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from apps.reports.sql import patient_reference
-from tests.reports.conftest import known_clinic  # noqa: F401 - the clinic fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +16,7 @@ def test_manager_filters_the_report_and_downloads_outcomes(
     live_server,
     login,
     manager,
-    known_clinic,  # noqa: F811
+    known_clinic,
 ):
     login(page, live_server, manager)
 
@@ -50,7 +49,7 @@ def test_clinician_downloads_identified_adverse_events(
     live_server,
     login,
     clinician,
-    known_clinic,  # noqa: F811
+    known_clinic,
 ):
     login(page, live_server, clinician)
     page.goto("/reports/")

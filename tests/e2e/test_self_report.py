@@ -13,7 +13,7 @@ from apps.followups.models import FollowUp, Kind, PatientReport
 from apps.followups.tokens import self_report_token
 from apps.outcomes.models import OutcomeAssessment
 from exotrack import roles
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.browser import TIMEOUT_MS
 from tests.factories import DoseFactory, FollowUpFactory, PatientFactory, UserFactory, VisitFactory
 
 pytestmark = pytest.mark.e2e

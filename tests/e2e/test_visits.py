@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from apps.inventory.models import Lot
 from apps.treatments.models import Visit
 from exotrack import roles
+from tests.builders import vial_code
 from tests.factories import (
     LocationFactory,
     LotFactory,
@@ -18,7 +19,6 @@ from tests.factories import (
     TreatmentSiteFactory,
     UserFactory,
 )
-from tests.treatments.conftest import vial_code
 
 pytestmark = pytest.mark.e2e
 

@@ -9,13 +9,13 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-from apps.clinic.models import ClinicProfile
 from apps.followups.digest import staff_digest_content, staff_digest_send
 from apps.followups.models import FollowUp, StaffDigest
 from apps.followups.tasks import staff_digest_daily
 from apps.safety.models import LotSignal, MedicationFlag, Seriousness
 from tests.factories import (
     AdverseEventFactory,
+    ClinicProfileFactory,
     FollowUpFactory,
     LotFactory,
     MedicationFlagFactory,
@@ -49,7 +49,7 @@ def days(n: int) -> datetime.date:
 
 @pytest.fixture
 def clinic(db):
-    return ClinicProfile.objects.create(pk=1, name="Harbour Clinic")
+    return ClinicProfileFactory()
 
 
 @pytest.fixture

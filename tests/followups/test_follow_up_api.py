@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.audit.models import AccessLog
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
 from apps.followups.services.scheduling import reminder_time
-from tests.conftest import login_api
+from tests.builders import login_api
 from tests.factories import FollowUpFactory, PatientFactory, TreatmentSiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from pytest_django.asserts import assertContains, assertNotContains
 from apps.audit.models import AccessLog
 from apps.followups.models import Kind, PatientReport
 from apps.followups.services.self_reports import patient_report_dismiss
+from tests.builders import assert_nothing_changed, treated
 from tests.factories import FollowUpFactory, OutcomeAssessmentFactory
-from tests.outcomes.conftest import treated
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,8 @@ def test_the_confirm_link_carries_the_visit_and_the_report(client, clinician, re
 
 def test_a_clinician_dismisses_with_a_note(client, clinician, report):
     client.force_login(clinician)
-    response = client.post(_url(report), {"note": ""})
+    with assert_nothing_changed():
+        response = client.post(_url(report), {"note": ""})
     assert response.status_code == 400
     assert response.context["form"].errors["note"] == ["This field is required."]
     response = client.post(_url(report), {"note": "Called her: redness gone next day."})
@@ -84,7 +85,8 @@ def test_a_nurse_reads_but_may_not_dismiss(client, nurse, report):
     page = client.get(_url(report))
     assert page.status_code == 200
     assertNotContains(page, "Dismiss</button>")
-    assert client.post(_url(report), {"note": "fine"}).status_code == 403
+    with assert_nothing_changed():
+        assert client.post(_url(report), {"note": "fine"}).status_code == 403
     report.refresh_from_db()
     assert report.review == PatientReport.Review.WAITING
 

@@ -19,7 +19,14 @@ from apps.followups.services.scheduling import follow_up_add, reminder_time
 from apps.followups.tasks import reminders_send_due as reminders_task
 from apps.followups.tokens import self_report_follow_up_id
 from apps.patients.models import Patient
-from tests.factories import DoseFactory, FollowUpRuleFactory, LotFactory, PatientFactory
+from tests.builders import assert_on_call_list
+from tests.factories import (
+    ClinicProfileFactory,
+    DoseFactory,
+    FollowUpRuleFactory,
+    LotFactory,
+    PatientFactory,
+)
 from tests.integration.smtp_server import smtp_server
 
 ALL_KINDS = (Kind.CHECK_IN, Kind.OUTCOME, Kind.REPEAT_SESSION, Kind.RECALL_CONTACT)
@@ -27,8 +34,7 @@ ALL_KINDS = (Kind.CHECK_IN, Kind.OUTCOME, Kind.REPEAT_SESSION, Kind.RECALL_CONTA
 
 @pytest.fixture
 def clinic(db) -> ClinicProfile:
-    return ClinicProfile.objects.create(
-        pk=1,
+    return ClinicProfileFactory(
         name="Harbour Regenerative Clinic",
         contact_phone="+1 555 0199",
         booking_url="https://book.harbour.example/",
@@ -92,16 +98,6 @@ def test_beat_sends_the_reminder_tick_every_minute(settings):
     assert entry["task"] == reminders_task.name
     assert entry["schedule"] == 60.0
     assert entry["options"]["expires"] < 60
-
-
-def assert_on_call_list(follow_up: FollowUp) -> None:
-    """Still to do, by a staff call, with no e-mail to come."""
-    follow_up.refresh_from_db()
-    assert follow_up.status == FollowUp.Status.PENDING
-    assert follow_up.channel == Channel.CALL
-    assert follow_up.reminder_state == FollowUp.ReminderState.NONE
-    assert follow_up.next_reminder_at is None
-    assert "call instead" in follow_up.note
 
 
 # --- What the e-mail says ----------------------------------------------------------

@@ -13,13 +13,13 @@ from apps.followups.models import Channel, FollowUp, Kind
 from apps.followups.services.scheduling import follow_up_add
 from apps.followups.tokens import unsubscribe_token
 from apps.patients.models import Patient
-from tests.factories import PatientFactory
-from tests.followups.test_reminders import assert_on_call_list
+from tests.builders import assert_nothing_changed, assert_on_call_list
+from tests.factories import ClinicProfileFactory, PatientFactory
 
 
 @pytest.fixture
 def clinic(db) -> ClinicProfile:
-    return ClinicProfile.objects.create(pk=1, name="Harbour Regenerative Clinic")
+    return ClinicProfileFactory(name="Harbour Regenerative Clinic")
 
 
 @pytest.fixture
@@ -123,6 +123,7 @@ def test_a_link_for_a_patient_who_is_not_there_is_not_found(client, clinic):
 
 
 def test_other_methods_are_refused(client, patient):
-    assert client.put(link(patient.pk)).status_code == 405
+    with assert_nothing_changed():
+        assert client.put(link(patient.pk)).status_code == 405
     patient.refresh_from_db()
     assert patient.email_consent is True

@@ -17,6 +17,7 @@ from apps.followups.services.rules import (
     followup_rule_seed,
     followup_rule_update,
 )
+from tests.builders import assert_nothing_changed
 from tests.factories import FollowUpRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -262,7 +263,8 @@ def test_clinical_staff_read_the_rules_and_only_the_manager_changes_them(
         reverse("followups:rule-edit", args=[rule.pk]),
     ]:
         assert client.get(url).status_code == 403
-    assert client.post(reverse("followups:rule-deactivate", args=[rule.pk])).status_code == 403
+    with assert_nothing_changed():
+        assert client.post(reverse("followups:rule-deactivate", args=[rule.pk])).status_code == 403
     client.force_login(outsider)
     assert client.get(reverse("followups:rule-list")).status_code == 403
     assert FollowUpRule.objects.get().active

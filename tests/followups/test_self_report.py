@@ -21,6 +21,7 @@ from apps.followups.services.self_reports import (
 from apps.followups.tokens import self_report_token
 from apps.outcomes.models import OutcomeAssessment, Timepoint
 from apps.safety.models import MedicationFlag
+from tests.builders import assert_nothing_changed, treated
 from tests.factories import (
     DoseFactory,
     FollowUpFactory,
@@ -28,7 +29,6 @@ from tests.factories import (
     PatientFactory,
     TreatmentSiteFactory,
 )
-from tests.outcomes.conftest import treated
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,8 @@ def test_dizziness_raises_a_medication_flag(client, follow_up):
 def test_bad_answers_are_refused_by_question_and_nothing_is_kept(
     client, follow_up, changes, field, message
 ):
-    response = client.post(_url(follow_up), _answers(**changes))
+    with assert_nothing_changed():
+        response = client.post(_url(follow_up), _answers(**changes))
     assert response.status_code == 400
     assert message in response.context["form"].errors[field][0]
     follow_up.refresh_from_db()

@@ -15,8 +15,8 @@ from apps.followups.services.self_reports import (
 )
 from apps.outcomes.models import OutcomeAssessment
 from exotrack.roles import ensure_roles
+from tests.builders import treated
 from tests.factories import FollowUpFactory
-from tests.outcomes.conftest import treated
 
 THREADS = 6
 ANSWERS = SelfReportAnswers(

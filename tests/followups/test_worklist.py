@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.followups.models import Channel, FollowUp, Kind, PatientReport
 from apps.followups.services.scheduling import reminder_time
+from tests.builders import assert_nothing_changed
 from tests.factories import FollowUpFactory, PatientFactory, TreatmentSiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -254,11 +255,13 @@ def test_actions_need_the_follow_up_permission_and_an_existing_follow_up(
 ):
     url = reverse("followups:follow-up-complete", args=[day["call"].pk])
     client.force_login(manager)
-    assert client.post(url, {"note": "x"}).status_code == 403
+    with assert_nothing_changed():
+        assert client.post(url, {"note": "x"}).status_code == 403
     client.force_login(nurse)
     assert client.get(url).status_code == 405
     missing = reverse("followups:follow-up-complete", args=[999999])
-    assert client.post(missing, {"note": "x"}).status_code == 404
+    with assert_nothing_changed():
+        assert client.post(missing, {"note": "x"}).status_code == 404
     assert FollowUp.objects.get(pk=day["call"].pk).status == FollowUp.Status.PENDING
 
 

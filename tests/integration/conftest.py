@@ -6,6 +6,8 @@ start() let a test prove that delivery survives a lost worker. `celery_worker_fa
 starts workers with options: another pool, another broker (a private Redis a test
 restarts), extra environment (CELERY_VISIBILITY_TIMEOUT=2 for quick redelivery).
 Workers also import tests/integration/tasks.py, tasks that exist only for these tests.
+`wait_until_drained()` proves that a worker has handled everything sent before it, so a
+test can then check that something did not happen without guessing a pause.
 `private_redis` is a Redis server of the test's own, to restart at will (send to it with
 `task.apply_async(connection=...)` from `celery_app.connection_for_write(url)`).
 
@@ -29,6 +31,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from tests.integration.tasks import reached
 
 BASE_DIR = Path(settings.BASE_DIR)
 CELERY = Path(sys.executable).with_name("celery")
@@ -55,6 +58,7 @@ class CeleryWorkerProcess:
     ) -> None:
         self.log_path = log_path
         self.pool = pool
+        self.drained_count = 0
         self.process: subprocess.Popen | None = None
         self.env = {
             **os.environ,
@@ -123,6 +127,17 @@ class CeleryWorkerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_until_drained(self, *, timeout: float = 30) -> None:
+        """Wait until the worker has handled every task sent to its broker so far. It runs
+        one task at a time (concurrency 1), in the order sent, so once a marker task sent
+        now has run, whatever was sent before it has run too. Only for a test with this
+        one worker on the queue: with two, the other might still hold an earlier task."""
+        self.drained_count += 1
+        marker = self.log_path.with_name(f"{self.log_path.stem}-drained-{self.drained_count}")
+        with celery_app.connection_for_write(self.env["CELERY_BROKER_URL"]) as broker:
+            reached.apply_async(kwargs={"path": str(marker)}, connection=broker)
+        self.wait_for(marker.exists, timeout=timeout, what="the tasks sent before the marker")
 
     def wait_for(self, condition: Callable[[], object], *, timeout: float = 30, what: str) -> None:
         deadline = time.monotonic() + timeout

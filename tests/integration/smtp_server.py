@@ -67,7 +67,9 @@ class RecordingHandler:
                 self.arrivals.append(
                     Arrival(
                         to=to,
-                        message_id=message["Message-ID"],
+                        # A long Message-ID is folded onto its own line; the parsed
+                        # value then keeps the folding space.
+                        message_id=str(message["Message-ID"]).strip(),
                         subject=message["Subject"],
                         message=message,
                     )

@@ -2,6 +2,7 @@
 `celery_worker_process` imports this module (`--include`), so the test can send them."""
 
 import time
+from pathlib import Path
 
 from celery import shared_task
 
@@ -14,3 +15,10 @@ def slow_heartbeat(*, seconds: float) -> None:
     worker_heartbeat_record(hostname="started")
     time.sleep(seconds)
     worker_heartbeat_record(hostname="finished")
+
+
+@shared_task
+def reached(*, path: str) -> None:
+    """Creates the file at `path`. Sent behind other tasks to a worker that runs one task
+    at a time in the order sent, it shows, once the file exists, that those are done."""
+    Path(path).touch()

@@ -93,9 +93,13 @@ def play_beat(
     raise AssertionError(f"timed out waiting for {what}\n{worker.log()}")
 
 
-def assert_each_arrived_once(mail_server: RecordingHandler, follow_ups: list[FollowUp]) -> None:
-    # Let any sender still at work finish, so a late duplicate would show.
-    time.sleep(1.5)
+def assert_each_arrived_once(
+    mail_server: RecordingHandler, follow_ups: list[FollowUp], *workers
+) -> None:
+    # Warm shutdown: each worker finishes the batch it is sending and exits, so a late
+    # duplicate would have arrived by the time its process is gone.
+    for worker in workers:
+        worker.stop()
     assert mail_server.per_recipient() == {f.patient.email: 1 for f in follow_ups}
     sent = ReminderDelivery.objects.filter(status=ReminderDelivery.Status.SENT)
     assert sent.count() == len(follow_ups)
@@ -120,7 +124,7 @@ def test_two_workers_ticking_at_once_send_each_reminder_once(celery_worker_facto
     send_tick()
 
     first.wait_for(lambda: mail_server.count() >= 30, timeout=60, what="30 reminders")
-    assert_each_arrived_once(mail_server, follow_ups)
+    assert_each_arrived_once(mail_server, follow_ups, first, second)
     # Both workers took a tick and sent some of the thirty.
     for worker in (first, second):
         worker.wait_for(
@@ -158,7 +162,7 @@ def test_a_worker_killed_mid_batch_leaves_nothing_lost_or_repeated(
     worker.start()
     play_beat(worker, lambda: mail_server.count() >= 12, what="all 12 reminders")
 
-    assert_each_arrived_once(mail_server, follow_ups)
+    assert_each_arrived_once(mail_server, follow_ups, worker)
 
 
 def test_a_broker_restart_loses_no_reminder(celery_worker_factory, mail_server, private_redis):
@@ -179,12 +183,12 @@ def test_a_broker_restart_loses_no_reminder(celery_worker_factory, mail_server, 
         broker_url=private_redis.url,
     )
 
-    assert_each_arrived_once(mail_server, follow_ups)
     worker.wait_for(
         lambda: "Connection to broker lost" in worker.log(),
         timeout=30,
         what="the worker to notice the restart",
     )
+    assert_each_arrived_once(mail_server, follow_ups, worker)
 
 
 def test_a_server_refusing_for_a_while_gets_each_reminder_once_it_accepts(
@@ -201,7 +205,7 @@ def test_a_server_refusing_for_a_while_gets_each_reminder_once_it_accepts(
 
     play_beat(worker, lambda: mail_server.count() >= 5, what="the 5 reminders")
 
-    assert_each_arrived_once(mail_server, follow_ups)
+    assert_each_arrived_once(mail_server, follow_ups, worker)
     for follow_up in follow_ups:
         attempts = list(follow_up.deliveries.order_by("id").values_list("status", "smtp_code"))
         assert attempts[-1] == ("sent", 250)

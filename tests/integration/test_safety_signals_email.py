@@ -6,10 +6,9 @@ import re
 
 import pytest
 
-from apps.clinic.models import ClinicProfile
 from apps.safety.models import LotSignal
 from apps.safety.tasks import safety_signals_daily
-from tests.factories import LotFactory
+from tests.factories import ClinicProfileFactory, LotFactory
 from tests.integration.smtp_server import smtp_server
 from tests.safety.signal_data import give_doses, infection, record_event
 
@@ -32,7 +31,7 @@ def test_the_safety_contact_is_told_once_when_the_task_is_sent_twice(
     celery_worker_factory, mail_server
 ):
     inbox, port = mail_server
-    ClinicProfile.objects.create(pk=1, name="Harbour Clinic", safety_contact_email=CONTACT)
+    ClinicProfileFactory(safety_contact_email=CONTACT)
     infection_type = infection()
     lot = LotFactory(lot_number="HOT-1")
     for dose in give_doses(lot, visits=300)[:4]:

@@ -54,15 +54,10 @@ def test_beat_sends_the_heartbeat_every_minute():
     assert entry["schedule"] == 60.0
 
 
-# Long enough for the running worker to pick up a message sent too early (it takes well
-# under a second when one is on the queue).
-WORKER_TURNAROUND = 2.0
-
-
 def test_a_task_enqueued_in_a_transaction_leaves_only_after_commit(celery_worker_process):
     with transaction.atomic():
         worker_heartbeat.delay_on_commit()
-        time.sleep(WORKER_TURNAROUND)
+        celery_worker_process.wait_until_drained()
         assert not WorkerHeartbeat.objects.exists(), "sent before the transaction committed"
 
     celery_worker_process.wait_for(
@@ -78,7 +73,7 @@ def test_a_task_enqueued_in_a_rolled_back_transaction_is_never_sent(celery_worke
         worker_heartbeat.delay_on_commit()
         raise RolledBack
 
-    time.sleep(WORKER_TURNAROUND)
+    celery_worker_process.wait_until_drained()
     assert not WorkerHeartbeat.objects.exists()
 
 

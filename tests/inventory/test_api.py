@@ -6,19 +6,11 @@ import pytest
 from django.utils import timezone
 
 from apps.inventory.models import Lot, Manufacturer
-from tests.conftest import login_api
+from tests.builders import errors, login_api
 from tests.factories import LotFactory, ManufacturerFactory, ProductFactory
 
 GTIN = "09506000134352"
 GS = "\x1d"
-
-
-def errors(response) -> dict[str, list[str]]:
-    """The drf-standardized-errors body as {field: [messages]}."""
-    found: dict[str, list[str]] = {}
-    for error in response.json()["errors"]:
-        found.setdefault(error["attr"], []).append(error["detail"])
-    return found
 
 
 @pytest.mark.django_db

@@ -34,7 +34,10 @@ class TestStockUse:
 
     def test_last_day_before_expiry_is_still_usable(self, nurse):
         a_lot = lot(expiry_date=TODAY)
-        services.stock_use(lot_id=a_lot.id, vials=1, on=TODAY, by=nurse, reason="visit")
+        movement = services.stock_use(lot_id=a_lot.id, vials=1, on=TODAY, by=nurse, reason="visit")
+        a_lot.refresh_from_db()
+        assert (movement.kind, movement.vials) == ("used", -1)
+        assert a_lot.vials_on_hand == 4
 
     @pytest.mark.parametrize(
         ("changes", "message"),

@@ -7,9 +7,8 @@ from django.utils import timezone
 from apps.audit.models import AccessLog
 from apps.followups.models import FollowUp, Kind
 from apps.outcomes.models import OutcomeAssessment
-from tests.conftest import login_api
+from tests.builders import login_api, treated
 from tests.factories import FollowUpFactory, OutcomeAssessmentFactory, PatientFactory
-from tests.outcomes.conftest import treated
 
 pytestmark = pytest.mark.django_db
 ASSESSMENTS = "/api/v1/outcome-assessments/"

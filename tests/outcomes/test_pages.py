@@ -11,8 +11,8 @@ from pytest_django.asserts import assertContains, assertNotContains
 from apps.audit.models import AccessLog
 from apps.followups.models import FollowUp, Kind
 from apps.outcomes.models import OutcomeAssessment, Timepoint
+from tests.builders import assert_nothing_changed, treated
 from tests.factories import DoseFactory, FollowUpFactory, OutcomeAssessmentFactory
-from tests.outcomes.conftest import treated
 
 pytestmark = pytest.mark.django_db
 
@@ -59,10 +59,11 @@ def test_nurse_records_an_outcome_for_one_site(client, nurse, episode):
 )
 def test_bad_pain_is_refused_next_to_the_field(client, nurse, episode, value, message):
     client.force_login(nurse)
-    response = client.post(
-        f"{RECORD}?dose={episode.pk}",
-        {"assessed_on": _today(), f"site-{episode.pk}-pain": value},
-    )
+    with assert_nothing_changed():
+        response = client.post(
+            f"{RECORD}?dose={episode.pk}",
+            {"assessed_on": _today(), f"site-{episode.pk}-pain": value},
+        )
     assert response.status_code == 400
     assert message in response.context["rows"][0][0].errors["pain"][0]
     assert not OutcomeAssessment.objects.exists()
@@ -117,7 +118,8 @@ def test_a_completed_follow_up_says_so(client, nurse, episode):
     client.force_login(nurse)
     url = f"{RECORD}?follow_up={follow_up.pk}"
     assertContains(client.get(url), "This follow-up is already completed.")
-    response = client.post(url, {"assessed_on": _today(), f"site-{episode.pk}-pain": "2"})
+    with assert_nothing_changed():
+        response = client.post(url, {"assessed_on": _today(), f"site-{episode.pk}-pain": "2"})
     assert response.status_code == 400
     assert not OutcomeAssessment.objects.exists()
 
@@ -164,7 +166,8 @@ def test_a_nurse_reads_the_episode_but_may_not_void(client, nurse, episode):
     page = client.get(reverse("outcomes:episode-detail", args=[episode.pk]))
     assertNotContains(page, 'name="reason"')
     void = reverse("outcomes:assessment-void", args=[assessment.pk])
-    assert client.post(void, {"reason": "x"}).status_code == 403
+    with assert_nothing_changed():
+        assert client.post(void, {"reason": "x"}).status_code == 403
 
 
 def test_front_desk_may_not_read_an_episode(client, front_desk, episode):

@@ -7,8 +7,8 @@ import pytest
 from apps.outcomes.models import OutcomeAssessment, RegionInstrument, Timepoint
 from apps.outcomes.rules import is_responder, region_instrument, responder_condition
 from apps.outcomes.timepoints import timepoint_for
+from tests.builders import treated
 from tests.factories import OutcomeAssessmentFactory, TreatmentSiteFactory
-from tests.outcomes.conftest import treated
 
 VISIT_DAY = datetime.date(2026, 1, 10)
 

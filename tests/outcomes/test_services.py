@@ -18,8 +18,8 @@ from apps.outcomes.services import (
 )
 from apps.patients.models import Patient
 from apps.treatments.models import Visit
+from tests.builders import treated
 from tests.factories import DoseFactory, FollowUpFactory, OutcomeAssessmentFactory
-from tests.outcomes.conftest import treated
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from apps.audit.models import AccessLog
 from apps.patients.models import Medication, Patient
-from tests.conftest import login_api
+from tests.builders import login_api
 from tests.factories import (
     LocationFactory,
     MedicationClassFactory,

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from apps.audit.models import AccessLog
 from apps.patients.models import Medication, Patient
+from tests.builders import assert_nothing_changed
 from tests.factories import (
     DoseFactory,
     LocationFactory,
@@ -247,7 +248,8 @@ def test_front_desk_edit_cannot_slip_in_clinical_fields(client, front_desk, pati
 def test_front_desk_cannot_reach_medications(client, front_desk, patient):
     client.force_login(front_desk)
     url = reverse("patients:medication-add", args=[patient.pk])
-    assert client.post(url, {"name": "X"}).status_code == 403
+    with assert_nothing_changed():
+        assert client.post(url, {"name": "X"}).status_code == 403
 
 
 # --- edit and void ---------------------------------------------------------------
@@ -333,7 +335,8 @@ def test_medication_of_another_patient_is_404(client, nurse, patient):
     other = MedicationFactory()
     client.force_login(nurse)
     url = reverse("patients:medication-stop", args=[patient.pk, other.pk])
-    assert client.post(url, {"stopped_on": "2026-01-05"}).status_code == 404
+    with assert_nothing_changed():
+        assert client.post(url, {"stopped_on": "2026-01-05"}).status_code == 404
 
 
 def test_stop_medication_with_htmx_shows_the_problem_in_the_card(client, nurse, patient):

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.audit.models import AccessLog
-from tests.conftest import login_api
+from tests.builders import login_api
 from tests.reports.helpers import body_of, rows_of
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,7 @@ from apps.reports import selectors
 from apps.reports.filters import ReportFilters
 from apps.reports.selectors import report_summary, t_interval, wilson
 from apps.treatments.models import TreatmentSite
+from tests.builders import local
 from tests.factories import (
     DoseFactory,
     LocationFactory,
@@ -21,7 +22,6 @@ from tests.factories import (
     UserFactory,
     VisitFactory,
 )
-from tests.reports.conftest import local
 from tests.reports.helpers import export, rows_of
 
 pytestmark = pytest.mark.django_db

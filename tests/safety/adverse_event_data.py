@@ -10,12 +10,12 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from apps.clinic.models import ClinicProfile
 from apps.followups.models import PatientReport
 from apps.safety.models import AdverseEventType
 from apps.safety.services.adverse_events import adverse_event_record, adverse_event_type_seed
 from config.celery import app as celery_app
 from tests.factories import (
+    ClinicProfileFactory,
     DoseFactory,
     FollowUpFactory,
     LotFactory,
@@ -60,9 +60,7 @@ def treated_visit(db, clinician):
 
 @pytest.fixture
 def safety_contact(db) -> str:
-    ClinicProfile.objects.update_or_create(
-        pk=1, defaults={"name": "Lakeside Clinic", "safety_contact_email": SAFETY_CONTACT}
-    )
+    ClinicProfileFactory(name="Lakeside Clinic", safety_contact_email=SAFETY_CONTACT)
     return SAFETY_CONTACT
 
 

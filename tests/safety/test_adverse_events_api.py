@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from apps.audit.models import AccessLog
 from apps.safety.models import AdverseEvent
-from tests.conftest import login_api
+from tests.builders import login_api
 from tests.factories import DoseFactory, LotFactory, PatientFactory, VisitFactory
 from tests.safety import adverse_event_data
 from tests.safety.adverse_event_data import (

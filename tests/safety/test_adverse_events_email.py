@@ -7,13 +7,13 @@ import socket
 import pytest
 from django.core import mail
 
-from apps.clinic.models import ClinicProfile
 from apps.safety.models import AdverseEvent
 from apps.safety.services.adverse_events import (
     adverse_event_update,
     serious_event_notify,
     serious_events_notify_pending,
 )
+from tests.factories import ClinicProfileFactory
 from tests.safety import adverse_event_data
 from tests.safety.adverse_event_data import SAFETY_CONTACT, SERIOUS, record_event
 
@@ -129,9 +129,7 @@ def test_the_periodic_sweep_tells_about_events_left_untold(clinician, treated_vi
     AdverseEvent.objects.filter(pk=voided.pk).update(voided_at=first.created_at)
     assert serious_events_notify_pending() == 0  # no contact yet: nothing to do
 
-    ClinicProfile.objects.update_or_create(
-        pk=1, defaults={"name": "Lakeside Clinic", "safety_contact_email": SAFETY_CONTACT}
-    )
+    ClinicProfileFactory(name="Lakeside Clinic", safety_contact_email=SAFETY_CONTACT)
     assert serious_events_notify_pending() == 2
     assert serious_events_notify_pending() == 0
     assert len(mail.outbox) == 2

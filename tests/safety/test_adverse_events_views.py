@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.audit.models import AccessLog
 from apps.followups.models import PatientReport
 from apps.safety.models import AdverseEvent
+from tests.builders import assert_nothing_changed
 from tests.factories import (
     DoseFactory,
     LotFactory,
@@ -234,7 +235,8 @@ def test_a_clinician_voids_with_a_reason(client, clinician, treated_visit, event
     event = record_event(by=clinician, visit=treated_visit, event_type=event_types["cold_sore"])
     client.force_login(clinician)
 
-    assert client.post(_url("void", event), {"reason": ""}).status_code == 400
+    with assert_nothing_changed():
+        assert client.post(_url("void", event), {"reason": ""}).status_code == 400
     response = client.post(_url("void", event), {"reason": "Recorded twice"})
 
     assert response.status_code == 302

@@ -17,6 +17,7 @@ from apps.safety.services.medication_flags import (
     medication_flags_raise,
 )
 from apps.treatments.services import visit_void
+from tests.builders import knee_dose, record
 from tests.factories import (
     LocationFactory,
     LotFactory,
@@ -26,7 +27,6 @@ from tests.factories import (
     PatientFactory,
     TreatmentSiteFactory,
 )
-from tests.treatments.conftest import knee_dose, record
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.safety.models import MedicationFlag
-from tests.conftest import login_api
+from tests.builders import errors, login_api
 from tests.factories import MedicationFactory, MedicationFlagFactory, PatientFactory
-from tests.inventory.test_api import errors
 
 pytestmark = pytest.mark.django_db
 

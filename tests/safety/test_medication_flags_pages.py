@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.safety.models import MedicationFlag
+from tests.builders import assert_nothing_changed
 from tests.factories import (
     MedicationClassFactory,
     MedicationFactory,
@@ -134,13 +135,16 @@ class TestAcknowledgeAndResolve:
     def test_only_clinicians_review(self, client, personas, role):
         flag = _flag(3)
         client.force_login(personas[role])
-        assert client.post(reverse("safety:flag-acknowledge", args=[flag.pk])).status_code == 403
-        assert (
-            client.post(
-                reverse("safety:flag-resolve", args=[flag.pk]), {"action": "unchanged"}
-            ).status_code
-            == 403
-        )
+        with assert_nothing_changed():
+            assert (
+                client.post(reverse("safety:flag-acknowledge", args=[flag.pk])).status_code == 403
+            )
+            assert (
+                client.post(
+                    reverse("safety:flag-resolve", args=[flag.pk]), {"action": "unchanged"}
+                ).status_code
+                == 403
+            )
         flag.refresh_from_db()
         assert flag.status == "open"
 
@@ -149,7 +153,10 @@ class TestAcknowledgeAndResolve:
             3, medication=MedicationFactory(patient=PatientFactory(voided_at=timezone.now()))
         )
         client.force_login(clinician)
-        assert client.post(reverse("safety:flag-acknowledge", args=[flag.pk])).status_code == 404
+        with assert_nothing_changed():
+            assert (
+                client.post(reverse("safety:flag-acknowledge", args=[flag.pk])).status_code == 404
+            )
 
 
 class TestPatientPage:
@@ -207,10 +214,11 @@ class TestPatientPage:
         client.force_login(front_desk)
         page = client.get(reverse("patients:detail", args=[medication.patient_id]))
         assert 'id="medication-flags"' not in page.content.decode()
-        response = client.post(
-            reverse("safety:flag-raise", args=[medication.patient_id]),
-            {"medication": medication.pk, "reason": "dizzy"},
-        )
+        with assert_nothing_changed():
+            response = client.post(
+                reverse("safety:flag-raise", args=[medication.patient_id]),
+                {"medication": medication.pk, "reason": "dizzy"},
+            )
         assert response.status_code == 403
 
     def test_managers_read_flags_but_raise_none(self, client, manager):

@@ -1,7 +1,6 @@
 """Recall and traceability: quarantine and recall a lot, every dose and patient that
 received it, and one recall call per patient on the follow-up worklist."""
 
-import datetime
 import threading
 from decimal import Decimal
 
@@ -21,27 +20,15 @@ from apps.safety.selectors.recalls import (
 )
 from apps.safety.services.recalls import lot_quarantine, lot_recall, lot_recipients_contact
 from apps.treatments.models import Visit
+from tests.builders import given, knee_dose, record
 from tests.factories import (
-    DoseFactory,
     LocationFactory,
     LotFactory,
     PatientFactory,
     TreatmentSiteFactory,
-    VisitFactory,
 )
-from tests.treatments.conftest import knee_dose, record
 
 pytestmark = pytest.mark.django_db
-
-
-def given(lot, patient=None, *, days_ago: int = 1, voided: bool = False, **dose):
-    """A dose from `lot` at a visit `days_ago` days back."""
-    visit = VisitFactory(
-        patient=patient or PatientFactory(),
-        visited_at=timezone.now() - datetime.timedelta(days=days_ago),
-        voided_at=timezone.now() if voided else None,
-    )
-    return DoseFactory(visit=visit, lot=lot, **dose)
 
 
 class TestStatus:

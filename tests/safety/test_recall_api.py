@@ -6,10 +6,8 @@ import pytest
 from apps.audit.models import AccessLog
 from apps.followups.models import FollowUp, Kind
 from apps.inventory.models import Lot
-from tests.conftest import login_api
+from tests.builders import errors, given, login_api
 from tests.factories import LotFactory, PatientFactory
-from tests.inventory.test_api import errors
-from tests.safety.test_recall import given
 
 pytestmark = pytest.mark.django_db
 

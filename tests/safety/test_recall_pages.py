@@ -11,8 +11,8 @@ from django.utils import timezone
 from apps.audit.models import AccessLog
 from apps.followups.models import FollowUp, Kind
 from apps.inventory.models import Lot
+from tests.builders import assert_nothing_changed, given
 from tests.factories import LotFactory, PatientFactory
-from tests.safety.test_recall import given
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,10 @@ class TestRecall:
         lot = LotFactory()
         client.force_login(personas[role])
         assert "Recall lot" not in _lot_page(client, lot).content.decode()
-        response = client.post(reverse("safety:lot-recall", args=[lot.pk]), {"recall-reason": "x"})
+        with assert_nothing_changed():
+            response = client.post(
+                reverse("safety:lot-recall", args=[lot.pk]), {"recall-reason": "x"}
+            )
         assert response.status_code == 403
         lot.refresh_from_db()
         assert lot.status == "available"
@@ -169,6 +172,7 @@ class TestContactAllRecipients:
         lot = _recalled()
         given(lot)
         client.force_login(personas[role])
-        response = client.post(reverse("safety:lot-contact-recipients", args=[lot.pk]))
+        with assert_nothing_changed():
+            response = client.post(reverse("safety:lot-contact-recipients", args=[lot.pk]))
         assert response.status_code == 403
         assert not FollowUp.objects.exists()

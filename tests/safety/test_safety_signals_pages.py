@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from apps.accounts.models import User
-from tests.conftest import login_api
+from tests.builders import login_api
 from tests.factories import LotFactory
 from tests.safety.signal_data import cold_sore, give_doses, infection, record_event
 

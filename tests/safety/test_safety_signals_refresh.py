@@ -17,7 +17,7 @@ from apps.safety.services.safety_signals import safety_signals_refresh
 from apps.safety.tasks import safety_signals_daily
 from apps.treatments.models import Visit
 from config.celery import app as celery_app
-from tests.factories import LotFactory
+from tests.factories import ClinicProfileFactory, LotFactory
 from tests.mail_backends import REFUSING_BACKEND
 from tests.safety.signal_data import give_doses, infection, record_event
 
@@ -28,7 +28,7 @@ CONTACT = "safety@clinic.test"
 
 @pytest.fixture
 def clinic(db):
-    return ClinicProfile.objects.create(pk=1, name="Harbour Clinic", safety_contact_email=CONTACT)
+    return ClinicProfileFactory(safety_contact_email=CONTACT)
 
 
 @pytest.fixture

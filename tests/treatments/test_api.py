@@ -10,9 +10,8 @@ from django.utils import timezone
 from apps.audit.models import AccessLog
 from apps.inventory.models import Lot
 from apps.treatments.models import TreatmentSite, Visit
-from tests.conftest import login_api
+from tests.builders import knee_dose, login_api, record
 from tests.factories import DoseFactory, LotFactory, VisitFactory
-from tests.treatments.conftest import knee_dose, record
 
 pytestmark = pytest.mark.django_db
 VISITS = "/api/v1/visits/"

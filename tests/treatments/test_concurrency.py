@@ -13,6 +13,7 @@ from apps.inventory.models import Lot, StockMovement
 from apps.treatments.models import Route, VialsOpened, Visit
 from apps.treatments.services import DoseInput
 from exotrack.roles import CLINICIAN, ensure_roles
+from tests.builders import record
 from tests.factories import (
     LocationFactory,
     LotFactory,
@@ -20,7 +21,6 @@ from tests.factories import (
     TreatmentSiteFactory,
     UserFactory,
 )
-from tests.treatments.conftest import record
 
 THREADS = 8
 

@@ -12,8 +12,8 @@ from apps.audit.models import AccessLog
 from apps.inventory.models import Lot
 from apps.treatments.models import Visit
 from apps.treatments.services import visit_void
+from tests.builders import assert_nothing_changed, knee_dose, record, vial_code
 from tests.factories import DoseFactory, LotFactory, VisitFactory
-from tests.treatments.conftest import knee_dose, record, vial_code
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +199,8 @@ def test_visit_page_logs_the_read_and_voids_with_stock_back_the_same_day(
     assertContains(page, "Voided today, its vials go back to stock")
     entry = AccessLog.objects.get(subject="visit")
     assert (entry.user, entry.patient_id, entry.object_id) == (clinician, patient.pk, visit.pk)
-    refused = client.post(reverse("treatments:visit-void", args=[visit.pk]), {"reason": " "})
+    with assert_nothing_changed():
+        refused = client.post(reverse("treatments:visit-void", args=[visit.pk]), {"reason": " "})
     assert refused.status_code == 400
     client.post(reverse("treatments:visit-void", args=[visit.pk]), {"reason": "Wrong patient"})
     visit.refresh_from_db()
@@ -235,7 +236,8 @@ def test_nurse_cannot_void(client, nurse, clinician, patient, location, knee, lo
     client.force_login(nurse)
     page = client.get(reverse("treatments:visit-detail", args=[visit.pk]))
     assert "Void visit" not in page.content.decode()
-    response = client.post(reverse("treatments:visit-void", args=[visit.pk]), {"reason": "x"})
+    with assert_nothing_changed():
+        response = client.post(reverse("treatments:visit-void", args=[visit.pk]), {"reason": "x"})
     assert response.status_code == 403
     visit.refresh_from_db()
     assert not visit.is_voided

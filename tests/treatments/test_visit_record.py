@@ -15,8 +15,8 @@ from apps.treatments.services import (
     WarningsNeedAcknowledgement,
     vials_needed,
 )
+from tests.builders import knee_dose, record
 from tests.factories import LotFactory
-from tests.treatments.conftest import knee_dose, record
 
 pytestmark = pytest.mark.django_db
 
@@ -381,13 +381,16 @@ def test_voided_visits_do_not_count_towards_the_total(
         doses=[knee_dose(knee, lot, "4")],
     )
     visit_void(visit=first, by=clinician, reason="Wrong patient")
-    record(
+    second = record(
         by=clinician,
         patient=patient,
         location=location,
         clinician=clinician,
         doses=[knee_dose(knee, lot, "4")],
     )
+    # Recorded without asking to acknowledge a high total: only the voided 4 bn came before.
+    assert list(patient.visits.filter(voided_at__isnull=True)) == [second]
+    assert not second.warnings.exists()
 
 
 def test_immunocompromised_and_cold_sore_warnings(clinician, patient, location, knee, lot):

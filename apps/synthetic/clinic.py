@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from exotrack.management.commands._synthetic_aftercare import (
+from apps.synthetic.aftercare import (
     AFTERCARE_COLUMNS,
     Aftercare,
     EventTypeSpec,
     RuleSpec,
     TreatedSite,
 )
-from exotrack.management.commands._synthetic_names import (
+from apps.synthetic.names import (
     FEMALE_FIRST_NAMES,
     LAST_NAMES,
     MALE_FIRST_NAMES,

@@ -39,18 +39,18 @@ from apps.inventory.services import manufacturer_seed, product_seed
 from apps.outcomes.models import OutcomeAssessment
 from apps.patients.models import Medication, MedicationClass, Patient
 from apps.safety.models import AdverseEvent, AdverseEventDose, AdverseEventType
-from apps.treatments.models import Dose, TreatmentSite, VialsOpened, Visit
-from exotrack.management.commands._synthetic_aftercare import (
+from apps.synthetic.aftercare import (
     EVENT_CHANCES,
     EventTypeSpec,
     RuleSpec,
 )
-from exotrack.management.commands._synthetic_clinic import (
+from apps.synthetic.clinic import (
     COLUMNS,
     ProductSpec,
     SiteSpec,
     SyntheticClinic,
 )
+from apps.treatments.models import Dose, TreatmentSite, VialsOpened, Visit
 from exotrack.roles import CLINICIAN
 
 # Table key in the generator -> model, in the order rows must reach the database.
