@@ -21,7 +21,7 @@ from apps.inventory.forms import (
     StockChangeForm,
 )
 from apps.inventory.models import Lot, Manufacturer, Product
-from apps.safety.views.recalls import lot_recall_context
+from exotrack.sections import LOT_PAGE, LOT_PAGE_ACTIONS
 
 PAGE_SIZE = 50
 STATUS_FILTERS = [
@@ -99,7 +99,8 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 else Lot.Status.QUARANTINED
             }
         )
-    context.update(lot_recall_context(request, lot))
+    context["action_sections"] = LOT_PAGE_ACTIONS.shown(user=request.user, lot=lot, request=request)
+    context["sections"] = LOT_PAGE.shown(user=request.user, lot=lot, request=request)
     return render(request, "inventory/lot_detail.html", context)
 
 

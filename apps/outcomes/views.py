@@ -133,11 +133,3 @@ def assessment_void(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Assessment voided. It stays on record, marked as voided.")
     return redirect("outcomes:episode-detail", pk=assessment.dose_id)
-
-
-def patient_outcomes_context(user, patient) -> dict:
-    """The patient page's "Outcomes" section: each treated site with its baseline, latest
-    pain and whether that is a response (two queries whatever the count)."""
-    if not user.has_perm("outcomes.view_outcomeassessment"):
-        return {}
-    return {"outcome_episodes": selectors.episodes_of_patient(patient=patient)}

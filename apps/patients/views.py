@@ -8,8 +8,6 @@ from django.views.decorators.http import require_POST
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.followups.views.patient import patient_follow_ups_context
-from apps.outcomes.views import patient_outcomes_context
 from apps.patients.forms import MedicationForm, MedicationStopForm, PatientForm, PatientVoidForm
 from apps.patients.models import Medication
 from apps.patients.selectors import (
@@ -25,9 +23,7 @@ from apps.patients.services import (
     patient_update,
     patient_void,
 )
-from apps.safety.views.adverse_events import patient_adverse_events_context
-from apps.safety.views.medication_flags import patient_flags_context
-from apps.treatments.selectors import patient_lots, patient_visits
+from exotrack.sections import PATIENT_PAGE
 
 PAGE_SIZE = 50
 
@@ -94,19 +90,10 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         object_id=patient.pk,
         path=request.path,
     )
-    perms = request.user.get_all_permissions()
-    context = {"patient": patient}
-    if "patients.view_clinical" in perms and "patients.view_medication" in perms:
-        context["medications"] = list(patient_medications(patient=patient))
-        context["medication_form"] = MedicationForm()
-        context["stop_form"] = MedicationStopForm()
-    if "treatments.view_visit" in perms:
-        context["visits"] = patient_visits(patient=patient)
-        context["patient_lots"] = patient_lots(patient=patient)
-    context.update(patient_follow_ups_context(request.user, patient))
-    context.update(patient_outcomes_context(request.user, patient))
-    context.update(patient_adverse_events_context(request.user, patient))
-    context.update(patient_flags_context(request.user, patient))
+    context = {
+        "patient": patient,
+        "sections": PATIENT_PAGE.shown(user=request.user, patient=patient),
+    }
     return render(request, "patients/patient_detail.html", context)
 
 

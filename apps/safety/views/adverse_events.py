@@ -67,13 +67,6 @@ def _add_service_errors(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def patient_adverse_events_context(user, patient) -> dict:
-    """The patient page's adverse-event section, for those who may see events."""
-    if not user.has_perm("safety.view_adverseevent"):
-        return {}
-    return {"adverse_events": selectors.patient_adverse_events(patient=patient)}
-
-
 @permission_required("safety.view_adverseevent", raise_exception=True)
 def adverse_event_list(request: HttpRequest) -> HttpResponse:
     filters = AdverseEventFilterForm(
