@@ -45,13 +45,14 @@ class Page:
             raise ImproperlyConfigured(f"{self.name} page: two sections named {section.key!r}.")
         self._sections[section.key] = section
 
+    def registered(self) -> list[Section]:
+        """Every section of the page, in page order."""
+        return sorted(self._sections.values(), key=lambda s: s.order)
+
     def sections_for(self, user) -> list[Section]:
         """The sections `user` may see, in page order."""
         perms = user.get_all_permissions()
-        return sorted(
-            (s for s in self._sections.values() if perms.issuperset(s.permissions)),
-            key=lambda s: s.order,
-        )
+        return [s for s in self.registered() if perms.issuperset(s.permissions)]
 
     def shown(self, *, user, **subject) -> list[ShownSection]:
         """The sections `user` may see, each loaded with `user` and `subject`."""

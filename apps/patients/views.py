@@ -23,6 +23,7 @@ from apps.patients.services import (
     patient_update,
     patient_void,
 )
+from exotrack.forms import add_service_errors
 from exotrack.sections import PATIENT_PAGE
 
 PAGE_SIZE = 50
@@ -72,7 +73,7 @@ def patient_add(request: HttpRequest) -> HttpResponse:
                 {**request.POST.dict(), "confirm_duplicate": "on"}, user=request.user
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{patient.full_name} registered as {patient.mrn}.")
             return redirect("patients:detail", pk=patient.pk)
@@ -105,7 +106,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             patient_update(user=request.user, patient=patient, **form.patient_fields())
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Patient details saved.")
             return redirect("patients:detail", pk=patient.pk)
@@ -129,7 +130,7 @@ def patient_void_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             patient_void(user=request.user, patient=patient, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{patient.full_name} ({patient.mrn}) voided.")
             return redirect("patients:list")
@@ -166,7 +167,7 @@ def medication_add_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             medication = medication_add(user=request.user, patient=patient, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             return _medications_response(request, patient, notice=f"{medication.name} added.")
     return _medications_response(
