@@ -8,6 +8,7 @@ from apps.clinic.forms import ClinicProfileForm, LocationForm
 from apps.clinic.models import Location
 from apps.clinic.selectors import all_locations, clinic_profile
 from apps.clinic.services import clinic_profile_update, location_save
+from exotrack.forms import add_service_errors
 
 
 @login_required
@@ -18,7 +19,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             clinic_profile_update(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Clinic profile saved.")
             return redirect("clinic:profile")
@@ -36,7 +37,7 @@ def location_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             saved = location_save(user=request.user, location=location, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Location “{saved.name}” saved.")
             return redirect("clinic:profile")

@@ -7,4 +7,7 @@ class FollowupsConfig(AppConfig):
     verbose_name = "Follow-ups, reminders and patient self-reports"
 
     def ready(self) -> None:
-        from apps.followups import receivers  # noqa: F401  (connects to treatments' signals)
+        # Importing the receivers connects them to treatments' signals.
+        from apps.followups import receivers, sections  # noqa: F401
+
+        sections.register()

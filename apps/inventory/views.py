@@ -21,7 +21,8 @@ from apps.inventory.forms import (
     StockChangeForm,
 )
 from apps.inventory.models import Lot, Manufacturer, Product
-from apps.safety.views.recalls import lot_recall_context
+from exotrack.forms import add_service_errors
+from exotrack.sections import LOT_PAGE, LOT_PAGE_ACTIONS
 
 PAGE_SIZE = 50
 STATUS_FILTERS = [
@@ -31,15 +32,6 @@ STATUS_FILTERS = [
     ("depleted", "Depleted"),
 ]
 EXPIRING_FILTERS = [("", "Any expiry"), ("30", "Within 30 days"), ("90", "Within 90 days")]
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's field errors go next to the field; anything else on top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @permission_required("inventory.view_lot", raise_exception=True)
@@ -99,7 +91,8 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 else Lot.Status.QUARANTINED
             }
         )
-    context.update(lot_recall_context(request, lot))
+    context["action_sections"] = LOT_PAGE_ACTIONS.shown(user=request.user, lot=lot, request=request)
+    context["sections"] = LOT_PAGE.shown(user=request.user, lot=lot, request=request)
     return render(request, "inventory/lot_detail.html", context)
 
 
@@ -144,7 +137,7 @@ def lot_receive(request: HttpRequest) -> HttpResponse:
         try:
             lot = services.lot_receive(by=request.user, **form.cleaned_data)
         except ValidationError as problem:
-            _add_errors(form, problem)
+            add_service_errors(form, problem)
         else:
             messages.success(
                 request, f"Lot {lot.lot_number} received: {lot.vials_on_hand} vials in stock."
@@ -161,7 +154,7 @@ def lot_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.lot_update(by=request.user, lot=lot, **form.cleaned_data)
         except ValidationError as problem:
-            _add_errors(form, problem)
+            add_service_errors(form, problem)
         else:
             messages.success(request, f"Lot {lot.lot_number} saved.")
             return redirect("inventory:lot-detail", pk=lot.pk)
@@ -185,7 +178,7 @@ def lot_stock_change(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as problem:
-            _add_errors(form, problem)
+            add_service_errors(form, problem)
         else:
             messages.success(request, f"Stock of lot {lot.lot_number}: {lot.vials_on_hand} vials.")
             return redirect("inventory:lot-detail", pk=lot.pk)
@@ -202,7 +195,7 @@ def lot_status(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             lot = services.lot_status_set(by=request.user, lot=lot, **form.cleaned_data)
         except ValidationError as problem:
-            _add_errors(form, problem)
+            add_service_errors(form, problem)
         else:
             messages.success(request, f"Lot {lot.lot_number} is now {lot.get_status_display()}.")
             return redirect("inventory:lot-detail", pk=lot.pk)
@@ -262,7 +255,7 @@ def _product_form(request: HttpRequest, *, product: Product | None) -> HttpRespo
                     by=request.user, product=product, **form.cleaned_data
                 )
         except ValidationError as problem:
-            _add_errors(form, problem)
+            add_service_errors(form, problem)
         else:
             messages.success(request, f"{saved.name} saved.")
             return redirect("inventory:product-list")
@@ -290,7 +283,7 @@ def _manufacturer_form(request: HttpRequest, *, manufacturer: Manufacturer | Non
                     by=request.user, manufacturer=manufacturer, **form.cleaned_data
                 )
         except ValidationError as problem:
-            _add_errors(form, problem)
+            add_service_errors(form, problem)
         else:
             messages.success(request, f"{saved.name} saved.")
             return redirect("inventory:product-list")

@@ -13,20 +13,7 @@ from apps.audit.services import access_log_record
 from apps.followups.models import FollowUp
 from apps.outcomes import selectors, services
 from apps.outcomes.forms import AssessmentDayForm, AssessmentVoidForm, EpisodeForm
-
-
-def _add_service_errors(day_form, episode_forms: list, error: ValidationError) -> None:
-    """`episodes.<n>.<field>` next to that site's field; the day next to the day; the
-    rest (voided visit, follow-up no longer pending) above the form."""
-    for key, errors in error.error_dict.items():
-        parts = key.split(".")
-        if parts[0] == "episodes" and len(parts) == 3 and int(parts[1]) < len(episode_forms):
-            form = episode_forms[int(parts[1])]
-            form.add_error(parts[2] if parts[2] in form.fields else None, errors)
-        elif key in day_form.fields:
-            day_form.add_error(key, errors)
-        else:
-            day_form.add_error(None, errors)
+from exotrack.forms import add_service_errors
 
 
 def _what_to_assess(request: HttpRequest) -> tuple[FollowUp | None, list]:
@@ -65,7 +52,7 @@ def assessment_record(request: HttpRequest) -> HttpResponse:
                 follow_up=follow_up,
             )
         except ValidationError as error:
-            _add_service_errors(day_form, scored, error)
+            add_service_errors(day_form, error, nested={"episodes": scored})
         else:
             done = " The follow-up is completed." if follow_up else ""
             messages.success(request, f"Outcome recorded for {visit.patient.full_name}.{done}")
@@ -133,11 +120,3 @@ def assessment_void(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Assessment voided. It stays on record, marked as voided.")
     return redirect("outcomes:episode-detail", pk=assessment.dose_id)
-
-
-def patient_outcomes_context(user, patient) -> dict:
-    """The patient page's "Outcomes" section: each treated site with its baseline, latest
-    pain and whether that is a response (two queries whatever the count)."""
-    if not user.has_perm("outcomes.view_outcomeassessment"):
-        return {}
-    return {"outcome_episodes": selectors.episodes_of_patient(patient=patient)}

@@ -8,8 +8,6 @@ from django.views.decorators.http import require_POST
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.followups.views.patient import patient_follow_ups_context
-from apps.outcomes.views import patient_outcomes_context
 from apps.patients.forms import MedicationForm, MedicationStopForm, PatientForm, PatientVoidForm
 from apps.patients.models import Medication
 from apps.patients.selectors import (
@@ -25,9 +23,8 @@ from apps.patients.services import (
     patient_update,
     patient_void,
 )
-from apps.safety.views.adverse_events import patient_adverse_events_context
-from apps.safety.views.medication_flags import patient_flags_context
-from apps.treatments.selectors import patient_lots, patient_visits
+from exotrack.forms import add_service_errors
+from exotrack.sections import PATIENT_PAGE
 
 PAGE_SIZE = 50
 
@@ -76,7 +73,7 @@ def patient_add(request: HttpRequest) -> HttpResponse:
                 {**request.POST.dict(), "confirm_duplicate": "on"}, user=request.user
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{patient.full_name} registered as {patient.mrn}.")
             return redirect("patients:detail", pk=patient.pk)
@@ -94,19 +91,10 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         object_id=patient.pk,
         path=request.path,
     )
-    perms = request.user.get_all_permissions()
-    context = {"patient": patient}
-    if "patients.view_clinical" in perms and "patients.view_medication" in perms:
-        context["medications"] = list(patient_medications(patient=patient))
-        context["medication_form"] = MedicationForm()
-        context["stop_form"] = MedicationStopForm()
-    if "treatments.view_visit" in perms:
-        context["visits"] = patient_visits(patient=patient)
-        context["patient_lots"] = patient_lots(patient=patient)
-    context.update(patient_follow_ups_context(request.user, patient))
-    context.update(patient_outcomes_context(request.user, patient))
-    context.update(patient_adverse_events_context(request.user, patient))
-    context.update(patient_flags_context(request.user, patient))
+    context = {
+        "patient": patient,
+        "sections": PATIENT_PAGE.shown(user=request.user, patient=patient),
+    }
     return render(request, "patients/patient_detail.html", context)
 
 
@@ -118,7 +106,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             patient_update(user=request.user, patient=patient, **form.patient_fields())
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Patient details saved.")
             return redirect("patients:detail", pk=patient.pk)
@@ -142,7 +130,7 @@ def patient_void_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             patient_void(user=request.user, patient=patient, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{patient.full_name} ({patient.mrn}) voided.")
             return redirect("patients:list")
@@ -179,7 +167,7 @@ def medication_add_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             medication = medication_add(user=request.user, patient=patient, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             return _medications_response(request, patient, notice=f"{medication.name} added.")
     return _medications_response(

@@ -7,4 +7,7 @@ class SafetyConfig(AppConfig):
     verbose_name = "Adverse events, medication flags, recalls and safety signals"
 
     def ready(self) -> None:
-        from apps.safety import receivers  # noqa: F401  (connects to treatments' signals)
+        # Importing the receivers connects them to treatments' signals.
+        from apps.safety import receivers, sections  # noqa: F401
+
+        sections.register()

@@ -26,6 +26,7 @@ from apps.treatments.forms import (
     VisitVoidForm,
 )
 from apps.treatments.models import TreatmentSite, Visit, VisitWarning
+from exotrack.forms import add_service_errors
 from exotrack.roles import CLINICIAN
 
 PAGE_SIZE = 50
@@ -59,22 +60,6 @@ def _visit_day(data) -> datetime.date:
 def _dose_form_kwargs(*, on: datetime.date) -> dict:
     sites = {site.pk: site for site in selectors.treatment_sites(active_only=True)}
     return {"sites": sites, "lot_choices": _lot_choices(on=on)}
-
-
-def _add_service_errors(form, dose_forms: list, error: ValidationError) -> None:
-    """`doses.<n>.<field>` errors go next to that dose's field, others next to theirs."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, errors in error.error_dict.items():
-        parts = key.split(".")
-        if parts[0] == "doses" and len(parts) == 3 and int(parts[1]) < len(dose_forms):
-            dose_form = dose_forms[int(parts[1])]
-            dose_form.add_error(parts[2] if parts[2] in dose_form.fields else None, errors)
-        elif key in form.fields:
-            form.add_error(key, errors)
-        else:
-            form.add_error(None, errors)
 
 
 @permission_required("treatments.add_visit", raise_exception=True)
@@ -114,7 +99,7 @@ def visit_add(request: HttpRequest) -> HttpResponse:
         except services.WarningsNeedAcknowledgement as warnings:
             pending = warnings.warnings
         except ValidationError as error:
-            _add_service_errors(form, dose_forms, error)
+            add_service_errors(form, error, nested={"doses": dose_forms})
         else:
             messages.success(request, f"Visit recorded for {patient.full_name}.")
             return redirect("treatments:visit-detail", pk=visit.pk)
@@ -255,7 +240,7 @@ def visit_void(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.visit_void(visit=visit, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Visit voided. It stays on record, marked as voided.")
             return redirect("treatments:visit-detail", pk=visit.pk)
@@ -296,7 +281,7 @@ def site_add(request: HttpRequest) -> HttpResponse:
         try:
             site = services.treatment_site_create(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{site.name} added to the catalogue.")
             return redirect("treatments:site-list")
@@ -313,16 +298,8 @@ def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user, site=TreatmentSite.objects.get(pk=pk), **form.cleaned_data
             )
         except ValidationError as error:
-            _add_form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{form.cleaned_data['name']} saved.")
             return redirect("treatments:site-list")
     return render(request, "treatments/site_form.html", {"form": form, "site": site})
-
-
-def _add_form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)

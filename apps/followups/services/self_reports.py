@@ -18,7 +18,7 @@ from apps.followups.models import FollowUp, PatientReport
 from apps.outcomes.models import OutcomeAssessment
 from apps.outcomes.selectors import ASSESSED_FOLLOW_UP_KINDS
 from apps.outcomes.services import EpisodeAnswers, follow_up_assessments_record
-from apps.safety.models import MedicationFlag
+from apps.safety.models import AdverseEvent, MedicationFlag
 from apps.safety.services.medication_flags import medication_flags_raise
 
 COMPLETION_NOTE = "The patient answered through the self-report link."
@@ -178,3 +178,48 @@ def patient_report_dismiss(*, by, report: PatientReport, note: str) -> PatientRe
         locked.review_note = note
         locked.save(update_fields=["review", "reviewed_at", "reviewed_by", "review_note"])
         return locked
+
+
+def patient_report_confirm(*, by, report: PatientReport, event: AdverseEvent) -> PatientReport:
+    """A clinician recorded `event` from this self-report: the report is answered by it.
+    Only a report of the event's patient still waiting for review can be confirmed; the
+    errors are keyed `patient_report`, the field of the event form that names it. Called
+    inside the event's transaction, so a refusal leaves no event either."""
+    with transaction.atomic(), pghistory.context(user=by.pk):
+        locked = PatientReport.objects.select_for_update().get(pk=report.pk)
+        if locked.patient_id != event.patient_id:
+            raise ValidationError(
+                {
+                    "patient_report": ValidationError(
+                        "This self-report is another patient's.", code="other_patient"
+                    )
+                }
+            )
+        if locked.review != PatientReport.Review.WAITING:
+            raise ValidationError(
+                {
+                    "patient_report": ValidationError(
+                        "This self-report is not waiting for review any more.", code="reviewed"
+                    )
+                }
+            )
+        locked.review = PatientReport.Review.CONFIRMED
+        locked.adverse_event = event
+        locked.reviewed_by = by
+        locked.reviewed_at = timezone.now()
+        locked.save(update_fields=["review", "adverse_event", "reviewed_by", "reviewed_at"])
+        return locked
+
+
+def patient_reports_reopen(*, by, event: AdverseEvent, note: str) -> int:
+    """`event` was voided: a self-report confirmed as it is unanswered again, back on the
+    worklist for a clinician to confirm properly or dismiss. `note` says why. Returns how
+    many reports were reopened."""
+    with transaction.atomic(), pghistory.context(user=by.pk):
+        return PatientReport.objects.filter(adverse_event=event).update(
+            review=PatientReport.Review.WAITING,
+            adverse_event=None,
+            reviewed_at=None,
+            reviewed_by=None,
+            review_note=note,
+        )

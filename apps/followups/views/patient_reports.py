@@ -16,6 +16,7 @@ from apps.followups.selectors.patient_reports import (
     patient_reports_visible_to,
 )
 from apps.followups.services.self_reports import patient_report_dismiss
+from exotrack.forms import add_service_errors
 
 REVIEW_PERMISSION = "followups.change_patientreport"
 
@@ -34,7 +35,7 @@ def patient_report(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 patient_report_dismiss(by=request.user, report=report, **form.cleaned_data)
             except ValidationError as error:
-                form.add_error("note", error.message_dict.get("note", error.messages))
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Report dismissed: nothing recorded as an adverse event.")
                 return redirect("followups:worklist")

@@ -11,11 +11,7 @@ from apps.followups.forms.rules import FollowUpRuleForm
 from apps.followups.models import FollowUpRule
 from apps.followups.selectors.follow_ups import follow_up_rules
 from apps.followups.services import rules as services
-
-
-def _add_errors(form: FollowUpRuleForm, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+from exotrack.forms import add_service_errors
 
 
 @permission_required("followups.view_followuprule", raise_exception=True)
@@ -30,7 +26,7 @@ def rule_add(request: HttpRequest) -> HttpResponse:
         try:
             rule = services.followup_rule_create(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Rule “{rule.name}” added.")
             return redirect("followups:rule-list")
@@ -47,7 +43,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user, rule=FollowUpRule.objects.get(pk=pk), **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Rule “{form.cleaned_data['name']}” saved.")
             return redirect("followups:rule-list")

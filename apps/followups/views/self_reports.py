@@ -9,7 +9,7 @@ cache, so nobody can try tokens or flood the form."""
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,6 +25,7 @@ from apps.followups.services.self_reports import (
     self_report_submit,
 )
 from apps.followups.tokens import LinkExpired, LinkInvalid, self_report_follow_up_id
+from exotrack.forms import add_service_errors
 
 UNAVAILABLE_TEMPLATE = "followups/public/self_report_unavailable.html"
 # Why a link cannot be answered, and the HTTP status the page carries.
@@ -84,8 +85,7 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
         except SelfReportUnavailable as closed:  # answered in another tab a moment ago
             return _unavailable(request, closed.reason, context)
         except ValidationError as refused:
-            for field, messages in refused.message_dict.items():
-                form.add_error(None if field == NON_FIELD_ERRORS else field, messages)
+            add_service_errors(form, refused)
         else:
             return render(
                 request,

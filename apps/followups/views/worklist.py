@@ -26,6 +26,7 @@ from apps.followups.selectors.worklist import worklist_for, worklist_section
 from apps.followups.services import scheduling
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.selectors import treatment_sites
+from exotrack.forms import add_service_errors
 
 WORK_PERMISSION = "followups.change_followup"
 
@@ -127,8 +128,7 @@ def follow_up_add(request: HttpRequest) -> HttpResponse:
         try:
             scheduling.follow_up_add_by_staff(by=request.user, patient=patient, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Follow-up added for {patient.full_name}.")
             return redirect("patients:detail", pk=patient.pk)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from apps.clinic.selectors import clinic_profile
 from apps.followups.models import PatientReport
+from apps.followups.services.self_reports import patient_report_confirm, patient_reports_reopen
 from apps.patients.models import Patient
 from apps.safety.models import (
     AdverseEvent,
@@ -219,31 +220,6 @@ def _notify_if_serious(event: AdverseEvent) -> None:
         serious_event_email.delay_on_commit(event.pk)
 
 
-def _confirm_report(*, report: PatientReport, event: AdverseEvent, by) -> None:
-    locked = PatientReport.objects.select_for_update().get(pk=report.pk)
-    if locked.patient_id != event.patient_id:
-        raise ValidationError(
-            {
-                "patient_report": ValidationError(
-                    "This self-report is another patient's.", code="other_patient"
-                )
-            }
-        )
-    if locked.review != PatientReport.Review.WAITING:
-        raise ValidationError(
-            {
-                "patient_report": ValidationError(
-                    "This self-report is not waiting for review any more.", code="reviewed"
-                )
-            }
-        )
-    locked.review = PatientReport.Review.CONFIRMED
-    locked.adverse_event = event
-    locked.reviewed_by = by
-    locked.reviewed_at = timezone.now()
-    locked.save(update_fields=["review", "adverse_event", "reviewed_by", "reviewed_at"])
-
-
 def adverse_event_record(
     *,
     by,
@@ -297,7 +273,7 @@ def adverse_event_record(
             AdverseEventDose(adverse_event=event, dose_id=pk) for pk in dose_ids
         )
         if patient_report is not None:
-            _confirm_report(report=patient_report, event=event, by=by)
+            patient_report_confirm(by=by, report=patient_report, event=event)
         _notify_if_serious(event)
         return event
 
@@ -387,12 +363,8 @@ def adverse_event_void(*, by, event: AdverseEvent, reason: str) -> AdverseEvent:
         locked.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
         # A self-report confirmed as this event is unanswered again: back to the worklist
         # for a clinician to confirm properly or dismiss.
-        PatientReport.objects.filter(adverse_event=locked).update(
-            review=PatientReport.Review.WAITING,
-            adverse_event=None,
-            reviewed_at=None,
-            reviewed_by=None,
-            review_note=f"Adverse event {locked.pk} voided: {reason}",
+        patient_reports_reopen(
+            by=by, event=locked, note=f"Adverse event {locked.pk} voided: {reason}"
         )
         return locked
 

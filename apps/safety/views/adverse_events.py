@@ -28,6 +28,7 @@ from apps.safety.services import adverse_events as services
 from apps.treatments.models import Visit
 from apps.treatments.selectors import visit_detail
 from exotrack.csv_export import csv_filename, csv_lines, csv_response
+from exotrack.forms import add_service_errors
 
 PAGE_SIZE = 50
 
@@ -56,22 +57,6 @@ def _log_read(request: HttpRequest, event: AdverseEvent, *, subject: str, action
         object_id=event.pk,
         path=request.path,
     )
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    """Each service message next to the field it names; the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
-def patient_adverse_events_context(user, patient) -> dict:
-    """The patient page's adverse-event section, for those who may see events."""
-    if not user.has_perm("safety.view_adverseevent"):
-        return {}
-    return {"adverse_events": selectors.patient_adverse_events(patient=patient)}
 
 
 @permission_required("safety.view_adverseevent", raise_exception=True)
@@ -188,7 +173,7 @@ def adverse_event_add(request: HttpRequest) -> HttpResponse:
                 **form.details(),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Adverse event recorded for {visit.patient.full_name}.")
             return redirect("safety:adverse-event-detail", pk=event.pk)
@@ -220,7 +205,7 @@ def adverse_event_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user, event=event, doses=form.cleaned_data["doses"], **form.details()
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Adverse event saved.")
             return redirect("safety:adverse-event-detail", pk=event.pk)
@@ -244,7 +229,7 @@ def adverse_event_void(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user, event=event, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Adverse event voided. It stays on record, marked.")
             return redirect("safety:adverse-event-detail", pk=event.pk)
@@ -322,7 +307,7 @@ def adverse_event_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user, event_type=event_type, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{event_type.name} saved.")
             return redirect("safety:adverse-event-type-list")

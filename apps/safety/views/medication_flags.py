@@ -22,8 +22,6 @@ from apps.safety.models import MedicationFlag
 from apps.safety.selectors.medication_flags import (
     flag_search,
     flags_visible_to,
-    may_see_flags,
-    patient_flags,
 )
 from apps.safety.services.medication_flags import (
     medication_flag_acknowledge,
@@ -125,31 +123,16 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return _row(request, flag)
 
 
-def _patient_medications(patient):
+def flaggable_medications(patient):
+    """The patient's medications a flag may name, with their class."""
     return Medication.objects.filter(patient=patient).select_related("medication_class")
-
-
-def patient_flags_context(user, patient) -> dict:
-    """The patient page's "Medication flags" section, for those who may see flags."""
-    if not may_see_flags(user):
-        return {}
-    context = {
-        "medication_flags": list(patient_flags(patient=patient)),
-        "today": timezone.localdate(),
-        "resolve_form": FlagResolveForm(),
-    }
-    if user.has_perm("safety.add_medicationflag") and not patient.is_voided:
-        context["flag_raise_form"] = FlagRaiseForm(
-            medications=_patient_medications(patient).filter(stopped_on__isnull=True)
-        )
-    return context
 
 
 @require_POST
 @permission_required(RAISE, raise_exception=True)
 def flag_raise(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_object_or_404(patients_visible_to(request.user), pk=patient_pk)
-    form = FlagRaiseForm(request.POST, medications=_patient_medications(patient))
+    form = FlagRaiseForm(request.POST, medications=flaggable_medications(patient))
     if form.is_valid():
         try:
             flag = medication_flag_raise(by=request.user, **form.cleaned_data)

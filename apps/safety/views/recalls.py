@@ -4,8 +4,6 @@ and put them on the follow-up worklist for a call."""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
@@ -18,7 +16,6 @@ from apps.safety.selectors.recalls import lot_recipients, recipient_columns
 from apps.safety.services.recalls import lot_recall, lot_recipients_contact
 from exotrack.csv_export import csv_lines, csv_response
 
-PAGE_SIZE = 50
 SEE_RECIPIENTS = ["inventory.view_lot", "treatments.view_visit"]
 CONTACT = ["inventory.view_lot", "inventory.contact_lot_recipients"]
 RECALL = ["inventory.view_lot", "inventory.change_lot"]
@@ -40,47 +37,6 @@ CSV_HEADERS = {
     "billions": "billions",
     "route": "route",
 }
-
-
-def may_see_recipients(user) -> bool:
-    return user.has_perms(SEE_RECIPIENTS)
-
-
-def lot_recall_context(request: HttpRequest, lot: Lot) -> dict:
-    """The lot page's recall card and recipient list, for who may see them. Reading the
-    list is a read of patient records, so it is access-logged."""
-    user = request.user
-    context: dict = {}
-    if user.has_perms(RECALL) and lot.status != Lot.Status.RECALLED:
-        context["recall_form"] = LotRecallForm()
-    context["may_contact_recipients"] = (
-        user.has_perms(CONTACT) and lot.status != Lot.Status.AVAILABLE
-    )
-    if not may_see_recipients(user):
-        return context
-    columns = recipient_columns(user)
-    rows = lot_recipients(lot_id=lot.pk, columns=columns)
-    # Doses and distinct patients in one pass over the lot's doses; the pager takes that
-    # count instead of counting again (a busy lot has thousands of doses).
-    totals = rows.order_by().aggregate(
-        doses=Count("id"), patients=Count("visit__patient_id", distinct=True)
-    )
-    paginator = Paginator(rows, PAGE_SIZE)
-    paginator.count = totals["doses"]
-    page = paginator.get_page(request.GET.get("recipients_page"))
-    context["recipients"] = page
-    context["recipient_patients"] = totals["patients"]
-    context["recipient_contact"] = "visit__patient__email" in columns
-    context["recipient_clinical"] = "billions" in columns
-    access_log_record(
-        user=user,
-        action=AccessLog.Action.VIEW,
-        subject="lot-recipients",
-        object_id=lot.pk,
-        path=request.get_full_path(),
-        detail={"lot_number": lot.lot_number, "page": page.number},
-    )
-    return context
 
 
 def _to_lot(lot_pk: int) -> HttpResponse:

@@ -1,0 +1,142 @@
+"""What the safety app shows on other apps' pages: the dashboard's serious-event and
+medication-flag panels, the patient page's flags and adverse events, and the lot page's
+recall card and recipient list. Registered from SafetyConfig.ready()."""
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest
+from django.utils import timezone
+
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.inventory.models import Lot
+from apps.patients.models import Patient
+from apps.safety.forms.medication_flags import FlagRaiseForm, FlagResolveForm
+from apps.safety.forms.recalls import LotRecallForm
+from apps.safety.selectors.adverse_events import patient_adverse_events, serious_events_panel
+from apps.safety.selectors.medication_flags import flags_panel, patient_flags
+from apps.safety.selectors.recalls import lot_recipients, recipient_columns
+from apps.safety.views.medication_flags import flaggable_medications
+from apps.safety.views.recalls import CONTACT, RECALL, SEE_RECIPIENTS
+from exotrack.dashboard import DASHBOARD
+from exotrack.sections import LOT_PAGE, LOT_PAGE_ACTIONS, PATIENT_PAGE, Section
+
+RECIPIENTS_PAGE_SIZE = 50
+# A flag names a medication: clinical information (the rule of may_see_flags).
+SEE_FLAGS = ("safety.view_medicationflag", "patients.view_clinical")
+
+
+def patient_flags_section(*, user, patient: Patient) -> dict:
+    context = {
+        "medication_flags": list(patient_flags(patient=patient)),
+        "today": timezone.localdate(),
+        "resolve_form": FlagResolveForm(),
+    }
+    if user.has_perm("safety.add_medicationflag") and not patient.is_voided:
+        context["flag_raise_form"] = FlagRaiseForm(
+            medications=flaggable_medications(patient).filter(stopped_on__isnull=True)
+        )
+    return context
+
+
+def patient_adverse_events_section(*, user, patient: Patient) -> dict:
+    return {"adverse_events": patient_adverse_events(patient=patient)}
+
+
+def lot_recall_section(*, user, lot: Lot, request: HttpRequest) -> dict:
+    """The recall form while the lot can still be recalled, and the button that puts its
+    recipients on the worklist once it is out of use."""
+    context: dict = {
+        "may_contact_recipients": user.has_perms(CONTACT) and lot.status != Lot.Status.AVAILABLE
+    }
+    if user.has_perms(RECALL) and lot.status != Lot.Status.RECALLED:
+        context["recall_form"] = LotRecallForm()
+    return context
+
+
+def lot_recipients_section(*, user, lot: Lot, request: HttpRequest) -> dict:
+    """One page of the lot's recipients. Reading the list is a read of patient records,
+    so it is access-logged."""
+    columns = recipient_columns(user)
+    rows = lot_recipients(lot_id=lot.pk, columns=columns)
+    # Doses and distinct patients in one pass over the lot's doses; the pager takes that
+    # count instead of counting again (a busy lot has thousands of doses).
+    totals = rows.order_by().aggregate(
+        doses=Count("id"), patients=Count("visit__patient_id", distinct=True)
+    )
+    paginator = Paginator(rows, RECIPIENTS_PAGE_SIZE)
+    paginator.count = totals["doses"]
+    page = paginator.get_page(request.GET.get("recipients_page"))
+    access_log_record(
+        user=user,
+        action=AccessLog.Action.VIEW,
+        subject="lot-recipients",
+        object_id=lot.pk,
+        path=request.get_full_path(),
+        detail={"lot_number": lot.lot_number, "page": page.number},
+    )
+    return {
+        "recipients": page,
+        "recipient_patients": totals["patients"],
+        "recipient_contact": "visit__patient__email" in columns,
+        "recipient_clinical": "billions" in columns,
+    }
+
+
+def register() -> None:
+    DASHBOARD.register(
+        Section(
+            key="serious-events",
+            title="Serious adverse events",
+            permissions=("safety.change_adverseevent",),
+            template="safety/_dashboard_serious.html",
+            load=serious_events_panel,
+            order=20,
+        )
+    )
+    DASHBOARD.register(
+        Section(
+            key="medication-flags",
+            title="Medication flags to review",
+            permissions=("safety.view_medicationflag",),
+            template="safety/medication_flags/_dashboard_flags.html",
+            load=flags_panel,
+            order=30,
+        )
+    )
+    PATIENT_PAGE.register(
+        Section(
+            key="medication-flags",
+            permissions=SEE_FLAGS,
+            template="safety/medication_flags/_patient_flags.html",
+            load=patient_flags_section,
+            order=20,
+        )
+    )
+    PATIENT_PAGE.register(
+        Section(
+            key="adverse-events",
+            title="Adverse events",
+            permissions=("safety.view_adverseevent",),
+            template="safety/adverse_events/_patient_events.html",
+            load=patient_adverse_events_section,
+            order=50,
+        )
+    )
+    LOT_PAGE_ACTIONS.register(
+        Section(
+            key="recall",
+            template="safety/recalls/_lot_recall.html",
+            load=lot_recall_section,
+            order=10,
+        )
+    )
+    LOT_PAGE.register(
+        Section(
+            key="recipients",
+            permissions=tuple(SEE_RECIPIENTS),
+            template="safety/recalls/_lot_recipients.html",
+            load=lot_recipients_section,
+            order=10,
+        )
+    )
