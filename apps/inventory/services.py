@@ -1,7 +1,6 @@
 import datetime
 from decimal import Decimal
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,14 +8,11 @@ from django.utils import timezone
 from apps.inventory.barcodes import ScannedVial as ScannedVial
 from apps.inventory.barcodes import barcode_parse as barcode_parse
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
+from exotrack.history import recorded_by
 
 # More vials than any clinic keeps: a number above it is a typing or scanning slip.
 MAX_VIALS_PER_MOVEMENT = 10_000
 _TOO_MANY = f"No more than {MAX_VIALS_PER_MOVEMENT} vials at a time."
-
-
-def _actor(by) -> int | None:
-    return getattr(by, "pk", None)
 
 
 def _lot_unusable_reason(lot: Lot, *, on: datetime.date) -> str | None:
@@ -42,7 +38,7 @@ def stock_use(*, lot_id: int, vials: int, on: datetime.date, by, reason: str) ->
         raise ValidationError("At least one vial must be used.", code="no_vials")
     if vials > MAX_VIALS_PER_MOVEMENT:
         raise ValidationError(_TOO_MANY, code="too_many_vials")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         lot = Lot.objects.select_for_update().filter(pk=lot_id).first()
         if lot is None:
             raise ValidationError("No such lot.", code="no_lot")
@@ -70,7 +66,7 @@ def stock_return(*, movement: StockMovement, by, reason: str) -> StockMovement:
         raise ValidationError("Only vials used at a visit can be returned.", code="not_a_use")
     if not reason.strip():
         raise ValidationError("Say why the vials are returned.", code="reason_required")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         return StockMovement.objects.create(
             lot_id=movement.lot_id,
             kind=StockMovement.Kind.RETURNED,
@@ -175,12 +171,12 @@ def _saved(record, *, exclude: list[str] | None = None):
 
 
 def manufacturer_create(*, by, name: str, contact: str = "", website: str = "") -> Manufacturer:
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         return _saved(Manufacturer(name=name, contact=contact, website=website, created_by=by))
 
 
 def manufacturer_update(*, by, manufacturer: Manufacturer, **fields) -> Manufacturer:
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         for name in ("name", "contact", "website"):
             if name in fields:
                 setattr(manufacturer, name, fields.pop(name))
@@ -226,7 +222,7 @@ def product_create(
     storage_min_celsius: Decimal | None = None,
     storage_max_celsius: Decimal | None = None,
 ) -> Product:
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         return _product_checked(
             Product(
                 manufacturer=manufacturer,
@@ -244,7 +240,7 @@ def product_update(*, by, product: Product, **fields) -> Product:
     unknown = set(fields) - set(_PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"Not a product field: {', '.join(sorted(unknown))}")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         for name, value in fields.items():
             setattr(product, name, value)
         return _product_checked(product)
@@ -287,7 +283,7 @@ def lot_receive(
         errors["measured_billions_per_vial"] = "Give the measured count the source refers to."
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         # Locks the product row, so two people receiving the same lot number at once
         # get the clear message below rather than a unique-constraint error.
         Product.objects.select_for_update().filter(pk=product.pk).first()
@@ -335,7 +331,7 @@ def lot_update(*, by, lot: Lot, **fields) -> Lot:
         raise ValidationError(
             {name: "This cannot be changed after the lot is received." for name in unknown}
         )
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         for name, value in fields.items():
             setattr(lot, name, value)
         measured = lot.measured_billions_per_vial
@@ -360,7 +356,7 @@ def _reason_required(reason: str) -> str:
 def _stock_change(*, by, lot: Lot, kind: str, vials: int, reason: str) -> StockMovement:
     if abs(vials) > MAX_VIALS_PER_MOVEMENT:
         raise ValidationError({"vials": _TOO_MANY})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = Lot.objects.select_for_update().get(pk=lot.pk)
         if locked.vials_on_hand + vials < 0:
             raise ValidationError(
@@ -401,7 +397,7 @@ def lot_status_set(*, by, lot: Lot, status: str, reason: str) -> Lot:
     reason = _reason_required(reason)
     if status not in Lot.Status.values:
         raise ValidationError({"status": f"Unknown lot status {status!r}."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = Lot.objects.select_for_update().get(pk=lot.pk)
         if locked.status == Lot.Status.RECALLED and status != Lot.Status.RECALLED:
             raise ValidationError({"status": f"Lot {locked.lot_number} is recalled for good."})

@@ -9,8 +9,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pghistory
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -21,6 +20,8 @@ from apps.outcomes.models import OutcomeAssessment, RegionInstrument, Timepoint
 from apps.outcomes.rules import region_instrument
 from apps.outcomes.timepoints import timepoint_for
 from apps.treatments.models import Dose, Visit
+from exotrack.history import recorded_by
+from exotrack.voiding import void_record
 
 VOID_PERMISSION = "outcomes.change_outcomeassessment"
 
@@ -35,10 +36,6 @@ class EpisodeAnswers:
     percent_better: int | None = None
     region_score: Decimal | None = None
     notes: str = ""
-
-
-def _actor(by) -> int | None:
-    return getattr(by, "pk", None)
 
 
 def _score_errors(answers: EpisodeAnswers, prefix: str) -> dict[str, str]:
@@ -117,7 +114,7 @@ def follow_up_assessments_record(
         raise ValidationError({"episodes": "Score at least one treated site."})
     if source not in OutcomeAssessment.Source.values:
         raise ValidationError({"source": f"Not a source of assessments: {source}."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         # The visit row first: one assessment round at a time per visit, so two baseline
         # assessments for one site cannot both pass the check.
         visit = (
@@ -242,17 +239,11 @@ def assessment_record(
 
 def assessment_void(*, by, assessment: OutcomeAssessment, reason: str) -> OutcomeAssessment:
     """Void an assessment recorded by mistake; it stays on record, marked, with the reason."""
-    if not by.has_perm(VOID_PERMISSION):
-        raise PermissionDenied("Only a clinician can void an assessment.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the assessment is voided."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
-        locked = OutcomeAssessment.objects.select_for_update().get(pk=assessment.pk)
-        if locked.is_voided:
-            raise ValidationError({"reason": "This assessment is already voided."})
-        locked.voided_at = timezone.now()
-        locked.voided_by = by
-        locked.void_reason = reason
-        locked.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
-        return locked
+    return void_record(
+        record=assessment,
+        by=by,
+        reason=reason,
+        permission=VOID_PERMISSION,
+        noun="assessment",
+        refused="Only a clinician can void an assessment.",
+    )

@@ -6,9 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pghistory
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +24,8 @@ from apps.treatments.models import (
 )
 from apps.treatments.selectors import patient_billions_between
 from apps.treatments.signals import visit_recorded, visit_voided
+from exotrack.history import recorded_by
+from exotrack.voiding import void_record
 
 ACKNOWLEDGE_PERMISSION = "treatments.add_visitwarning"
 VOID_PERMISSION = "treatments.void_visit"
@@ -59,10 +60,6 @@ class WarningsNeedAcknowledgement(Exception):
         self.may_acknowledge = may_acknowledge
         codes = ", ".join(w.code for w in warnings)
         super().__init__(f"Warnings to acknowledge: {codes}")
-
-
-def _actor(by) -> int | None:
-    return getattr(by, "pk", None)
 
 
 def _dose_errors(index: int, dose: DoseInput) -> dict[str, str | ValidationError]:
@@ -262,7 +259,7 @@ def visit_record(
     )
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         # The patient row first, then lots by id: one visit at a time per patient, so the
         # 30-day total cannot miss a visit being recorded at the same moment.
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
@@ -326,21 +323,16 @@ def visit_void(*, visit: Visit, by, reason: str) -> Visit:
 
     Voided the day of the visit (clinic time), its vials were never really opened and go
     back to stock; on a later day they stay used."""
-    if not by.has_perm(VOID_PERMISSION):
-        raise PermissionDenied("Only a clinician or the clinic manager can void a visit.")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the visit is voided."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
-        locked = Visit.objects.select_for_update().get(pk=visit.pk)
-        if locked.is_voided:
-            raise ValidationError(
-                {"reason": ValidationError("This visit is already voided.", code="already_voided")}
-            )
-        locked.voided_at = timezone.now()
-        locked.voided_by = by
-        locked.void_reason = reason
-        locked.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
+    with transaction.atomic(), recorded_by(by):
+        locked = void_record(
+            record=visit,
+            by=by,
+            reason=reason,
+            permission=VOID_PERMISSION,
+            noun="visit",
+            refused="Only a clinician or the clinic manager can void a visit.",
+        )
+        reason = locked.void_reason
         if visit_stock_returns_on_void(locked):
             for row in (
                 VialsOpened.objects.filter(visit=locked, returned__isnull=True)
@@ -391,7 +383,7 @@ def treatment_site_create(*, by, **fields) -> TreatmentSite:
     unknown = set(fields) - set(_SITE_FIELDS)
     if unknown:
         raise TypeError(f"Not a site field: {', '.join(sorted(unknown))}")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         return _site_saved(TreatmentSite(**fields))
 
 
@@ -399,7 +391,7 @@ def treatment_site_update(*, by, site: TreatmentSite, **fields) -> TreatmentSite
     unknown = set(fields) - set(_SITE_FIELDS)
     if unknown:
         raise TypeError(f"Not a site field: {', '.join(sorted(unknown))}")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         for name, value in fields.items():
             setattr(site, name, value)
         return _site_saved(site)

@@ -1,12 +1,12 @@
 """Follow-up rules: seeded from seeds/followup_rules.toml, then kept by the clinic
 manager. Every write checks the same rules, so the form, the seed and the admin agree."""
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.followups.models import Channel, FollowUpRule, Kind
 from apps.treatments.models import TreatmentSite
+from exotrack.history import recorded_by
 
 # E-mail templates the reminder sender has (followups/email/<template>.{txt,html}).
 REMINDER_TEMPLATES = ("check_in", "outcome", "repeat_session", "recall_contact")
@@ -74,7 +74,7 @@ def _check_fields(fields: dict) -> None:
 
 def followup_rule_create(*, by, **fields) -> FollowUpRule:
     _check_fields(fields)
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         return _rule_saved(FollowUpRule(**fields))
 
 
@@ -85,7 +85,7 @@ def followup_rule_update(*, by, rule: FollowUpRule, **fields) -> FollowUpRule:
     _check_fields(fields)
     if "code" in fields and fields["code"] != rule.code:
         raise ValidationError({"code": "A rule's code cannot change."})
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         locked = FollowUpRule.objects.select_for_update().get(pk=rule.pk)
         for name, value in fields.items():
             setattr(locked, name, value)

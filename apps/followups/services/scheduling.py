@@ -3,7 +3,6 @@ reminder time and the e-mail-or-call decision are taken in one place."""
 
 import datetime
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -14,6 +13,7 @@ from apps.clinic.selectors import clinic_profile
 from apps.followups.models import Channel, FollowUp, FollowUpRule, Kind
 from apps.patients.models import Patient
 from apps.treatments.models import Dose
+from exotrack.history import recorded_by
 
 
 def patient_reachable_by_email(patient: Patient) -> bool:
@@ -49,7 +49,7 @@ def follow_up_calls_add(
     is skipped by the unique constraints (ON CONFLICT DO NOTHING); the caller locks
     whatever makes its presses run one at a time and counts what was added."""
     _kind_check(kind=kind, lot=lot)
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         FollowUp.objects.bulk_create(
             (
                 FollowUp(
@@ -94,7 +94,7 @@ def follow_up_add(
     if channel == Channel.EMAIL and not patient_reachable_by_email(patient):
         channel = Channel.CALL
     email = channel == Channel.EMAIL
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         return FollowUp.objects.create(
             patient=patient,
             visit=visit,
@@ -112,10 +112,6 @@ def follow_up_add(
 
 
 # --- Follow-ups a visit brings -----------------------------------------------------
-
-
-def _actor(by) -> int | None:
-    return getattr(by, "pk", None)
 
 
 def _rule_applies(rule: FollowUpRule, category: str) -> bool:
@@ -156,7 +152,7 @@ def follow_ups_schedule_for_visit(*, visit, by) -> list[FollowUp]:
         ).values_list("site_id", flat=True)
     )
     made = []
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         existing = set(
             FollowUp.objects.filter(visit=visit, rule__isnull=False).values_list(
                 "rule_id", "site_id"
@@ -195,7 +191,7 @@ def follow_ups_supersede_for_visit(*, visit, by) -> int:
     site from the patient's earlier visits: they become SUPERSEDED and are never sent.
     Returns how many were superseded."""
     site_ids = list(visit.doses.values_list("site_id", flat=True).distinct())
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         return FollowUp.objects.filter(
             patient_id=visit.patient_id,
             kind=Kind.REPEAT_SESSION,
@@ -215,7 +211,7 @@ def follow_ups_cancel_for_visit(*, visit, by, reason: str) -> int:
     """A voided visit's pending follow-ups are cancelled with the reason, reminders
     stopped, and the repeat-session reminders it had superseded come back. Returns how
     many were cancelled."""
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         cancelled = FollowUp.objects.filter(visit=visit, status=FollowUp.Status.PENDING).update(
             status=FollowUp.Status.CANCELLED,
             next_reminder_at=None,
@@ -320,7 +316,7 @@ def follow_up_reschedule(
         raise ValidationError({"due_on": "Give the new day."})
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": "A follow-up cannot be moved into the past."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = _locked_pending(follow_up, field="due_on")
         if due_on == locked.due_on:
             raise ValidationError({"due_on": "The follow-up already falls due that day."})
@@ -349,7 +345,7 @@ def _close(
     text = (text or "").strip()
     if not text:
         raise ValidationError({field: missing})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = _locked_pending(follow_up, field=field)
         for name, value in {**changes, keep_in: text}.items():
             setattr(locked, name, value)

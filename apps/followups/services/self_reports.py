@@ -20,6 +20,7 @@ from apps.outcomes.selectors import ASSESSED_FOLLOW_UP_KINDS
 from apps.outcomes.services import EpisodeAnswers, follow_up_assessments_record
 from apps.safety.models import MedicationFlag
 from apps.safety.services.medication_flags import medication_flags_raise
+from exotrack.history import recorded_by
 
 COMPLETION_NOTE = "The patient answered through the self-report link."
 
@@ -166,7 +167,7 @@ def patient_report_dismiss(*, by, report: PatientReport, note: str) -> PatientRe
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Say why nothing is recorded."})
-    with transaction.atomic(), pghistory.context(user=by.pk):
+    with transaction.atomic(), recorded_by(by):
         locked = PatientReport.objects.select_for_update().get(pk=report.pk)
         if locked.review != PatientReport.Review.WAITING:
             raise ValidationError(

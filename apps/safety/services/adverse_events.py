@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pghistory
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,8 @@ from apps.safety.models import (
 )
 from apps.treatments.models import Dose, Visit
 from exotrack.emails import email_message
+from exotrack.history import recorded_by
+from exotrack.voiding import void_record
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +80,6 @@ class EventDetails:
 
 
 DETAIL_FIELDS = tuple(f.name for f in fields(EventDetails))
-
-
-def _actor(by) -> int | None:
-    return getattr(by, "pk", None)
 
 
 def _date_errors(details: EventDetails, *, visit: Visit) -> dict[str, ValidationError]:
@@ -275,7 +273,7 @@ def adverse_event_record(
     if visit.patient_id != patient.pk:
         errors["visit"] = ValidationError("This visit is another patient's.", code="other_patient")
     errors.update(_type_errors(event_type))
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         # Locked, so a visit being voided at this moment is seen voided, not linked to.
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
         if visit.is_voided:
@@ -312,7 +310,7 @@ def adverse_event_update(
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"Not an adverse-event field: {', '.join(sorted(unknown))}")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = (
             AdverseEvent.objects.select_for_update()
             .select_related("visit", "event_type")
@@ -370,21 +368,15 @@ def adverse_event_update(
 
 def adverse_event_void(*, by, event: AdverseEvent, reason: str) -> AdverseEvent:
     """Void an event recorded by mistake: it stays on record, marked, with the reason."""
-    if not by.has_perm(CHANGE_PERMISSION):
-        raise PermissionDenied("Only a clinician can void an adverse event.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the event is voided."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
-        locked = AdverseEvent.objects.select_for_update().get(pk=event.pk)
-        if locked.is_voided:
-            raise ValidationError(
-                {"reason": ValidationError("This event is already voided.", code="already_voided")}
-            )
-        locked.voided_at = timezone.now()
-        locked.voided_by = by
-        locked.void_reason = reason
-        locked.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
+    with transaction.atomic(), recorded_by(by):
+        locked = void_record(
+            record=event,
+            by=by,
+            reason=reason,
+            permission=CHANGE_PERMISSION,
+            noun="event",
+            refused="Only a clinician can void an adverse event.",
+        )
         # A self-report confirmed as this event is unanswered again: back to the worklist
         # for a clinician to confirm properly or dismiss.
         PatientReport.objects.filter(adverse_event=locked).update(
@@ -392,7 +384,7 @@ def adverse_event_void(*, by, event: AdverseEvent, reason: str) -> AdverseEvent:
             adverse_event=None,
             reviewed_at=None,
             reviewed_by=None,
-            review_note=f"Adverse event {locked.pk} voided: {reason}",
+            review_note=f"Adverse event {locked.pk} voided: {locked.void_reason}",
         )
         return locked
 
@@ -518,7 +510,7 @@ def adverse_event_type_update(
     """A manager's change of a type's expected rate (the reference safety signals test
     lots against), what one exposure is, or whether staff may still choose it."""
     _check_rate(expected_one_in)
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = AdverseEventType.objects.select_for_update().get(pk=event_type.pk)
         locked.expected_one_in = expected_one_in
         locked.exposure = exposure

@@ -2,7 +2,6 @@
 
 import datetime
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from apps.patients.models import Medication, Patient
 from apps.safety.models import MedicationFlag
+from exotrack.history import recorded_by
 
 
 def watched_medications(*, patient: Patient, on: datetime.date):
@@ -43,7 +43,7 @@ def medication_flags_raise(
     second one, and each insert runs in its own savepoint so that refusal is a no-op."""
     on = on or timezone.localdate()
     raised = []
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         unresolved = set(
             MedicationFlag.objects.filter(patient=patient)
             .exclude(status=MedicationFlag.Status.RESOLVED)
@@ -80,7 +80,7 @@ def medication_flag_raise(*, by, medication: Medication, reason: str) -> Medicat
         raise ValidationError({"reason": "Say why this medication needs a review."})
     if medication.patient.is_voided:
         raise ValidationError({"medication": "This patient record is voided."})
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         if not _unresolved(medication).exists():
             try:
                 with transaction.atomic():
@@ -114,7 +114,7 @@ def _locked(flag: MedicationFlag) -> MedicationFlag:
 
 def medication_flag_acknowledge(*, by, flag: MedicationFlag) -> MedicationFlag:
     """A clinician has seen the flag and will review it; only open flags."""
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         locked = _locked(flag)
         if locked.status != MedicationFlag.Status.OPEN:
             raise ValidationError(
@@ -136,7 +136,7 @@ def medication_flag_resolve(
         raise ValidationError(
             {"action": "Say what was done: dose reduced, unchanged, referred or stopped."}
         )
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         locked = _locked(flag)
         if locked.status == MedicationFlag.Status.RESOLVED:
             raise ValidationError({"status": "This flag is already resolved."})

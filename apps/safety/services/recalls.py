@@ -1,7 +1,6 @@
 """Quarantine and recall of a lot, and the recall calls to everyone who received it
 (DOMAIN.md "Traceability")."""
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +11,7 @@ from apps.inventory.models import Lot
 from apps.inventory.services import lot_status_set
 from apps.patients.models import Patient
 from apps.safety.selectors.recalls import lot_recipient_patient_ids
+from exotrack.history import recorded_by
 
 
 def lot_quarantine(*, by, lot: Lot, reason: str) -> Lot:
@@ -34,7 +34,7 @@ def lot_recipients_contact(*, by, lot: Lot) -> int:
     unique (patient, lot) constraint on recall contacts is the backstop: the calls go in
     as one multi-row insert that skips a patient already on the list."""
     # One history context for the whole press: the calls read as one action by one person.
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         locked = (
             Lot.objects.select_for_update(of=("self",)).select_related("product").get(pk=lot.pk)
         )
