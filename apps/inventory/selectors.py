@@ -11,8 +11,8 @@ from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 
 
 def usable_on(on: datetime.date) -> Q:
-    """What makes a lot usable on a day: available, not expired that day, stock left."""
-    return Q(status=Lot.Status.AVAILABLE, expiry_date__gte=on, vials_on_hand__gt=0)
+    """Lots usable on a day, as a filter (the rule is the lot's own)."""
+    return Lot.usable_on(on)
 
 
 # First-expiry-first-out: the vial that expires soonest is used first.
@@ -76,11 +76,7 @@ def products() -> QuerySet[Product]:
 
 def products_with_stock(*, today: datetime.date) -> QuerySet[Product]:
     """Products with their maker, how many lots are usable today and their vials on hand."""
-    usable = Q(
-        lots__status=Lot.Status.AVAILABLE,
-        lots__expiry_date__gte=today,
-        lots__vials_on_hand__gt=0,
-    )
+    usable = Lot.usable_on(today, through="lots__")
     return products().annotate(
         usable_lots=Count("lots", filter=usable),
         usable_vials=Coalesce(Sum("lots__vials_on_hand", filter=usable), 0),

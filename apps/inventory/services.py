@@ -15,18 +15,6 @@ MAX_VIALS_PER_MOVEMENT = 10_000
 _TOO_MANY = f"No more than {MAX_VIALS_PER_MOVEMENT} vials at a time."
 
 
-def _lot_unusable_reason(lot: Lot, *, on: datetime.date) -> str | None:
-    if lot.status == Lot.Status.RECALLED:
-        return f"Lot {lot.lot_number} is recalled."
-    if lot.status == Lot.Status.QUARANTINED:
-        return f"Lot {lot.lot_number} is quarantined."
-    if lot.status != Lot.Status.AVAILABLE:
-        return f"Lot {lot.lot_number} is {lot.get_status_display().lower()}."
-    if lot.expiry_date < on:
-        return f"Lot {lot.lot_number} expired on {lot.expiry_date:%Y-%m-%d}."
-    return None
-
-
 def stock_use(*, lot_id: int, vials: int, on: datetime.date, by, reason: str) -> StockMovement:
     """Take `vials` from a lot for a visit on `on`.
 
@@ -42,15 +30,9 @@ def stock_use(*, lot_id: int, vials: int, on: datetime.date, by, reason: str) ->
         lot = Lot.objects.select_for_update().filter(pk=lot_id).first()
         if lot is None:
             raise ValidationError("No such lot.", code="no_lot")
-        problem = _lot_unusable_reason(lot, on=on)
+        problem = lot.unusable_reason(on, vials=vials)
         if problem is not None:
-            raise ValidationError(problem, code="lot_unusable")
-        if lot.vials_on_hand < vials:
-            raise ValidationError(
-                f"Lot {lot.lot_number} has {lot.vials_on_hand} "
-                f"{'vial' if lot.vials_on_hand == 1 else 'vials'} left, {vials} needed.",
-                code="not_enough_stock",
-            )
+            raise problem
         return StockMovement.objects.create(
             lot=lot, kind=StockMovement.Kind.USED, vials=-vials, reason=reason, by=by
         )

@@ -130,17 +130,6 @@ def treatment_sites(*, active_only: bool = False) -> QuerySet[TreatmentSite]:
     return sites
 
 
-def lot_unusable_reason(lot: Lot, *, on: datetime.date) -> str | None:
-    """Why a scanned or chosen lot cannot be given on `on`, or None when it can."""
-    if lot.status != Lot.Status.AVAILABLE:
-        return f"Lot {lot.lot_number} is {lot.get_status_display().lower()}: it cannot be used."
-    if lot.expiry_date < on:
-        return f"Lot {lot.lot_number} expired on {lot.expiry_date:%Y-%m-%d}: it cannot be used."
-    if lot.vials_on_hand < 1:
-        return f"Lot {lot.lot_number} has no vials left."
-    return None
-
-
 def clinicians() -> QuerySet:
     """Active staff with the clinician role: who can be responsible for a visit."""
     return (
