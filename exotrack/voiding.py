@@ -9,7 +9,7 @@ self-report returning to the worklist)."""
 
 from typing import TypeVar
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +23,7 @@ VoidableRecord = TypeVar("VoidableRecord", bound=Voidable)
 def void_record(
     *,
     record: VoidableRecord,
-    by: AbstractBaseUser,
+    by: AbstractUser,
     reason: str,
     permission: str,
     noun: str,
@@ -54,7 +54,8 @@ def void_record(
                 }
             )
         locked.voided_at = timezone.now()
-        locked.voided_by = by
+        # The field is typed as the clinic's user model, which exotrack does not import.
+        locked.voided_by = by  # type: ignore[assignment]
         locked.void_reason = reason
         changed = ["voided_at", "voided_by", "void_reason"]
         if isinstance(locked, Recorded):

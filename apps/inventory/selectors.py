@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 
 
@@ -19,8 +20,11 @@ def usable_on(on: datetime.date) -> Q:
 FEFO = ("expiry_date", "received_on", "id")
 
 
-def lots_usable_on(*, on: datetime.date, product=None) -> QuerySet[Lot]:
-    """Lots a clinician may draw from on `on`, first-expiry-first-out."""
+def lots_usable_on(
+    *, on: datetime.date, product: Product | int | str | None = None
+) -> QuerySet[Lot]:
+    """Lots a clinician may draw from on `on`, first-expiry-first-out; `product` is a
+    product or its id (the lot picker sends it from the query string)."""
     lots = Lot.objects.select_related("product__manufacturer").filter(usable_on(on)).order_by(*FEFO)
     if product is not None:
         lots = lots.filter(product=product)
@@ -30,7 +34,7 @@ def lots_usable_on(*, on: datetime.date, product=None) -> QuerySet[Lot]:
 def lot_search(
     *,
     today: datetime.date,
-    product=None,
+    product: Product | None = None,
     status: str = "",
     expiring_within_days: int | None = None,
 ) -> QuerySet[Lot]:
@@ -106,7 +110,7 @@ def stock_needing_attention(
     }
 
 
-def stock_panel(*, user) -> dict:
+def stock_panel(*, user: User) -> dict:
     """The dashboard's stock panel: two queries whatever the number of lots."""
     within_days = settings.INVENTORY_EXPIRY_WARNING_DAYS
     low_stock_vials = settings.INVENTORY_LOW_STOCK_VIALS

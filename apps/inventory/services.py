@@ -1,21 +1,27 @@
 import datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.inventory.barcodes import ScannedVial as ScannedVial
 from apps.inventory.barcodes import barcode_parse as barcode_parse
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 from exotrack.history import recorded_by
+
+Saved = TypeVar("Saved", Manufacturer, Product, Lot)
 
 # More vials than any clinic keeps: a number above it is a typing or scanning slip.
 MAX_VIALS_PER_MOVEMENT = 10_000
 _TOO_MANY = f"No more than {MAX_VIALS_PER_MOVEMENT} vials at a time."
 
 
-def stock_use(*, lot_id: int, vials: int, on: datetime.date, by, reason: str) -> StockMovement:
+def stock_use(
+    *, lot_id: int, vials: int, on: datetime.date, by: User, reason: str
+) -> StockMovement:
     """Take `vials` from a lot for a visit on `on`.
 
     Runs inside the caller's transaction (a visit and its stock stand or fall together).
@@ -38,7 +44,7 @@ def stock_use(*, lot_id: int, vials: int, on: datetime.date, by, reason: str) ->
         )
 
 
-def stock_return(*, movement: StockMovement, by, reason: str) -> StockMovement:
+def stock_return(*, movement: StockMovement, by: User, reason: str) -> StockMovement:
     """Put back the unopened vials of a 'used' movement (its visit was voided).
 
     Runs inside the caller's transaction. The caller records which movement a return
@@ -146,18 +152,20 @@ def lot_seed(
 # --- Catalogue: manufacturers and products ----------------------------------------
 
 
-def _saved(record, *, exclude: list[str] | None = None):
+def _saved(record: Saved, *, exclude: list[str] | None = None) -> Saved:
     record.full_clean(exclude=exclude)
     record.save()
     return record
 
 
-def manufacturer_create(*, by, name: str, contact: str = "", website: str = "") -> Manufacturer:
+def manufacturer_create(
+    *, by: User, name: str, contact: str = "", website: str = ""
+) -> Manufacturer:
     with transaction.atomic(), recorded_by(by):
         return _saved(Manufacturer(name=name, contact=contact, website=website, created_by=by))
 
 
-def manufacturer_update(*, by, manufacturer: Manufacturer, **fields) -> Manufacturer:
+def manufacturer_update(*, by: User, manufacturer: Manufacturer, **fields: Any) -> Manufacturer:
     with transaction.atomic(), recorded_by(by):
         for name in ("name", "contact", "website"):
             if name in fields:
@@ -196,7 +204,7 @@ def _product_checked(product: Product) -> Product:
 
 def product_create(
     *,
-    by,
+    by: User,
     manufacturer: Manufacturer,
     name: str,
     gtin: str | None = None,
@@ -218,7 +226,7 @@ def product_create(
         )
 
 
-def product_update(*, by, product: Product, **fields) -> Product:
+def product_update(*, by: User, product: Product, **fields: Any) -> Product:
     unknown = set(fields) - set(_PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"Not a product field: {', '.join(sorted(unknown))}")
@@ -233,7 +241,7 @@ def product_update(*, by, product: Product, **fields) -> Product:
 
 def lot_receive(
     *,
-    by,
+    by: User | None,
     product: Product,
     lot_number: str,
     expiry_date: datetime.date,
@@ -305,7 +313,7 @@ def lot_receive(
 _LOT_EDITABLE = ("measured_billions_per_vial", "measured_source", "storage_location")
 
 
-def lot_update(*, by, lot: Lot, **fields) -> Lot:
+def lot_update(*, by: User, lot: Lot, **fields: Any) -> Lot:
     """Facts that arrive or change after delivery: the measured particle count (from a
     certificate of analysis) and where the lot is stored. What was delivered is fixed."""
     unknown = set(fields) - set(_LOT_EDITABLE)
@@ -335,7 +343,7 @@ def _reason_required(reason: str) -> str:
     return reason
 
 
-def _stock_change(*, by, lot: Lot, kind: str, vials: int, reason: str) -> StockMovement:
+def _stock_change(*, by: User, lot: Lot, kind: str, vials: int, reason: str) -> StockMovement:
     if abs(vials) > MAX_VIALS_PER_MOVEMENT:
         raise ValidationError({"vials": _TOO_MANY})
     with transaction.atomic(), recorded_by(by):
@@ -354,7 +362,7 @@ def _stock_change(*, by, lot: Lot, kind: str, vials: int, reason: str) -> StockM
         return movement
 
 
-def stock_waste(*, by, lot: Lot, vials: int, reason: str) -> StockMovement:
+def stock_waste(*, by: User, lot: Lot, vials: int, reason: str) -> StockMovement:
     """Vials that can no longer be given (dropped, broken cold chain, opened and unused)."""
     reason = _reason_required(reason)
     if vials < 1:
@@ -364,7 +372,7 @@ def stock_waste(*, by, lot: Lot, vials: int, reason: str) -> StockMovement:
     )
 
 
-def stock_adjust(*, by, lot: Lot, vials: int, reason: str) -> StockMovement:
+def stock_adjust(*, by: User, lot: Lot, vials: int, reason: str) -> StockMovement:
     """A stock-count correction: positive adds vials found, negative removes vials missing."""
     reason = _reason_required(reason)
     if vials == 0:
@@ -374,7 +382,7 @@ def stock_adjust(*, by, lot: Lot, vials: int, reason: str) -> StockMovement:
     )
 
 
-def lot_status_set(*, by, lot: Lot, status: str, reason: str) -> Lot:
+def lot_status_set(*, by: User, lot: Lot, status: str, reason: str) -> Lot:
     """Quarantine a lot, release it, or (later) recall it. Only available lots are usable."""
     reason = _reason_required(reason)
     if status not in Lot.Status.values:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.followups.models import FollowUp, Kind
 from apps.followups.services.scheduling import follow_up_complete
 from apps.outcomes.models import OutcomeAssessment, RegionInstrument, Timepoint
@@ -100,7 +101,7 @@ def _follow_up_errors(follow_up: FollowUp, visit: Visit) -> dict[str, str]:
 
 def follow_up_assessments_record(
     *,
-    by,
+    by: User | None,
     visit: Visit,
     assessed_on: datetime.date,
     episodes: list[EpisodeAnswers],
@@ -170,7 +171,7 @@ def follow_up_assessments_record(
         return assessments
 
 
-def _answered_outcome_follow_ups_complete(*, visit: Visit, timepoint: str, by) -> None:
+def _answered_outcome_follow_ups_complete(*, visit: Visit, timepoint: str, by: User | None) -> None:
     """Outcomes scored from the patient page answer the visit's pending outcome follow-up
     of the same timepoint once every treated site of the visit has its score, so the
     worklist does not keep asking for what is already measured."""
@@ -200,7 +201,7 @@ def _answered_outcome_follow_ups_complete(*, visit: Visit, timepoint: str, by) -
 
 def assessment_record(
     *,
-    by,
+    by: User,
     dose: Dose,
     assessed_on: datetime.date,
     pain: int | None,
@@ -237,7 +238,7 @@ def assessment_record(
     return assessment
 
 
-def assessment_void(*, by, assessment: OutcomeAssessment, reason: str) -> OutcomeAssessment:
+def assessment_void(*, by: User, assessment: OutcomeAssessment, reason: str) -> OutcomeAssessment:
     """Void an assessment recorded by mistake; it stays on record, marked, with the reason."""
     return void_record(
         record=assessment,

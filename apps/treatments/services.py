@@ -5,12 +5,15 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
+from apps.clinic.models import Location
 from apps.inventory.models import Lot
 from apps.inventory.services import stock_return, stock_use
 from apps.patients.models import Patient
@@ -86,7 +89,7 @@ def _visit_errors(
     *,
     patient: Patient,
     visited_at: datetime.datetime,
-    location,
+    location: Location,
     indication: str,
     consent_recorded: bool,
     consent_form_version: str,
@@ -185,7 +188,7 @@ def visit_warnings(
 
 
 def _take_stock(
-    *, visit: Visit, doses: list[DoseInput], by
+    *, visit: Visit, doses: list[DoseInput], by: User
 ) -> tuple[dict[int, VialsOpened], dict[str, ValidationError]]:
     """Lock the lots (sorted by id, so two visits sharing lots never wait on each other
     in opposite orders) and take the opened vials. Returns unsaved VialsOpened rows and
@@ -228,11 +231,11 @@ def _take_stock(
 
 def visit_record(
     *,
-    by,
+    by: User,
     patient: Patient,
     visited_at: datetime.datetime,
-    location,
-    clinician,
+    location: Location,
+    clinician: User,
     indication: str,
     doses: list[DoseInput],
     consent_recorded: bool = False,
@@ -318,7 +321,7 @@ def visit_record(
         return visit
 
 
-def visit_void(*, visit: Visit, by, reason: str) -> Visit:
+def visit_void(*, visit: Visit, by: User, reason: str) -> Visit:
     """Void a visit recorded by mistake; it stays on record, marked, with the reason.
 
     Voided the day of the visit (clinic time), its vials were never really opened and go
@@ -354,7 +357,8 @@ def visit_stock_returns_on_void(visit: Visit, *, now: datetime.datetime | None =
 
 # --- Site catalogue ---------------------------------------------------------------
 
-_SITE_FIELDS = (
+# What staff may set on a catalogue site: the form, the API and these services share it.
+SITE_FIELDS = (
     "name",
     "category",
     "dose_min_billions",
@@ -379,16 +383,16 @@ def _site_saved(site: TreatmentSite) -> TreatmentSite:
     return site
 
 
-def treatment_site_create(*, by, **fields) -> TreatmentSite:
-    unknown = set(fields) - set(_SITE_FIELDS)
+def treatment_site_create(*, by: User, **fields: Any) -> TreatmentSite:
+    unknown = set(fields) - set(SITE_FIELDS)
     if unknown:
         raise TypeError(f"Not a site field: {', '.join(sorted(unknown))}")
     with transaction.atomic(), recorded_by(by):
         return _site_saved(TreatmentSite(**fields))
 
 
-def treatment_site_update(*, by, site: TreatmentSite, **fields) -> TreatmentSite:
-    unknown = set(fields) - set(_SITE_FIELDS)
+def treatment_site_update(*, by: User, site: TreatmentSite, **fields: Any) -> TreatmentSite:
+    unknown = set(fields) - set(SITE_FIELDS)
     if unknown:
         raise TypeError(f"Not a site field: {', '.join(sorted(unknown))}")
     with transaction.atomic(), recorded_by(by):

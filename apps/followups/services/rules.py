@@ -1,9 +1,12 @@
 """Follow-up rules: seeded from seeds/followup_rules.toml, then kept by the clinic
 manager. Every write checks the same rules, so the form, the seed and the admin agree."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.accounts.models import User
 from apps.followups.models import Channel, FollowUpRule, Kind
 from apps.treatments.models import TreatmentSite
 from exotrack.history import recorded_by
@@ -72,13 +75,13 @@ def _check_fields(fields: dict) -> None:
         raise TypeError(f"Not a rule field: {', '.join(sorted(unknown))}")
 
 
-def followup_rule_create(*, by, **fields) -> FollowUpRule:
+def followup_rule_create(*, by: User, **fields: Any) -> FollowUpRule:
     _check_fields(fields)
     with transaction.atomic(), recorded_by(by):
         return _rule_saved(FollowUpRule(**fields))
 
 
-def followup_rule_update(*, by, rule: FollowUpRule, **fields) -> FollowUpRule:
+def followup_rule_update(*, by: User, rule: FollowUpRule, **fields: Any) -> FollowUpRule:
     """Change a rule. Follow-ups it already scheduled keep their dates; the change
     applies to visits recorded from now on. The code names the rule for the seed and
     stays as it is."""
@@ -92,13 +95,13 @@ def followup_rule_update(*, by, rule: FollowUpRule, **fields) -> FollowUpRule:
         return _rule_saved(locked)
 
 
-def followup_rule_deactivate(*, by, rule: FollowUpRule) -> FollowUpRule:
+def followup_rule_deactivate(*, by: User, rule: FollowUpRule) -> FollowUpRule:
     """Stop scheduling by this rule; follow-ups already made stay."""
     return followup_rule_update(by=by, rule=rule, active=False)
 
 
 @transaction.atomic
-def followup_rule_seed(**fields) -> tuple[FollowUpRule, bool]:
+def followup_rule_seed(**fields: Any) -> tuple[FollowUpRule, bool]:
     """Add a rule unless one with that code exists: a manager's edits stay. Returns
     the rule and whether it was created now."""
     _check_fields(fields)

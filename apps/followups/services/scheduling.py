@@ -2,6 +2,7 @@
 reminder time and the e-mail-or-call decision are taken in one place."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,10 +10,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.clinic.selectors import clinic_profile
 from apps.followups.models import Channel, FollowUp, FollowUpRule, Kind
+from apps.inventory.models import Lot
 from apps.patients.models import Patient
-from apps.treatments.models import Dose
+from apps.treatments.models import Dose, TreatmentSite, Visit
 from exotrack.history import recorded_by
 
 
@@ -34,7 +37,7 @@ def reminder_time(due_on: datetime.date) -> datetime.datetime:
     return timezone.make_aware(send_at, timezone.get_default_timezone())
 
 
-def _kind_check(*, kind: str, lot) -> None:
+def _kind_check(*, kind: str, lot: Lot | None) -> None:
     if kind not in Kind.values:
         raise ValidationError({"kind": f"Not a kind of follow-up: {kind}."})
     if kind == Kind.RECALL_CONTACT and lot is None:
@@ -42,7 +45,13 @@ def _kind_check(*, kind: str, lot) -> None:
 
 
 def follow_up_calls_add(
-    *, by, patient_ids: list[int], kind: str, due_on: datetime.date, lot=None, note: str = ""
+    *,
+    by: User,
+    patient_ids: list[int],
+    kind: str,
+    due_on: datetime.date,
+    lot: Lot | None = None,
+    note: str = "",
 ) -> None:
     """Staff calls for many patients at once (a lot recall reaches thousands): one
     multi-row INSERT instead of a statement per patient. A patient who already holds one
@@ -70,15 +79,15 @@ def follow_up_calls_add(
 
 def follow_up_add(
     *,
-    by,
+    by: User,
     patient: Patient,
     kind: str,
     due_on: datetime.date,
     channel: str = Channel.EMAIL,
-    visit=None,
+    visit: Visit | None = None,
     rule: FollowUpRule | None = None,
-    site=None,
-    lot=None,
+    site: TreatmentSite | None = None,
+    lot: Lot | None = None,
     note: str = "",
 ) -> FollowUp:
     """Schedule one follow-up. An e-mail follow-up for a patient who cannot receive
@@ -124,7 +133,7 @@ def _stop_reminders(follow_up: FollowUp) -> None:
     follow_up.claimed_until = None
 
 
-def follow_ups_schedule_for_visit(*, visit, by) -> list[FollowUp]:
+def follow_ups_schedule_for_visit(*, visit: Visit, by: User) -> list[FollowUp]:
     """Put the visit's follow-ups on the schedule: one per matching rule, and for
     repeat-session rules one per treated site (the next visit to that site supersedes
     it). Returns the follow-ups made now; calling again makes nothing new.
@@ -186,7 +195,7 @@ def follow_ups_schedule_for_visit(*, visit, by) -> list[FollowUp]:
     return made
 
 
-def follow_ups_supersede_for_visit(*, visit, by) -> int:
+def follow_ups_supersede_for_visit(*, visit: Visit, by: User) -> int:
     """A visit treating a site answers the pending repeat-session reminders for that
     site from the patient's earlier visits: they become SUPERSEDED and are never sent.
     Returns how many were superseded."""
@@ -207,7 +216,7 @@ def follow_ups_supersede_for_visit(*, visit, by) -> int:
         )
 
 
-def follow_ups_cancel_for_visit(*, visit, by, reason: str) -> int:
+def follow_ups_cancel_for_visit(*, visit: Visit, by: User, reason: str) -> int:
     """A voided visit's pending follow-ups are cancelled with the reason, reminders
     stopped, and the repeat-session reminders it had superseded come back. Returns how
     many were cancelled."""
@@ -224,7 +233,7 @@ def follow_ups_cancel_for_visit(*, visit, by, reason: str) -> int:
         return cancelled
 
 
-def _repeat_session_restore(*, visit, site_id: int) -> None:
+def _repeat_session_restore(*, visit: Visit, site_id: int) -> None:
     """The latest superseded repeat session of this site from an earlier visit that
     stands, unless another visit's reminder for the site is still pending: a visit
     voided as a mistake must not leave a monthly patient without their reminder."""
@@ -262,12 +271,12 @@ MANUAL_KINDS = (Kind.CHECK_IN, Kind.OUTCOME, Kind.REPEAT_SESSION)
 
 def follow_up_add_by_staff(
     *,
-    by,
+    by: User,
     patient: Patient,
     kind: str,
     due_on: datetime.date | None,
     channel: str = Channel.EMAIL,
-    site=None,
+    site: TreatmentSite | None = None,
     note: str = "",
 ) -> FollowUp:
     """A follow-up a staff member adds by hand (no rule, no visit)."""
@@ -306,7 +315,7 @@ def _locked_pending(follow_up: FollowUp, *, field: str) -> FollowUp:
 
 
 def follow_up_reschedule(
-    *, follow_up: FollowUp, by, due_on: datetime.date | None, note: str = ""
+    *, follow_up: FollowUp, by: User, due_on: datetime.date | None, note: str = ""
 ) -> FollowUp:
     """Move a pending follow-up to another day. Its e-mail reminder moves with it: one
     not yet sent goes out on the new day instead; one already sent (or failed) is sent
@@ -338,7 +347,14 @@ def follow_up_reschedule(
 
 
 def _close(
-    follow_up: FollowUp, *, by, field: str, text: str, missing: str, keep_in: str, **changes
+    follow_up: FollowUp,
+    *,
+    by: User | None,
+    field: str,
+    text: str,
+    missing: str,
+    keep_in: str,
+    **changes: Any,
 ) -> FollowUp:
     """End a pending follow-up (completed or cancelled): the staff member's words, asked
     for as `field`, are kept in `keep_in`; its reminders stop."""
@@ -354,7 +370,7 @@ def _close(
         return locked
 
 
-def follow_up_cancel(*, follow_up: FollowUp, by, reason: str) -> FollowUp:
+def follow_up_cancel(*, follow_up: FollowUp, by: User, reason: str) -> FollowUp:
     return _close(
         follow_up,
         by=by,
@@ -366,7 +382,7 @@ def follow_up_cancel(*, follow_up: FollowUp, by, reason: str) -> FollowUp:
     )
 
 
-def follow_up_complete(*, follow_up: FollowUp, by, note: str) -> FollowUp:
+def follow_up_complete(*, follow_up: FollowUp, by: User | None, note: str) -> FollowUp:
     """Done: the call was made, the patient answered, or the session was booked."""
     return _close(
         follow_up,

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.followups.models import FollowUp, PatientReport
 from apps.outcomes.models import OutcomeAssessment
 from apps.outcomes.selectors import ASSESSED_FOLLOW_UP_KINDS
@@ -159,7 +160,7 @@ def self_report_submit(
         return report
 
 
-def patient_report_dismiss(*, by, report: PatientReport, note: str) -> PatientReport:
+def patient_report_dismiss(*, by: User, report: PatientReport, note: str) -> PatientReport:
     """A clinician found nothing to record as an adverse event. Only a report still
     waiting for review can be dismissed; the note says why."""
     if not by.has_perm("followups.change_patientreport"):

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any
 
 import pghistory
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.clinic.selectors import clinic_profile
 from apps.followups.models import PatientReport
 from apps.patients.models import Patient
@@ -244,7 +246,7 @@ def _confirm_report(*, report: PatientReport, event: AdverseEvent, by) -> None:
 
 def adverse_event_record(
     *,
-    by,
+    by: User,
     patient: Patient,
     visit: Visit,
     doses: Iterable[Dose | int],
@@ -252,7 +254,7 @@ def adverse_event_record(
     onset_date: datetime.date,
     grade: int,
     patient_report: PatientReport | None = None,
-    **details,
+    **details: Any,
 ) -> AdverseEvent:
     """Record an adverse event of `patient`, linked to doses of one of their visits (and
     so to the lots). `details` are the other EventDetails fields.
@@ -301,7 +303,7 @@ def adverse_event_record(
 
 
 def adverse_event_update(
-    *, by, event: AdverseEvent, doses: Iterable[Dose | int] | None = None, **changes
+    *, by: User, event: AdverseEvent, doses: Iterable[Dose | int] | None = None, **changes: Any
 ) -> AdverseEvent:
     """Correct an event: any EventDetails field, and which doses of its visit it is
     linked to. The same rules as recording apply to the event as it would stand.
@@ -366,7 +368,7 @@ def adverse_event_update(
         return locked
 
 
-def adverse_event_void(*, by, event: AdverseEvent, reason: str) -> AdverseEvent:
+def adverse_event_void(*, by: User, event: AdverseEvent, reason: str) -> AdverseEvent:
     """Void an event recorded by mistake: it stays on record, marked, with the reason."""
     with transaction.atomic(), recorded_by(by):
         locked = void_record(
@@ -501,7 +503,7 @@ def adverse_event_type_seed(
 
 def adverse_event_type_update(
     *,
-    by,
+    by: User,
     event_type: AdverseEventType,
     expected_one_in: int | None,
     exposure: str,

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.followups.models import FollowUp, Kind
 from apps.followups.services.scheduling import follow_up_calls_add
 from apps.inventory.models import Lot
@@ -14,18 +15,18 @@ from apps.safety.selectors.recalls import lot_recipient_patient_ids
 from exotrack.history import recorded_by
 
 
-def lot_quarantine(*, by, lot: Lot, reason: str) -> Lot:
+def lot_quarantine(*, by: User, lot: Lot, reason: str) -> Lot:
     """Hold a lot while a question about it is answered: it cannot be used meanwhile."""
     return lot_status_set(by=by, lot=lot, status=Lot.Status.QUARANTINED, reason=reason)
 
 
-def lot_recall(*, by, lot: Lot, reason: str) -> Lot:
+def lot_recall(*, by: User, lot: Lot, reason: str) -> Lot:
     """Withdraw a lot for good (from available or quarantined): it can never be used
     again, and its recipients can be contacted."""
     return lot_status_set(by=by, lot=lot, status=Lot.Status.RECALLED, reason=reason)
 
 
-def lot_recipients_contact(*, by, lot: Lot) -> int:
+def lot_recipients_contact(*, by: User, lot: Lot) -> int:
     """One recall call per patient who received the lot (voided visits and voided
     patient records left out), due today on the follow-up worklist. Returns how many
     were added: pressing again adds only patients not yet on the list.
