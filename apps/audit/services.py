@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from apps.accounts.models import User
 from apps.audit.models import AccessLog
 
 
@@ -18,7 +19,7 @@ def _printable(value: Any) -> Any:
 
 def access_log_record(
     *,
-    user,
+    user: User,
     action: str,
     subject: str,
     patient_id: int | None = None,

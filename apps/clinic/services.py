@@ -1,15 +1,15 @@
 import datetime
 
-import pghistory
 from django.db import transaction
 
 from apps.accounts.models import User
 from apps.clinic.models import ClinicProfile, Location
+from exotrack.history import recorded_by
 
 
 def clinic_profile_update(
     *,
-    user: User,
+    by: User,
     name: str,
     contact_phone: str = "",
     booking_url: str = "",
@@ -17,8 +17,8 @@ def clinic_profile_update(
     safety_contact_email: str = "",
     reminder_send_time: datetime.time = datetime.time(9, 0),
 ) -> ClinicProfile:
-    """Save the clinic's one profile row (created on first save), recorded as `user`'s change."""
-    with transaction.atomic(), pghistory.context(user=user.pk):
+    """Save the clinic's one profile row (created on first save), recorded as `by`'s change."""
+    with transaction.atomic(), recorded_by(by):
         # Locked so two managers saving at once cannot interleave field by field.
         profile = ClinicProfile.objects.select_for_update().filter(pk=1).first()
         profile = profile or ClinicProfile(pk=1)
@@ -35,14 +35,14 @@ def clinic_profile_update(
 
 def location_save(
     *,
-    user: User,
+    by: User,
     location: Location | None = None,
     name: str,
     address: str = "",
     active: bool = True,
 ) -> Location:
     """Add a treatment location, or change one (closing it keeps its past visits linked)."""
-    with transaction.atomic(), pghistory.context(user=user.pk):
+    with transaction.atomic(), recorded_by(by):
         location = location or Location()
         location.name = name
         location.address = address

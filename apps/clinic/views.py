@@ -17,7 +17,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ClinicProfileForm(request.POST or None, instance=clinic_profile())
     if request.method == "POST" and form.is_valid():
         try:
-            clinic_profile_update(user=request.user, **form.cleaned_data)
+            clinic_profile_update(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -35,7 +35,7 @@ def location_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = LocationForm(request.POST or None, instance=location)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = location_save(user=request.user, location=location, **form.cleaned_data)
+            saved = location_save(by=request.user, location=location, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -1,5 +1,8 @@
+import datetime
+
 import pghistory
 import pgtrigger
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -119,6 +122,43 @@ class Lot(Recorded):
 
     def __str__(self) -> str:
         return f"{self.product.name} lot {self.lot_number}"
+
+    # The one rule of when a lot may be given, in its two forms: a filter for lists and
+    # the reason a chosen or scanned lot is refused. Keep them in step.
+
+    @staticmethod
+    def usable_on(on: datetime.date, *, through: str = "") -> Q:
+        """Lots usable on a day, as a filter: available, not expired that day, stock
+        left. `through` reaches them over a relation (e.g. "lots__" from a product)."""
+        return Q(
+            **{
+                f"{through}status": Lot.Status.AVAILABLE,
+                f"{through}expiry_date__gte": on,
+                f"{through}vials_on_hand__gt": 0,
+            }
+        )
+
+    def unusable_reason(self, on: datetime.date, *, vials: int = 1) -> ValidationError | None:
+        """Why `vials` of this lot cannot be given on `on`, one message and code per
+        reason, or None when they can. Stock is read from this instance: lock the row
+        first when the answer decides a write."""
+        if self.status != Lot.Status.AVAILABLE:
+            return ValidationError(
+                f"Lot {self.lot_number} is {self.get_status_display().lower()}.",
+                code="lot_unusable",
+            )
+        if self.expiry_date < on:
+            return ValidationError(
+                f"Lot {self.lot_number} expired on {self.expiry_date:%Y-%m-%d}.",
+                code="lot_unusable",
+            )
+        if self.vials_on_hand < vials:
+            return ValidationError(
+                f"Lot {self.lot_number} has {self.vials_on_hand} "
+                f"{'vial' if self.vials_on_hand == 1 else 'vials'} left, {vials} needed.",
+                code="not_enough_stock",
+            )
+        return None
 
 
 class StockMovement(models.Model):

@@ -7,20 +7,24 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 
 
 def usable_on(on: datetime.date) -> Q:
-    """What makes a lot usable on a day: available, not expired that day, stock left."""
-    return Q(status=Lot.Status.AVAILABLE, expiry_date__gte=on, vials_on_hand__gt=0)
+    """Lots usable on a day, as a filter (the rule is the lot's own)."""
+    return Lot.usable_on(on)
 
 
 # First-expiry-first-out: the vial that expires soonest is used first.
 FEFO = ("expiry_date", "received_on", "id")
 
 
-def lots_usable_on(*, on: datetime.date, product=None) -> QuerySet[Lot]:
-    """Lots a clinician may draw from on `on`, first-expiry-first-out."""
+def lots_usable_on(
+    *, on: datetime.date, product: Product | int | str | None = None
+) -> QuerySet[Lot]:
+    """Lots a clinician may draw from on `on`, first-expiry-first-out; `product` is a
+    product or its id (the lot picker sends it from the query string)."""
     lots = Lot.objects.select_related("product__manufacturer").filter(usable_on(on)).order_by(*FEFO)
     if product is not None:
         lots = lots.filter(product=product)
@@ -30,7 +34,7 @@ def lots_usable_on(*, on: datetime.date, product=None) -> QuerySet[Lot]:
 def lot_search(
     *,
     today: datetime.date,
-    product=None,
+    product: Product | None = None,
     status: str = "",
     expiring_within_days: int | None = None,
 ) -> QuerySet[Lot]:
@@ -76,11 +80,7 @@ def products() -> QuerySet[Product]:
 
 def products_with_stock(*, today: datetime.date) -> QuerySet[Product]:
     """Products with their maker, how many lots are usable today and their vials on hand."""
-    usable = Q(
-        lots__status=Lot.Status.AVAILABLE,
-        lots__expiry_date__gte=today,
-        lots__vials_on_hand__gt=0,
-    )
+    usable = Lot.usable_on(today, through="lots__")
     return products().annotate(
         usable_lots=Count("lots", filter=usable),
         usable_vials=Coalesce(Sum("lots__vials_on_hand", filter=usable), 0),
@@ -110,7 +110,7 @@ def stock_needing_attention(
     }
 
 
-def stock_panel(*, user) -> dict:
+def stock_panel(*, user: User) -> dict:
     """The dashboard's stock panel: two queries whatever the number of lots."""
     within_days = settings.INVENTORY_EXPIRY_WARNING_DAYS
     low_stock_vials = settings.INVENTORY_LOW_STOCK_VIALS

@@ -1,37 +1,27 @@
 import datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.inventory.barcodes import ScannedVial as ScannedVial
 from apps.inventory.barcodes import barcode_parse as barcode_parse
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
+from exotrack.history import recorded_by
+
+Saved = TypeVar("Saved", Manufacturer, Product, Lot)
 
 # More vials than any clinic keeps: a number above it is a typing or scanning slip.
 MAX_VIALS_PER_MOVEMENT = 10_000
 _TOO_MANY = f"No more than {MAX_VIALS_PER_MOVEMENT} vials at a time."
 
 
-def _actor(by) -> int | None:
-    return getattr(by, "pk", None)
-
-
-def _lot_unusable_reason(lot: Lot, *, on: datetime.date) -> str | None:
-    if lot.status == Lot.Status.RECALLED:
-        return f"Lot {lot.lot_number} is recalled."
-    if lot.status == Lot.Status.QUARANTINED:
-        return f"Lot {lot.lot_number} is quarantined."
-    if lot.status != Lot.Status.AVAILABLE:
-        return f"Lot {lot.lot_number} is {lot.get_status_display().lower()}."
-    if lot.expiry_date < on:
-        return f"Lot {lot.lot_number} expired on {lot.expiry_date:%Y-%m-%d}."
-    return None
-
-
-def stock_use(*, lot_id: int, vials: int, on: datetime.date, by, reason: str) -> StockMovement:
+def stock_use(
+    *, lot_id: int, vials: int, on: datetime.date, by: User, reason: str
+) -> StockMovement:
     """Take `vials` from a lot for a visit on `on`.
 
     Runs inside the caller's transaction (a visit and its stock stand or fall together).
@@ -42,25 +32,19 @@ def stock_use(*, lot_id: int, vials: int, on: datetime.date, by, reason: str) ->
         raise ValidationError("At least one vial must be used.", code="no_vials")
     if vials > MAX_VIALS_PER_MOVEMENT:
         raise ValidationError(_TOO_MANY, code="too_many_vials")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         lot = Lot.objects.select_for_update().filter(pk=lot_id).first()
         if lot is None:
             raise ValidationError("No such lot.", code="no_lot")
-        problem = _lot_unusable_reason(lot, on=on)
+        problem = lot.unusable_reason(on, vials=vials)
         if problem is not None:
-            raise ValidationError(problem, code="lot_unusable")
-        if lot.vials_on_hand < vials:
-            raise ValidationError(
-                f"Lot {lot.lot_number} has {lot.vials_on_hand} "
-                f"{'vial' if lot.vials_on_hand == 1 else 'vials'} left, {vials} needed.",
-                code="not_enough_stock",
-            )
+            raise problem
         return StockMovement.objects.create(
             lot=lot, kind=StockMovement.Kind.USED, vials=-vials, reason=reason, by=by
         )
 
 
-def stock_return(*, movement: StockMovement, by, reason: str) -> StockMovement:
+def stock_return(*, movement: StockMovement, by: User, reason: str) -> StockMovement:
     """Put back the unopened vials of a 'used' movement (its visit was voided).
 
     Runs inside the caller's transaction. The caller records which movement a return
@@ -70,7 +54,7 @@ def stock_return(*, movement: StockMovement, by, reason: str) -> StockMovement:
         raise ValidationError("Only vials used at a visit can be returned.", code="not_a_use")
     if not reason.strip():
         raise ValidationError("Say why the vials are returned.", code="reason_required")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         return StockMovement.objects.create(
             lot_id=movement.lot_id,
             kind=StockMovement.Kind.RETURNED,
@@ -168,19 +152,21 @@ def lot_seed(
 # --- Catalogue: manufacturers and products ----------------------------------------
 
 
-def _saved(record, *, exclude: list[str] | None = None):
+def _saved(record: Saved, *, exclude: list[str] | None = None) -> Saved:
     record.full_clean(exclude=exclude)
     record.save()
     return record
 
 
-def manufacturer_create(*, by, name: str, contact: str = "", website: str = "") -> Manufacturer:
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+def manufacturer_create(
+    *, by: User, name: str, contact: str = "", website: str = ""
+) -> Manufacturer:
+    with transaction.atomic(), recorded_by(by):
         return _saved(Manufacturer(name=name, contact=contact, website=website, created_by=by))
 
 
-def manufacturer_update(*, by, manufacturer: Manufacturer, **fields) -> Manufacturer:
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+def manufacturer_update(*, by: User, manufacturer: Manufacturer, **fields: Any) -> Manufacturer:
+    with transaction.atomic(), recorded_by(by):
         for name in ("name", "contact", "website"):
             if name in fields:
                 setattr(manufacturer, name, fields.pop(name))
@@ -218,7 +204,7 @@ def _product_checked(product: Product) -> Product:
 
 def product_create(
     *,
-    by,
+    by: User,
     manufacturer: Manufacturer,
     name: str,
     gtin: str | None = None,
@@ -226,7 +212,7 @@ def product_create(
     storage_min_celsius: Decimal | None = None,
     storage_max_celsius: Decimal | None = None,
 ) -> Product:
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         return _product_checked(
             Product(
                 manufacturer=manufacturer,
@@ -240,11 +226,11 @@ def product_create(
         )
 
 
-def product_update(*, by, product: Product, **fields) -> Product:
+def product_update(*, by: User, product: Product, **fields: Any) -> Product:
     unknown = set(fields) - set(_PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"Not a product field: {', '.join(sorted(unknown))}")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         for name, value in fields.items():
             setattr(product, name, value)
         return _product_checked(product)
@@ -255,7 +241,7 @@ def product_update(*, by, product: Product, **fields) -> Product:
 
 def lot_receive(
     *,
-    by,
+    by: User | None,
     product: Product,
     lot_number: str,
     expiry_date: datetime.date,
@@ -287,7 +273,7 @@ def lot_receive(
         errors["measured_billions_per_vial"] = "Give the measured count the source refers to."
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         # Locks the product row, so two people receiving the same lot number at once
         # get the clear message below rather than a unique-constraint error.
         Product.objects.select_for_update().filter(pk=product.pk).first()
@@ -327,7 +313,7 @@ def lot_receive(
 _LOT_EDITABLE = ("measured_billions_per_vial", "measured_source", "storage_location")
 
 
-def lot_update(*, by, lot: Lot, **fields) -> Lot:
+def lot_update(*, by: User, lot: Lot, **fields: Any) -> Lot:
     """Facts that arrive or change after delivery: the measured particle count (from a
     certificate of analysis) and where the lot is stored. What was delivered is fixed."""
     unknown = set(fields) - set(_LOT_EDITABLE)
@@ -335,7 +321,7 @@ def lot_update(*, by, lot: Lot, **fields) -> Lot:
         raise ValidationError(
             {name: "This cannot be changed after the lot is received." for name in unknown}
         )
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         for name, value in fields.items():
             setattr(lot, name, value)
         measured = lot.measured_billions_per_vial
@@ -357,10 +343,10 @@ def _reason_required(reason: str) -> str:
     return reason
 
 
-def _stock_change(*, by, lot: Lot, kind: str, vials: int, reason: str) -> StockMovement:
+def _stock_change(*, by: User, lot: Lot, kind: str, vials: int, reason: str) -> StockMovement:
     if abs(vials) > MAX_VIALS_PER_MOVEMENT:
         raise ValidationError({"vials": _TOO_MANY})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = Lot.objects.select_for_update().get(pk=lot.pk)
         if locked.vials_on_hand + vials < 0:
             raise ValidationError(
@@ -376,7 +362,7 @@ def _stock_change(*, by, lot: Lot, kind: str, vials: int, reason: str) -> StockM
         return movement
 
 
-def stock_waste(*, by, lot: Lot, vials: int, reason: str) -> StockMovement:
+def stock_waste(*, by: User, lot: Lot, vials: int, reason: str) -> StockMovement:
     """Vials that can no longer be given (dropped, broken cold chain, opened and unused)."""
     reason = _reason_required(reason)
     if vials < 1:
@@ -386,7 +372,7 @@ def stock_waste(*, by, lot: Lot, vials: int, reason: str) -> StockMovement:
     )
 
 
-def stock_adjust(*, by, lot: Lot, vials: int, reason: str) -> StockMovement:
+def stock_adjust(*, by: User, lot: Lot, vials: int, reason: str) -> StockMovement:
     """A stock-count correction: positive adds vials found, negative removes vials missing."""
     reason = _reason_required(reason)
     if vials == 0:
@@ -396,12 +382,12 @@ def stock_adjust(*, by, lot: Lot, vials: int, reason: str) -> StockMovement:
     )
 
 
-def lot_status_set(*, by, lot: Lot, status: str, reason: str) -> Lot:
+def lot_status_set(*, by: User, lot: Lot, status: str, reason: str) -> Lot:
     """Quarantine a lot, release it, or (later) recall it. Only available lots are usable."""
     reason = _reason_required(reason)
     if status not in Lot.Status.values:
         raise ValidationError({"status": f"Unknown lot status {status!r}."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = Lot.objects.select_for_update().get(pk=lot.pk)
         if locked.status == Lot.Status.RECALLED and status != Lot.Status.RECALLED:
             raise ValidationError({"status": f"Lot {locked.lot_number} is recalled for good."})

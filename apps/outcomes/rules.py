@@ -2,8 +2,7 @@
 region score a treated site carries. Pure functions, reused by pages and reports."""
 
 from django.conf import settings
-from django.db.models import Expression, F, Q, Value
-from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from psycopg import sql
 
 from apps.outcomes.models import RegionInstrument
 from apps.treatments.models import TreatmentSite
@@ -23,21 +22,25 @@ def is_responder(baseline: int | None, pain: int | None) -> bool | None:
     return baseline > 0 and drop * 100 >= settings.OUTCOME_RESPONDER_MIN_PERCENT * baseline
 
 
-def responder_condition(baseline: str | Expression, pain: str | Expression) -> Q:
-    """`is_responder` as a filter or annotation condition, for reports that count
-    responders in the database. Field names or expressions; NULL on either side is not
-    a responder."""
-    baseline = F(baseline) if isinstance(baseline, str) else baseline
-    pain = F(pain) if isinstance(pain, str) else pain
-    drop = baseline - pain
-    return Q(GreaterThanOrEqual(drop, Value(settings.OUTCOME_RESPONDER_MIN_POINTS))) | (
-        Q(GreaterThan(baseline, Value(0)))
-        & Q(
-            GreaterThanOrEqual(
-                drop * Value(100), baseline * Value(settings.OUTCOME_RESPONDER_MIN_PERCENT)
-            )
-        )
-    )
+def responder_sql(*, baseline: str, pain: str) -> sql.Composed:
+    """`is_responder` in SQL, for reports that count responders in the database:
+    `baseline` and `pain` are SQL expressions of the two pain scores, and the thresholds
+    are the query parameters of `responder_params()`. NULL when either pain is unknown,
+    as the Python form answers None."""
+    return sql.SQL(
+        "CASE WHEN {baseline} IS NULL OR {pain} IS NULL THEN NULL "
+        "ELSE ({baseline} - {pain} >= %(responder_points)s "
+        "OR ({baseline} > 0 AND ({baseline} - {pain}) * 100 "
+        ">= %(responder_percent)s * {baseline})) END"
+    ).format(baseline=sql.SQL(baseline), pain=sql.SQL(pain))
+
+
+def responder_params() -> dict[str, int]:
+    """The thresholds `responder_sql` reads, from the settings at the time of the query."""
+    return {
+        "responder_points": settings.OUTCOME_RESPONDER_MIN_POINTS,
+        "responder_percent": settings.OUTCOME_RESPONDER_MIN_PERCENT,
+    }
 
 
 # Joint sites by the words of their name: the knee has KOOS; the upper limb QuickDASH.

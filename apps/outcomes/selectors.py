@@ -5,10 +5,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
+from apps.accounts.models import User
 from apps.followups.models import FollowUp, Kind
 from apps.outcomes.models import OutcomeAssessment, RegionInstrument, Timepoint
 from apps.outcomes.rules import is_responder, region_instrument
-from apps.treatments.models import Dose
+from apps.patients.models import Patient
+from apps.treatments.models import Dose, Visit
 from apps.treatments.selectors import visits_visible_to
 
 # Timepoints in the order of the schedule; "other" last.
@@ -17,7 +19,7 @@ TIMEPOINT_ORDER = [t for t in Timepoint.values if t != Timepoint.BASELINE]
 ASSESSED_FOLLOW_UP_KINDS = (Kind.OUTCOME, Kind.CHECK_IN)
 
 
-def assessments_visible_to(user) -> QuerySet[OutcomeAssessment]:
+def assessments_visible_to(user: User) -> QuerySet[OutcomeAssessment]:
     if not user.has_perm("outcomes.view_outcomeassessment"):
         return OutcomeAssessment.objects.none()
     return (
@@ -27,13 +29,13 @@ def assessments_visible_to(user) -> QuerySet[OutcomeAssessment]:
     )
 
 
-def doses_visible_to(user) -> QuerySet[Dose]:
+def doses_visible_to(user: User) -> QuerySet[Dose]:
     return Dose.objects.filter(visit__in=visits_visible_to(user).values("pk")).select_related(
         "site", "visit__patient"
     )
 
 
-def follow_ups_assessable_by(user) -> QuerySet[FollowUp]:
+def follow_ups_assessable_by(user: User) -> QuerySet[FollowUp]:
     """Follow-ups whose visit this user may open, of a kind answered with an outcome."""
     return FollowUp.objects.filter(
         kind__in=ASSESSED_FOLLOW_UP_KINDS,
@@ -116,7 +118,7 @@ def _live_assessments() -> Prefetch:
     )
 
 
-def episodes_of_patient(*, patient) -> list[EpisodeSummary]:
+def episodes_of_patient(*, patient: Patient) -> list[EpisodeSummary]:
     """Every treated site of the patient's visits (voided visits left out), newest
     visit first: two queries whatever the number of visits and assessments."""
     doses = (
@@ -128,7 +130,7 @@ def episodes_of_patient(*, patient) -> list[EpisodeSummary]:
     return [episode_summary(dose) for dose in doses]
 
 
-def episodes_of_visit(*, visit) -> list[EpisodeSummary]:
+def episodes_of_visit(*, visit: Visit) -> list[EpisodeSummary]:
     doses = (
         Dose.objects.filter(visit=visit)
         .select_related("site", "visit")

@@ -9,18 +9,20 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pghistory
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.followups.models import FollowUp, Kind
 from apps.followups.services.scheduling import follow_up_complete
 from apps.outcomes.models import OutcomeAssessment, RegionInstrument, Timepoint
 from apps.outcomes.rules import region_instrument
 from apps.outcomes.timepoints import timepoint_for
 from apps.treatments.models import Dose, Visit
+from exotrack.history import recorded_by
+from exotrack.voiding import void_record
 
 VOID_PERMISSION = "outcomes.change_outcomeassessment"
 
@@ -35,10 +37,6 @@ class EpisodeAnswers:
     percent_better: int | None = None
     region_score: Decimal | None = None
     notes: str = ""
-
-
-def _actor(by) -> int | None:
-    return getattr(by, "pk", None)
 
 
 def _score_errors(answers: EpisodeAnswers, prefix: str) -> dict[str, str]:
@@ -103,7 +101,7 @@ def _follow_up_errors(follow_up: FollowUp, visit: Visit) -> dict[str, str]:
 
 def follow_up_assessments_record(
     *,
-    by,
+    by: User | None,
     visit: Visit,
     assessed_on: datetime.date,
     episodes: list[EpisodeAnswers],
@@ -117,7 +115,7 @@ def follow_up_assessments_record(
         raise ValidationError({"episodes": "Score at least one treated site."})
     if source not in OutcomeAssessment.Source.values:
         raise ValidationError({"source": f"Not a source of assessments: {source}."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         # The visit row first: one assessment round at a time per visit, so two baseline
         # assessments for one site cannot both pass the check.
         visit = (
@@ -173,7 +171,7 @@ def follow_up_assessments_record(
         return assessments
 
 
-def _answered_outcome_follow_ups_complete(*, visit: Visit, timepoint: str, by) -> None:
+def _answered_outcome_follow_ups_complete(*, visit: Visit, timepoint: str, by: User | None) -> None:
     """Outcomes scored from the patient page answer the visit's pending outcome follow-up
     of the same timepoint once every treated site of the visit has its score, so the
     worklist does not keep asking for what is already measured."""
@@ -203,7 +201,7 @@ def _answered_outcome_follow_ups_complete(*, visit: Visit, timepoint: str, by) -
 
 def assessment_record(
     *,
-    by,
+    by: User,
     dose: Dose,
     assessed_on: datetime.date,
     pain: int | None,
@@ -240,19 +238,13 @@ def assessment_record(
     return assessment
 
 
-def assessment_void(*, by, assessment: OutcomeAssessment, reason: str) -> OutcomeAssessment:
+def assessment_void(*, by: User, assessment: OutcomeAssessment, reason: str) -> OutcomeAssessment:
     """Void an assessment recorded by mistake; it stays on record, marked, with the reason."""
-    if not by.has_perm(VOID_PERMISSION):
-        raise PermissionDenied("Only a clinician can void an assessment.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the assessment is voided."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
-        locked = OutcomeAssessment.objects.select_for_update().get(pk=assessment.pk)
-        if locked.is_voided:
-            raise ValidationError({"reason": "This assessment is already voided."})
-        locked.voided_at = timezone.now()
-        locked.voided_by = by
-        locked.void_reason = reason
-        locked.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
-        return locked
+    return void_record(
+        record=assessment,
+        by=by,
+        reason=reason,
+        permission=VOID_PERMISSION,
+        noun="assessment",
+        refused="Only a clinician can void an assessment.",
+    )

@@ -317,7 +317,7 @@ class PatientViewSet(
         confirm = fields.pop("confirm_duplicate", False)
         try:
             serializer.instance = patient_register(
-                user=self.request.user, confirm_duplicate=confirm, **fields
+                by=self.request.user, confirm_duplicate=confirm, **fields
             )
         except PossibleDuplicate as warning:
             raise serializers.ValidationError(
@@ -337,7 +337,7 @@ class PatientViewSet(
         fields = dict(serializer.validated_data)
         fields.pop("confirm_duplicate", None)
         try:
-            patient_update(user=self.request.user, patient=serializer.instance, **fields)
+            patient_update(by=self.request.user, patient=serializer.instance, **fields)
         except DjangoValidationError as error:
             raise service_error(error) from error
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
@@ -360,7 +360,7 @@ class PatientViewSet(
         body = PatientVoidSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            voided = patient_void(user=request.user, patient=patient, **body.validated_data)
+            voided = patient_void(by=request.user, patient=patient, **body.validated_data)
         except DjangoValidationError as error:
             raise service_error(error) from error
         voided = patients_visible_to(request.user, include_voided=True).get(pk=voided.pk)
@@ -412,7 +412,7 @@ class PatientViewSet(
         body = MedicationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            medication = medication_add(user=request.user, patient=patient, **body.validated_data)
+            medication = medication_add(by=request.user, patient=patient, **body.validated_data)
         except DjangoValidationError as error:
             raise service_error(error) from error
         return Response(MedicationSerializer(medication).data, status=status.HTTP_201_CREATED)
@@ -438,9 +438,7 @@ class PatientViewSet(
         body = MedicationStopSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            stopped = medication_stop(
-                user=request.user, medication=medication, **body.validated_data
-            )
+            stopped = medication_stop(by=request.user, medication=medication, **body.validated_data)
         except DjangoValidationError as error:
             raise service_error(error) from error
         stopped = patient_medications(patient=patient).get(pk=stopped.pk)

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     CharField,
+    Expression,
     F,
     Func,
     IntegerField,
@@ -21,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import Exact
 
+from apps.accounts.models import User
 from apps.patients.models import (
     CLINICAL_FIELDS,
     Medication,
@@ -42,11 +44,11 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 _MEDICATION_ORDER = (F("stopped_on").desc(nulls_first=True), "name", "id")
 
 
-def may_see_clinical(user) -> bool:
+def may_see_clinical(user: User) -> bool:
     return user.has_perm("patients.view_clinical")
 
 
-def patients_visible_to(user, *, include_voided: bool = False) -> QuerySet[Patient]:
+def patients_visible_to(user: User, *, include_voided: bool = False) -> QuerySet[Patient]:
     """Patients this user may open. Voided patients are left out unless asked for.
 
     Without `patients.view_clinical` the clinical columns are not even read."""
@@ -69,7 +71,7 @@ def _as_date(text: str) -> datetime.date | None:
     return None
 
 
-def patient_search(*, query: str, user, include_voided: bool = False) -> QuerySet[Patient]:
+def patient_search(*, query: str, user: User, include_voided: bool = False) -> QuerySet[Patient]:
     """Find patients by MRN, date of birth, e-mail or (forgivingly) by name.
 
     Each branch is index-backed: MRN (unique), date of birth, lower(email), and the
@@ -119,7 +121,7 @@ def patient_search(*, query: str, user, include_voided: bool = False) -> QuerySe
     ).order_by("-same_letters", "-match", "last_name", "first_name", "id")
 
 
-def _translate(text, letters) -> Func:
+def _translate(text: Expression, letters: Expression) -> Func:
     return Func(text, letters, Value(""), function="translate", output_field=CharField())
 
 
@@ -133,7 +135,7 @@ def _same_letters(field: str, word: str) -> Q:
     )
 
 
-def _one_if(condition) -> Case:
+def _one_if(condition: Q) -> Case:
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 

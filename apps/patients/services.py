@@ -4,13 +4,17 @@ history context, so API (token) writes carry the user as well as page writes."""
 import datetime
 from typing import Any
 
-import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.patients.models import CLINICAL_FIELDS, Medication, MedicationClass, Patient
 from apps.patients.selectors import may_see_clinical, possible_duplicates
+from exotrack.history import recorded_by
+from exotrack.voiding import void_record
+
+VOID_PERMISSION = "patients.void_patient"
 
 IDENTITY_FIELDS = (
     "first_name",
@@ -33,12 +37,12 @@ class PossibleDuplicate(Exception):
         super().__init__(f"A patient with this name and date of birth exists: {names}.")
 
 
-def _allowed_fields(user) -> tuple[str, ...]:
-    return IDENTITY_FIELDS + (CLINICAL_FIELDS if may_see_clinical(user) else ())
+def _allowed_fields(by: User) -> tuple[str, ...]:
+    return IDENTITY_FIELDS + (CLINICAL_FIELDS if may_see_clinical(by) else ())
 
 
-def _refuse_hidden_fields(user, fields: dict[str, Any]) -> None:
-    hidden = sorted(set(fields) - set(_allowed_fields(user)))
+def _refuse_hidden_fields(by: User, fields: dict[str, Any]) -> None:
+    hidden = sorted(set(fields) - set(_allowed_fields(by)))
     if hidden:
         raise PermissionDenied(f"Not allowed to set: {', '.join(hidden)}.")
 
@@ -57,11 +61,11 @@ def _check_birth_date(patient: Patient) -> None:
         raise ValidationError({"date_of_birth": "The date of birth is in the future."})
 
 
-def patient_register(*, user, confirm_duplicate: bool = False, **fields: Any) -> Patient:
+def patient_register(*, by: User, confirm_duplicate: bool = False, **fields: Any) -> Patient:
     """Register a new patient. Raises PossibleDuplicate unless `confirm_duplicate`."""
-    _refuse_hidden_fields(user, fields)
-    with transaction.atomic(), pghistory.context(user=user.pk):
-        patient = Patient(created_by=user, **fields)
+    _refuse_hidden_fields(by, fields)
+    with transaction.atomic(), recorded_by(by):
+        patient = Patient(created_by=by, **fields)
         patient.full_clean(exclude=["mrn"])
         _check_birth_date(patient)
         if not confirm_duplicate:
@@ -79,12 +83,12 @@ def patient_register(*, user, confirm_duplicate: bool = False, **fields: Any) ->
     return patient
 
 
-def patient_update(*, user, patient: Patient, **fields: Any) -> Patient:
+def patient_update(*, by: User, patient: Patient, **fields: Any) -> Patient:
     """Change identity/contact fields, and clinical fields for staff who may see them."""
-    _refuse_hidden_fields(user, fields)
+    _refuse_hidden_fields(by, fields)
     if patient.is_voided:
         raise ValidationError("A voided patient cannot be changed.")
-    with transaction.atomic(), pghistory.context(user=user.pk):
+    with transaction.atomic(), recorded_by(by):
         current = Patient.objects.select_for_update().get(pk=patient.pk)
         was_consenting = current.email_consent
         for name, value in fields.items():
@@ -111,25 +115,21 @@ def patient_email_consent_withdraw(*, patient_id: int) -> Patient:
     return current
 
 
-def patient_void(*, user, patient: Patient, reason: str) -> Patient:
+def patient_void(*, by: User, patient: Patient, reason: str) -> Patient:
     """Hide a patient registered by mistake (e.g. a duplicate). Nothing is deleted."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why this patient is voided."})
-    with transaction.atomic(), pghistory.context(user=user.pk):
-        current = Patient.objects.select_for_update().get(pk=patient.pk)
-        if current.is_voided:
-            raise ValidationError("This patient is already voided.")
-        current.voided_at = timezone.now()
-        current.voided_by = user
-        current.void_reason = reason
-        current.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
-    return current
+    return void_record(
+        record=patient,
+        by=by,
+        reason=reason,
+        permission=VOID_PERMISSION,
+        noun="patient",
+        refused="Only a clinician or the clinic manager can void a patient.",
+    )
 
 
 def medication_add(
     *,
-    user,
+    by: User,
     patient: Patient,
     name: str,
     medication_class: MedicationClass,
@@ -138,22 +138,22 @@ def medication_add(
 ) -> Medication:
     if patient.is_voided:
         raise ValidationError("A voided patient cannot be changed.")
-    with transaction.atomic(), pghistory.context(user=user.pk):
+    with transaction.atomic(), recorded_by(by):
         medication = Medication(
             patient=patient,
             name=name.strip(),
             medication_class=medication_class,
             dose_text=dose_text.strip(),
             started_on=started_on,
-            created_by=user,
+            created_by=by,
         )
         medication.full_clean()
         medication.save()
     return medication
 
 
-def medication_stop(*, user, medication: Medication, stopped_on: datetime.date) -> Medication:
-    with transaction.atomic(), pghistory.context(user=user.pk):
+def medication_stop(*, by: User, medication: Medication, stopped_on: datetime.date) -> Medication:
+    with transaction.atomic(), recorded_by(by):
         current = Medication.objects.select_for_update().get(pk=medication.pk)
         if current.stopped_on is not None:
             raise ValidationError({"stopped_on": "This medication is already stopped."})

@@ -62,7 +62,7 @@ def patient_add(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             patient = patient_register(
-                user=request.user,
+                by=request.user,
                 confirm_duplicate=form.cleaned_data["confirm_duplicate"],
                 **form.patient_fields(),
             )
@@ -104,7 +104,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PatientForm(request.POST or None, instance=patient, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            patient_update(user=request.user, patient=patient, **form.patient_fields())
+            patient_update(by=request.user, patient=patient, **form.patient_fields())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -128,7 +128,7 @@ def patient_void_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = PatientVoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            patient_void(user=request.user, patient=patient, reason=form.cleaned_data["reason"])
+            patient_void(by=request.user, patient=patient, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -165,7 +165,7 @@ def medication_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = MedicationForm(request.POST)
     if form.is_valid():
         try:
-            medication = medication_add(user=request.user, patient=patient, **form.cleaned_data)
+            medication = medication_add(by=request.user, patient=patient, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -184,7 +184,7 @@ def medication_stop_view(request: HttpRequest, pk: int, medication_pk: int) -> H
     if form.is_valid():
         try:
             medication_stop(
-                user=request.user, medication=medication, stopped_on=form.cleaned_data["stopped_on"]
+                by=request.user, medication=medication, stopped_on=form.cleaned_data["stopped_on"]
             )
         except ValidationError as error:
             problem = "; ".join(error.messages)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from psycopg import sql
 
+from apps.outcomes.rules import responder_params, responder_sql
 from exotrack.csv_export import sql_csv_safe
 
 # Timepoints with a column of their own, in the order of the schedule; "other" counts
@@ -134,21 +135,13 @@ OUTCOME_JOINS = sql.SQL(
     ) events ON true"""
 ).format(pivot=_outcome_pivot())
 
-# apps.outcomes.rules.is_responder, in SQL: pain down by at least the points, or by at
-# least the percentage of the baseline. NULL when either pain is unknown.
-RESPONDER = sql.SQL(
-    "CASE WHEN baseline.pain IS NULL OR o.latest_pain IS NULL THEN NULL "
-    "ELSE (baseline.pain - o.latest_pain >= %(responder_points)s "
-    "OR (baseline.pain > 0 AND (baseline.pain - o.latest_pain) * 100 "
-    ">= %(responder_percent)s * baseline.pain)) END"
-)
+# The clinic's responder rule, on the episode's baseline and its latest pain.
+RESPONDER = responder_sql(baseline="baseline.pain", pain="o.latest_pain")
 
 
-def outcome_params() -> dict:
-    return {
-        "responder_points": settings.OUTCOME_RESPONDER_MIN_POINTS,
-        "responder_percent": settings.OUTCOME_RESPONDER_MIN_PERCENT,
-    }
+def outcome_params() -> dict[str, int]:
+    """The query parameters of the outcome columns (the responder thresholds)."""
+    return responder_params()
 
 
 @dataclass(frozen=True)

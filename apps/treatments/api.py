@@ -42,16 +42,7 @@ WARNING_CODES = VisitWarning.Code.choices
 class TreatmentSiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = TreatmentSite
-        fields = [
-            "id",
-            "name",
-            "category",
-            "dose_min_billions",
-            "dose_max_billions",
-            "default_route",
-            "laterality_applies",
-            "active",
-        ]
+        fields = ["id", *services.SITE_FIELDS]
 
 
 _SITE_EXAMPLE = {

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.treatments.models import Laterality, Route, TreatmentSite
-from apps.treatments.services import DoseInput
+from apps.treatments.services import SITE_FIELDS, DoseInput
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -151,15 +151,7 @@ class VisitFilterForm(forms.Form):
 class TreatmentSiteForm(forms.ModelForm):
     class Meta:
         model = TreatmentSite
-        fields = [
-            "name",
-            "category",
-            "dose_min_billions",
-            "dose_max_billions",
-            "default_route",
-            "laterality_applies",
-            "active",
-        ]
+        fields = list(SITE_FIELDS)
         labels = {
             "dose_min_billions": "Lowest usual dose (billions)",
             "dose_max_billions": "Highest usual dose (billions)",

@@ -7,7 +7,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from apps.accounts.models import User
 from apps.inventory.models import Lot
+from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.treatments.models import Dose, TreatmentSite, VialsOpened, Visit, VisitWarning
 from exotrack.roles import CLINICIAN
@@ -37,7 +39,7 @@ def visits_with_details() -> QuerySet[Visit]:
     )
 
 
-def visits_visible_to(user) -> QuerySet[Visit]:
+def visits_visible_to(user: User) -> QuerySet[Visit]:
     """Visits of patients this user may open (voided patients included: their visits
     stay readable by link), none without the visit permission."""
     if not user.has_perm("treatments.view_visit"):
@@ -48,7 +50,7 @@ def visits_visible_to(user) -> QuerySet[Visit]:
 
 def visit_search(
     *,
-    user,
+    user: User,
     patient_id: int | None = None,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
@@ -74,7 +76,7 @@ def visit_search(
     return visits
 
 
-def visit_detail(*, user, pk: int) -> Visit:
+def visit_detail(*, user: User, pk: int) -> Visit:
     """One visit with doses, warnings and the vials opened (Visit.DoesNotExist if the
     user may not see it)."""
     return (
@@ -89,12 +91,12 @@ def visit_detail(*, user, pk: int) -> Visit:
     )
 
 
-def patient_visits(*, patient) -> QuerySet[Visit]:
+def patient_visits(*, patient: Patient) -> QuerySet[Visit]:
     """The patient's visits, newest first; voided ones included (the page marks them)."""
     return visits_with_details().filter(patient=patient)
 
 
-def patient_lots(*, patient) -> QuerySet[Lot]:
+def patient_lots(*, patient: Patient) -> QuerySet[Lot]:
     """Every lot the patient received (voided visits not counted), with the first and
     last time and how many doses: the patient -> lot half of traceability."""
     given = Q(doses__visit__patient=patient, doses__visit__voided_at__isnull=True)
@@ -128,17 +130,6 @@ def treatment_sites(*, active_only: bool = False) -> QuerySet[TreatmentSite]:
     if active_only:
         sites = sites.filter(active=True)
     return sites
-
-
-def lot_unusable_reason(lot: Lot, *, on: datetime.date) -> str | None:
-    """Why a scanned or chosen lot cannot be given on `on`, or None when it can."""
-    if lot.status != Lot.Status.AVAILABLE:
-        return f"Lot {lot.lot_number} is {lot.get_status_display().lower()}: it cannot be used."
-    if lot.expiry_date < on:
-        return f"Lot {lot.lot_number} expired on {lot.expiry_date:%Y-%m-%d}: it cannot be used."
-    if lot.vials_on_hand < 1:
-        return f"Lot {lot.lot_number} has no vials left."
-    return None
 
 
 def clinicians() -> QuerySet:

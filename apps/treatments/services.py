@@ -5,13 +5,15 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-import pghistory
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
+from apps.clinic.models import Location
 from apps.inventory.models import Lot
 from apps.inventory.services import stock_return, stock_use
 from apps.patients.models import Patient
@@ -25,6 +27,8 @@ from apps.treatments.models import (
 )
 from apps.treatments.selectors import patient_billions_between
 from apps.treatments.signals import visit_recorded, visit_voided
+from exotrack.history import recorded_by
+from exotrack.voiding import void_record
 
 ACKNOWLEDGE_PERMISSION = "treatments.add_visitwarning"
 VOID_PERMISSION = "treatments.void_visit"
@@ -61,10 +65,6 @@ class WarningsNeedAcknowledgement(Exception):
         super().__init__(f"Warnings to acknowledge: {codes}")
 
 
-def _actor(by) -> int | None:
-    return getattr(by, "pk", None)
-
-
 def _dose_errors(index: int, dose: DoseInput) -> dict[str, str | ValidationError]:
     prefix = f"doses.{index}."
     errors: dict[str, str | ValidationError] = {}
@@ -89,7 +89,7 @@ def _visit_errors(
     *,
     patient: Patient,
     visited_at: datetime.datetime,
-    location,
+    location: Location,
     indication: str,
     consent_recorded: bool,
     consent_form_version: str,
@@ -188,7 +188,7 @@ def visit_warnings(
 
 
 def _take_stock(
-    *, visit: Visit, doses: list[DoseInput], by
+    *, visit: Visit, doses: list[DoseInput], by: User
 ) -> tuple[dict[int, VialsOpened], dict[str, ValidationError]]:
     """Lock the lots (sorted by id, so two visits sharing lots never wait on each other
     in opposite orders) and take the opened vials. Returns unsaved VialsOpened rows and
@@ -231,11 +231,11 @@ def _take_stock(
 
 def visit_record(
     *,
-    by,
+    by: User,
     patient: Patient,
     visited_at: datetime.datetime,
-    location,
-    clinician,
+    location: Location,
+    clinician: User,
     indication: str,
     doses: list[DoseInput],
     consent_recorded: bool = False,
@@ -262,7 +262,7 @@ def visit_record(
     )
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         # The patient row first, then lots by id: one visit at a time per patient, so the
         # 30-day total cannot miss a visit being recorded at the same moment.
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
@@ -321,26 +321,21 @@ def visit_record(
         return visit
 
 
-def visit_void(*, visit: Visit, by, reason: str) -> Visit:
+def visit_void(*, visit: Visit, by: User, reason: str) -> Visit:
     """Void a visit recorded by mistake; it stays on record, marked, with the reason.
 
     Voided the day of the visit (clinic time), its vials were never really opened and go
     back to stock; on a later day they stay used."""
-    if not by.has_perm(VOID_PERMISSION):
-        raise PermissionDenied("Only a clinician or the clinic manager can void a visit.")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the visit is voided."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
-        locked = Visit.objects.select_for_update().get(pk=visit.pk)
-        if locked.is_voided:
-            raise ValidationError(
-                {"reason": ValidationError("This visit is already voided.", code="already_voided")}
-            )
-        locked.voided_at = timezone.now()
-        locked.voided_by = by
-        locked.void_reason = reason
-        locked.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
+    with transaction.atomic(), recorded_by(by):
+        locked = void_record(
+            record=visit,
+            by=by,
+            reason=reason,
+            permission=VOID_PERMISSION,
+            noun="visit",
+            refused="Only a clinician or the clinic manager can void a visit.",
+        )
+        reason = locked.void_reason
         if visit_stock_returns_on_void(locked):
             for row in (
                 VialsOpened.objects.filter(visit=locked, returned__isnull=True)
@@ -362,7 +357,8 @@ def visit_stock_returns_on_void(visit: Visit, *, now: datetime.datetime | None =
 
 # --- Site catalogue ---------------------------------------------------------------
 
-_SITE_FIELDS = (
+# What staff may set on a catalogue site: the form, the API and these services share it.
+SITE_FIELDS = (
     "name",
     "category",
     "dose_min_billions",
@@ -387,19 +383,19 @@ def _site_saved(site: TreatmentSite) -> TreatmentSite:
     return site
 
 
-def treatment_site_create(*, by, **fields) -> TreatmentSite:
-    unknown = set(fields) - set(_SITE_FIELDS)
+def treatment_site_create(*, by: User, **fields: Any) -> TreatmentSite:
+    unknown = set(fields) - set(SITE_FIELDS)
     if unknown:
         raise TypeError(f"Not a site field: {', '.join(sorted(unknown))}")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         return _site_saved(TreatmentSite(**fields))
 
 
-def treatment_site_update(*, by, site: TreatmentSite, **fields) -> TreatmentSite:
-    unknown = set(fields) - set(_SITE_FIELDS)
+def treatment_site_update(*, by: User, site: TreatmentSite, **fields: Any) -> TreatmentSite:
+    unknown = set(fields) - set(SITE_FIELDS)
     if unknown:
         raise TypeError(f"Not a site field: {', '.join(sorted(unknown))}")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         for name, value in fields.items():
             setattr(site, name, value)
         return _site_saved(site)

@@ -152,7 +152,8 @@ def vial_scan(request: HttpRequest) -> HttpResponse:
             )
         else:
             lot = Lot.objects.get(pk=vial.lot.pk)
-            error = selectors.lot_unusable_reason(lot, on=on) or ""
+            refusal = lot.unusable_reason(on)
+            error = refusal.message if refusal is not None else ""
         if not error:
             data[f"{prefix}-lot"] = str(vial.lot.pk)
             notice = f"{vial.product.name} lot {vial.lot_number} chosen."

@@ -91,13 +91,13 @@ def test_access_log_query_count_is_the_same_for_one_and_fifty(
 
 def test_history_lists_each_change_with_who_and_what(client, manager, clinician, front_desk):
     patient = patient_register(
-        user=front_desk,
+        by=front_desk,
         first_name="Ada",
         last_name="Lovelace",
         date_of_birth=datetime.date(1970, 1, 2),
     )
     patient_update(
-        user=clinician,
+        by=clinician,
         patient=patient,
         allergies="Latex",
         phone="+1 555 0100",

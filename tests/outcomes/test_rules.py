@@ -3,14 +3,35 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
+from psycopg import sql
 
-from apps.outcomes.models import OutcomeAssessment, RegionInstrument, Timepoint
-from apps.outcomes.rules import is_responder, region_instrument, responder_condition
+from apps.outcomes.models import RegionInstrument, Timepoint
+from apps.outcomes.rules import is_responder, region_instrument, responder_params, responder_sql
 from apps.outcomes.timepoints import timepoint_for
-from tests.builders import treated
-from tests.factories import OutcomeAssessmentFactory, TreatmentSiteFactory
+from tests.factories import TreatmentSiteFactory
 
 VISIT_DAY = datetime.date(2026, 1, 10)
+
+
+def sql_responders(cases: list[tuple[int | None, int | None]]) -> list[bool | None]:
+    """The SQL rule's answer for each (baseline, pain), evaluated by PostgreSQL."""
+    query = sql.SQL(
+        "SELECT {rule} FROM unnest(%(baselines)s::int[], %(pains)s::int[]) "
+        "WITH ORDINALITY AS scores(baseline, pain, n) ORDER BY n"
+    ).format(rule=responder_sql(baseline="scores.baseline", pain="scores.pain"))
+    params = {
+        "baselines": [baseline for baseline, _ in cases],
+        "pains": [pain for _, pain in cases],
+        **responder_params(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(query.as_string(cursor.connection), params)
+        return [answer for (answer,) in cursor.fetchall()]
 
 
 @pytest.mark.parametrize(
@@ -45,12 +66,29 @@ def test_responder_thresholds_follow_the_settings(settings):
     ("baseline", "pain"), [(6, 4), (6, 5), (10, 7), (3, 2), (4, 3), (0, 0), (5, 7), (None, 3)]
 )
 def test_the_sql_rule_agrees_with_the_python_rule(baseline, pain):
-    dose = treated(42, baseline_pain=baseline)
-    OutcomeAssessmentFactory(dose=dose, pain=pain)
-    found = OutcomeAssessment.objects.filter(
-        responder_condition("dose__baseline_pain", "pain")
-    ).exists()
-    assert found is bool(is_responder(baseline, pain))
+    (found,) = sql_responders([(baseline, pain)])
+    assert bool(found) is bool(is_responder(baseline, pain))
+
+
+pain_score = st.one_of(st.none(), st.integers(min_value=0, max_value=10))
+
+
+@pytest.mark.django_db
+@examples(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    cases=st.lists(st.tuples(pain_score, pain_score), min_size=1, max_size=20),
+    points=st.integers(min_value=1, max_value=10),
+    percent=st.integers(min_value=1, max_value=100),
+)
+def test_sql_and_python_responder_agree_on_generated_cases(cases, points, percent):
+    with override_settings(
+        OUTCOME_RESPONDER_MIN_POINTS=points, OUTCOME_RESPONDER_MIN_PERCENT=percent
+    ):
+        assert sql_responders(cases) == [is_responder(b, p) for b, p in cases]
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def test_by_email_ignoring_case(john, others, clinician):
 
 
 def test_voided_patients_hidden_unless_asked_for(john, clinician):
-    patient_void(user=clinician, patient=john, reason="Registered twice")
+    patient_void(by=clinician, patient=john, reason="Registered twice")
     assert list(patient_search(query="John Smith", user=clinician)) == []
     assert list(patients_visible_to(clinician)) == []
     assert list(patient_search(query="John Smith", user=clinician, include_voided=True)) == [john]

@@ -22,7 +22,7 @@ BORN = datetime.date(1970, 5, 17)
 
 def _register(user, **extra):
     fields = {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": BORN, **extra}
-    return patient_register(user=user, **fields)
+    return patient_register(by=user, **fields)
 
 
 def test_registration_gives_a_sequential_mrn_and_remembers_who(front_desk):
@@ -38,14 +38,14 @@ def test_consent_dates_follow_the_tick_box(front_desk):
     assert patient.email_consent_given_at is not None
     assert patient.email_consent_withdrawn_at is None
 
-    patient = patient_update(user=front_desk, patient=patient, email_consent=False)
+    patient = patient_update(by=front_desk, patient=patient, email_consent=False)
     assert patient.email_consent_withdrawn_at is not None
     given = patient.email_consent_given_at
 
-    patient = patient_update(user=front_desk, patient=patient, phone="+1 555 0199")
+    patient = patient_update(by=front_desk, patient=patient, phone="+1 555 0199")
     assert patient.email_consent_given_at == given  # unchanged box, unchanged dates
 
-    patient = patient_update(user=front_desk, patient=patient, email_consent=True)
+    patient = patient_update(by=front_desk, patient=patient, email_consent=True)
     assert patient.email_consent_given_at > given
     assert patient.email_consent_withdrawn_at is None
 
@@ -72,7 +72,7 @@ def test_confirmed_duplicate_is_registered(front_desk):
 
 def test_voided_patient_is_not_a_duplicate(front_desk, clinician):
     existing = _register(front_desk)
-    patient_void(user=clinician, patient=existing, reason="Test record")
+    patient_void(by=clinician, patient=existing, reason="Test record")
     assert _register(front_desk).pk != existing.pk
 
 
@@ -91,33 +91,33 @@ def test_front_desk_may_not_set_clinical_fields(front_desk):
         _register(front_desk, allergies="Penicillin")
     patient = PatientFactory()
     with pytest.raises(PermissionDenied):
-        patient_update(user=front_desk, patient=patient, immunocompromised=True)
+        patient_update(by=front_desk, patient=patient, immunocompromised=True)
     patient.refresh_from_db()
     assert patient.immunocompromised is False
 
 
 def test_clinician_records_the_risk_profile(clinician):
     patient = _register(clinician, immunocompromised=True, immunocompromised_note="On rituximab")
-    patient = patient_update(user=clinician, patient=patient, cold_sore_history=True)
+    patient = patient_update(by=clinician, patient=patient, cold_sore_history=True)
     assert patient.immunocompromised and patient.cold_sore_history
 
 
 def test_void_needs_a_reason_and_keeps_the_row(clinician):
     patient = PatientFactory()
     with pytest.raises(ValidationError):
-        patient_void(user=clinician, patient=patient, reason="  ")
-    voided = patient_void(user=clinician, patient=patient, reason="Registered twice")
+        patient_void(by=clinician, patient=patient, reason="  ")
+    voided = patient_void(by=clinician, patient=patient, reason="Registered twice")
     assert voided.is_voided and voided.voided_by == clinician
     assert Patient.objects.filter(pk=patient.pk).exists()
     with pytest.raises(ValidationError):
-        patient_void(user=clinician, patient=voided, reason="again")
+        patient_void(by=clinician, patient=voided, reason="again")
     with pytest.raises(ValidationError):
-        patient_update(user=clinician, patient=voided, phone="1")
+        patient_update(by=clinician, patient=voided, phone="1")
 
 
 def test_writes_name_their_actor_in_the_history(clinician):
     patient = _register(clinician)
-    patient_update(user=clinician, patient=patient, phone="+1 555 0123")
+    patient_update(by=clinician, patient=patient, phone="+1 555 0123")
     events = PatientEvent.objects.filter(pgh_obj=patient).order_by("pgh_id")
     assert [e.pgh_label for e in events] == ["insert", "update"]
     assert all(e.pgh_context.metadata["user"] == clinician.pk for e in events)
@@ -127,7 +127,7 @@ def test_medication_add_and_stop(clinician):
     patient = PatientFactory()
     thyroid = MedicationClassFactory(code="thyroid_hormone")
     medication = medication_add(
-        user=clinician,
+        by=clinician,
         patient=patient,
         name=" Levothyroxine ",
         medication_class=thyroid,
@@ -135,16 +135,16 @@ def test_medication_add_and_stop(clinician):
         started_on=datetime.date(2020, 1, 1),
     )
     assert medication.name == "Levothyroxine" and medication.created_by == clinician
-    stopped = medication_stop(user=clinician, medication=medication, stopped_on=BORN.replace(2026))
+    stopped = medication_stop(by=clinician, medication=medication, stopped_on=BORN.replace(2026))
     assert stopped.stopped_on == datetime.date(2026, 5, 17)
     with pytest.raises(ValidationError):
-        medication_stop(user=clinician, medication=stopped, stopped_on=datetime.date(2026, 6, 1))
+        medication_stop(by=clinician, medication=stopped, stopped_on=datetime.date(2026, 6, 1))
 
 
 def test_medication_cannot_stop_before_it_started(clinician):
     medication = MedicationFactory(started_on=datetime.date(2024, 3, 1))
     with pytest.raises(ValidationError) as error:
-        medication_stop(user=clinician, medication=medication, stopped_on=datetime.date(2024, 1, 1))
+        medication_stop(by=clinician, medication=medication, stopped_on=datetime.date(2024, 1, 1))
     assert "stopped_on" in error.value.message_dict
     medication.refresh_from_db()
     assert medication.stopped_on is None

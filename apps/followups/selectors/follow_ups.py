@@ -2,7 +2,9 @@
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from apps.accounts.models import User
 from apps.followups.models import FollowUp, FollowUpRule, ReminderDelivery
+from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 
 VIEW_PERMISSION = "followups.view_followup"
@@ -13,7 +15,7 @@ def follow_ups_with_details() -> QuerySet[FollowUp]:
     return FollowUp.objects.select_related("patient", "site", "rule", "lot", "completed_by")
 
 
-def follow_ups_visible_to(user, *, include_voided: bool = True) -> QuerySet[FollowUp]:
+def follow_ups_visible_to(user: User, *, include_voided: bool = True) -> QuerySet[FollowUp]:
     """Follow-ups of patients this user may open; none without the follow-up
     permission. Voided patients' follow-ups stay readable by link, like their visits."""
     if not user.has_perm(VIEW_PERMISSION):
@@ -22,7 +24,7 @@ def follow_ups_visible_to(user, *, include_voided: bool = True) -> QuerySet[Foll
     return follow_ups_with_details().filter(patient__in=patients.values("pk"))
 
 
-def patient_follow_ups(*, patient) -> QuerySet[FollowUp]:
+def patient_follow_ups(*, patient: Patient) -> QuerySet[FollowUp]:
     """The patient's follow-ups: pending ones first, soonest due first; then the rest,
     newest first."""
     pending_first = Case(
@@ -42,7 +44,7 @@ def follow_up_rules() -> QuerySet[FollowUpRule]:
     return FollowUpRule.objects.order_by("-active", "offset_days", "name")
 
 
-def deliveries_visible_to(user) -> QuerySet[ReminderDelivery]:
+def deliveries_visible_to(user: User) -> QuerySet[ReminderDelivery]:
     if not user.has_perm("followups.view_reminderdelivery"):
         return ReminderDelivery.objects.none()
     return ReminderDelivery.objects.filter(

@@ -2,12 +2,13 @@
 
 from django.db.models import QuerySet
 
+from apps.accounts.models import User
 from apps.followups.models import PatientReport
 from apps.outcomes.models import OutcomeAssessment
 from apps.patients.selectors import patients_visible_to
 
 
-def patient_reports_visible_to(user) -> QuerySet[PatientReport]:
+def patient_reports_visible_to(user: User) -> QuerySet[PatientReport]:
     """Reports of patients this user may open (voided patients too, by link)."""
     if not user.has_perm("followups.view_patientreport"):
         return PatientReport.objects.none()

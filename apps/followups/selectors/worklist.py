@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.followups.models import Channel, FollowUp, PatientReport
 from apps.followups.selectors.follow_ups import follow_ups_visible_to
 from apps.patients.selectors import patients_visible_to
@@ -65,7 +66,7 @@ def worklist_section(follow_up: FollowUp, *, today: datetime.date) -> str | None
     return None
 
 
-def worklist_for(*, user, today: datetime.date | None = None) -> Worklist:
+def worklist_for(*, user: User, today: datetime.date | None = None) -> Worklist:
     """One query per section, oldest first (each served by the pending-due index), and
     one for the self-reports waiting for review. Voided patients are left out."""
     today = today or timezone.localdate()

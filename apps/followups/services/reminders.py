@@ -34,7 +34,7 @@ import pghistory
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -104,7 +104,7 @@ def _may_email(patient: Patient) -> bool:
     return not patient.is_voided and patient_reachable_by_email(patient)
 
 
-def _move_to_calls(follow_ups, note: str, now: datetime.datetime) -> int:
+def _move_to_calls(follow_ups: QuerySet[FollowUp], note: str, now: datetime.datetime) -> int:
     return follow_ups.update(
         channel=Channel.CALL,
         reminder_state=FollowUp.ReminderState.NONE,

@@ -1,12 +1,15 @@
 """Follow-up rules: seeded from seeds/followup_rules.toml, then kept by the clinic
 manager. Every write checks the same rules, so the form, the seed and the admin agree."""
 
-import pghistory
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.accounts.models import User
 from apps.followups.models import Channel, FollowUpRule, Kind
 from apps.treatments.models import TreatmentSite
+from exotrack.history import recorded_by
 
 # E-mail templates the reminder sender has (followups/email/<template>.{txt,html}).
 REMINDER_TEMPLATES = ("check_in", "outcome", "repeat_session", "recall_contact")
@@ -72,33 +75,33 @@ def _check_fields(fields: dict) -> None:
         raise TypeError(f"Not a rule field: {', '.join(sorted(unknown))}")
 
 
-def followup_rule_create(*, by, **fields) -> FollowUpRule:
+def followup_rule_create(*, by: User, **fields: Any) -> FollowUpRule:
     _check_fields(fields)
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         return _rule_saved(FollowUpRule(**fields))
 
 
-def followup_rule_update(*, by, rule: FollowUpRule, **fields) -> FollowUpRule:
+def followup_rule_update(*, by: User, rule: FollowUpRule, **fields: Any) -> FollowUpRule:
     """Change a rule. Follow-ups it already scheduled keep their dates; the change
     applies to visits recorded from now on. The code names the rule for the seed and
     stays as it is."""
     _check_fields(fields)
     if "code" in fields and fields["code"] != rule.code:
         raise ValidationError({"code": "A rule's code cannot change."})
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         locked = FollowUpRule.objects.select_for_update().get(pk=rule.pk)
         for name, value in fields.items():
             setattr(locked, name, value)
         return _rule_saved(locked)
 
 
-def followup_rule_deactivate(*, by, rule: FollowUpRule) -> FollowUpRule:
+def followup_rule_deactivate(*, by: User, rule: FollowUpRule) -> FollowUpRule:
     """Stop scheduling by this rule; follow-ups already made stay."""
     return followup_rule_update(by=by, rule=rule, active=False)
 
 
 @transaction.atomic
-def followup_rule_seed(**fields) -> tuple[FollowUpRule, bool]:
+def followup_rule_seed(**fields: Any) -> tuple[FollowUpRule, bool]:
     """Add a rule unless one with that code exists: a manager's edits stay. Returns
     the rule and whether it was created now."""
     _check_fields(fields)

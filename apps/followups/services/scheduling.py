@@ -2,18 +2,21 @@
 reminder time and the e-mail-or-call decision are taken in one place."""
 
 import datetime
+from typing import Any
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.clinic.selectors import clinic_profile
 from apps.followups.models import Channel, FollowUp, FollowUpRule, Kind
+from apps.inventory.models import Lot
 from apps.patients.models import Patient
-from apps.treatments.models import Dose
+from apps.treatments.models import Dose, TreatmentSite, Visit
+from exotrack.history import recorded_by
 
 
 def patient_reachable_by_email(patient: Patient) -> bool:
@@ -34,7 +37,7 @@ def reminder_time(due_on: datetime.date) -> datetime.datetime:
     return timezone.make_aware(send_at, timezone.get_default_timezone())
 
 
-def _kind_check(*, kind: str, lot) -> None:
+def _kind_check(*, kind: str, lot: Lot | None) -> None:
     if kind not in Kind.values:
         raise ValidationError({"kind": f"Not a kind of follow-up: {kind}."})
     if kind == Kind.RECALL_CONTACT and lot is None:
@@ -42,14 +45,20 @@ def _kind_check(*, kind: str, lot) -> None:
 
 
 def follow_up_calls_add(
-    *, by, patient_ids: list[int], kind: str, due_on: datetime.date, lot=None, note: str = ""
+    *,
+    by: User,
+    patient_ids: list[int],
+    kind: str,
+    due_on: datetime.date,
+    lot: Lot | None = None,
+    note: str = "",
 ) -> None:
     """Staff calls for many patients at once (a lot recall reaches thousands): one
     multi-row INSERT instead of a statement per patient. A patient who already holds one
     is skipped by the unique constraints (ON CONFLICT DO NOTHING); the caller locks
     whatever makes its presses run one at a time and counts what was added."""
     _kind_check(kind=kind, lot=lot)
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         FollowUp.objects.bulk_create(
             (
                 FollowUp(
@@ -70,15 +79,15 @@ def follow_up_calls_add(
 
 def follow_up_add(
     *,
-    by,
+    by: User,
     patient: Patient,
     kind: str,
     due_on: datetime.date,
     channel: str = Channel.EMAIL,
-    visit=None,
+    visit: Visit | None = None,
     rule: FollowUpRule | None = None,
-    site=None,
-    lot=None,
+    site: TreatmentSite | None = None,
+    lot: Lot | None = None,
     note: str = "",
 ) -> FollowUp:
     """Schedule one follow-up. An e-mail follow-up for a patient who cannot receive
@@ -94,7 +103,7 @@ def follow_up_add(
     if channel == Channel.EMAIL and not patient_reachable_by_email(patient):
         channel = Channel.CALL
     email = channel == Channel.EMAIL
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         return FollowUp.objects.create(
             patient=patient,
             visit=visit,
@@ -114,10 +123,6 @@ def follow_up_add(
 # --- Follow-ups a visit brings -----------------------------------------------------
 
 
-def _actor(by) -> int | None:
-    return getattr(by, "pk", None)
-
-
 def _rule_applies(rule: FollowUpRule, category: str) -> bool:
     return not rule.site_categories or category in rule.site_categories
 
@@ -128,7 +133,7 @@ def _stop_reminders(follow_up: FollowUp) -> None:
     follow_up.claimed_until = None
 
 
-def follow_ups_schedule_for_visit(*, visit, by) -> list[FollowUp]:
+def follow_ups_schedule_for_visit(*, visit: Visit, by: User) -> list[FollowUp]:
     """Put the visit's follow-ups on the schedule: one per matching rule, and for
     repeat-session rules one per treated site (the next visit to that site supersedes
     it). Returns the follow-ups made now; calling again makes nothing new.
@@ -156,7 +161,7 @@ def follow_ups_schedule_for_visit(*, visit, by) -> list[FollowUp]:
         ).values_list("site_id", flat=True)
     )
     made = []
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         existing = set(
             FollowUp.objects.filter(visit=visit, rule__isnull=False).values_list(
                 "rule_id", "site_id"
@@ -190,12 +195,12 @@ def follow_ups_schedule_for_visit(*, visit, by) -> list[FollowUp]:
     return made
 
 
-def follow_ups_supersede_for_visit(*, visit, by) -> int:
+def follow_ups_supersede_for_visit(*, visit: Visit, by: User) -> int:
     """A visit treating a site answers the pending repeat-session reminders for that
     site from the patient's earlier visits: they become SUPERSEDED and are never sent.
     Returns how many were superseded."""
     site_ids = list(visit.doses.values_list("site_id", flat=True).distinct())
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         return FollowUp.objects.filter(
             patient_id=visit.patient_id,
             kind=Kind.REPEAT_SESSION,
@@ -211,11 +216,11 @@ def follow_ups_supersede_for_visit(*, visit, by) -> int:
         )
 
 
-def follow_ups_cancel_for_visit(*, visit, by, reason: str) -> int:
+def follow_ups_cancel_for_visit(*, visit: Visit, by: User, reason: str) -> int:
     """A voided visit's pending follow-ups are cancelled with the reason, reminders
     stopped, and the repeat-session reminders it had superseded come back. Returns how
     many were cancelled."""
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         cancelled = FollowUp.objects.filter(visit=visit, status=FollowUp.Status.PENDING).update(
             status=FollowUp.Status.CANCELLED,
             next_reminder_at=None,
@@ -228,7 +233,7 @@ def follow_ups_cancel_for_visit(*, visit, by, reason: str) -> int:
         return cancelled
 
 
-def _repeat_session_restore(*, visit, site_id: int) -> None:
+def _repeat_session_restore(*, visit: Visit, site_id: int) -> None:
     """The latest superseded repeat session of this site from an earlier visit that
     stands, unless another visit's reminder for the site is still pending: a visit
     voided as a mistake must not leave a monthly patient without their reminder."""
@@ -266,12 +271,12 @@ MANUAL_KINDS = (Kind.CHECK_IN, Kind.OUTCOME, Kind.REPEAT_SESSION)
 
 def follow_up_add_by_staff(
     *,
-    by,
+    by: User,
     patient: Patient,
     kind: str,
     due_on: datetime.date | None,
     channel: str = Channel.EMAIL,
-    site=None,
+    site: TreatmentSite | None = None,
     note: str = "",
 ) -> FollowUp:
     """A follow-up a staff member adds by hand (no rule, no visit)."""
@@ -310,7 +315,7 @@ def _locked_pending(follow_up: FollowUp, *, field: str) -> FollowUp:
 
 
 def follow_up_reschedule(
-    *, follow_up: FollowUp, by, due_on: datetime.date | None, note: str = ""
+    *, follow_up: FollowUp, by: User, due_on: datetime.date | None, note: str = ""
 ) -> FollowUp:
     """Move a pending follow-up to another day. Its e-mail reminder moves with it: one
     not yet sent goes out on the new day instead; one already sent (or failed) is sent
@@ -320,7 +325,7 @@ def follow_up_reschedule(
         raise ValidationError({"due_on": "Give the new day."})
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": "A follow-up cannot be moved into the past."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = _locked_pending(follow_up, field="due_on")
         if due_on == locked.due_on:
             raise ValidationError({"due_on": "The follow-up already falls due that day."})
@@ -342,14 +347,21 @@ def follow_up_reschedule(
 
 
 def _close(
-    follow_up: FollowUp, *, by, field: str, text: str, missing: str, keep_in: str, **changes
+    follow_up: FollowUp,
+    *,
+    by: User | None,
+    field: str,
+    text: str,
+    missing: str,
+    keep_in: str,
+    **changes: Any,
 ) -> FollowUp:
     """End a pending follow-up (completed or cancelled): the staff member's words, asked
     for as `field`, are kept in `keep_in`; its reminders stop."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({field: missing})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = _locked_pending(follow_up, field=field)
         for name, value in {**changes, keep_in: text}.items():
             setattr(locked, name, value)
@@ -358,7 +370,7 @@ def _close(
         return locked
 
 
-def follow_up_cancel(*, follow_up: FollowUp, by, reason: str) -> FollowUp:
+def follow_up_cancel(*, follow_up: FollowUp, by: User, reason: str) -> FollowUp:
     return _close(
         follow_up,
         by=by,
@@ -370,7 +382,7 @@ def follow_up_cancel(*, follow_up: FollowUp, by, reason: str) -> FollowUp:
     )
 
 
-def follow_up_complete(*, follow_up: FollowUp, by, note: str) -> FollowUp:
+def follow_up_complete(*, follow_up: FollowUp, by: User | None, note: str) -> FollowUp:
     """Done: the call was made, the patient answered, or the session was booked."""
     return _close(
         follow_up,

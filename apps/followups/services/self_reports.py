@@ -14,12 +14,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.followups.models import FollowUp, PatientReport
 from apps.outcomes.models import OutcomeAssessment
 from apps.outcomes.selectors import ASSESSED_FOLLOW_UP_KINDS
 from apps.outcomes.services import EpisodeAnswers, follow_up_assessments_record
 from apps.safety.models import AdverseEvent, MedicationFlag
 from apps.safety.services.medication_flags import medication_flags_raise
+from exotrack.history import recorded_by
 
 COMPLETION_NOTE = "The patient answered through the self-report link."
 
@@ -158,7 +160,7 @@ def self_report_submit(
         return report
 
 
-def patient_report_dismiss(*, by, report: PatientReport, note: str) -> PatientReport:
+def patient_report_dismiss(*, by: User, report: PatientReport, note: str) -> PatientReport:
     """A clinician found nothing to record as an adverse event. Only a report still
     waiting for review can be dismissed; the note says why."""
     if not by.has_perm("followups.change_patientreport"):
@@ -166,7 +168,7 @@ def patient_report_dismiss(*, by, report: PatientReport, note: str) -> PatientRe
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Say why nothing is recorded."})
-    with transaction.atomic(), pghistory.context(user=by.pk):
+    with transaction.atomic(), recorded_by(by):
         locked = PatientReport.objects.select_for_update().get(pk=report.pk)
         if locked.review != PatientReport.Review.WAITING:
             raise ValidationError(
@@ -180,12 +182,12 @@ def patient_report_dismiss(*, by, report: PatientReport, note: str) -> PatientRe
         return locked
 
 
-def patient_report_confirm(*, by, report: PatientReport, event: AdverseEvent) -> PatientReport:
+def patient_report_confirm(*, by: User, report: PatientReport, event: AdverseEvent) -> PatientReport:
     """A clinician recorded `event` from this self-report: the report is answered by it.
     Only a report of the event's patient still waiting for review can be confirmed; the
     errors are keyed `patient_report`, the field of the event form that names it. Called
     inside the event's transaction, so a refusal leaves no event either."""
-    with transaction.atomic(), pghistory.context(user=by.pk):
+    with transaction.atomic(), recorded_by(by):
         locked = PatientReport.objects.select_for_update().get(pk=report.pk)
         if locked.patient_id != event.patient_id:
             raise ValidationError(
@@ -211,11 +213,11 @@ def patient_report_confirm(*, by, report: PatientReport, event: AdverseEvent) ->
         return locked
 
 
-def patient_reports_reopen(*, by, event: AdverseEvent, note: str) -> int:
+def patient_reports_reopen(*, by: User, event: AdverseEvent, note: str) -> int:
     """`event` was voided: a self-report confirmed as it is unanswered again, back on the
     worklist for a clinician to confirm properly or dismiss. `note` says why. Returns how
     many reports were reopened."""
-    with transaction.atomic(), pghistory.context(user=by.pk):
+    with transaction.atomic(), recorded_by(by):
         return PatientReport.objects.filter(adverse_event=event).update(
             review=PatientReport.Review.WAITING,
             adverse_event=None,

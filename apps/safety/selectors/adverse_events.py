@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from apps.patients.models import Medication
+from apps.accounts.models import User
+from apps.patients.models import Medication, Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import AdverseEvent, AdverseEventDose, AdverseEventType, Seriousness
 from apps.treatments.models import Dose
@@ -23,7 +24,7 @@ def _doses_prefetch() -> Prefetch:
     )
 
 
-def adverse_events_visible_to(user) -> QuerySet[AdverseEvent]:
+def adverse_events_visible_to(user: User) -> QuerySet[AdverseEvent]:
     """Events of patients this user may open (voided patients' too: their records stay
     readable by link); none without the adverse-event permission. Two queries for any
     number of events: the events, then their doses with lots."""
@@ -40,7 +41,7 @@ def adverse_events_visible_to(user) -> QuerySet[AdverseEvent]:
 
 def adverse_event_search(
     *,
-    user,
+    user: User,
     patient_id: int | None = None,
     visit_id: int | None = None,
     event_type_id: int | None = None,
@@ -82,12 +83,12 @@ def _events_of_lots(lots: Q) -> QuerySet:
     return AdverseEventDose.objects.filter(lots).values("adverse_event_id")
 
 
-def adverse_event_detail(*, user, pk: int) -> AdverseEvent:
+def adverse_event_detail(*, user: User, pk: int) -> AdverseEvent:
     """One event (AdverseEvent.DoesNotExist if the user may not see it)."""
     return adverse_events_visible_to(user).get(pk=pk)
 
 
-def patient_adverse_events(*, patient) -> QuerySet[AdverseEvent]:
+def patient_adverse_events(*, patient: Patient) -> QuerySet[AdverseEvent]:
     """The patient page's list: one query, voided events included (the page marks them)."""
     return (
         AdverseEvent.objects.filter(patient=patient)
@@ -107,7 +108,7 @@ def adverse_event_types(
     return types
 
 
-def serious_events_panel(*, user) -> dict:
+def serious_events_panel(*, user: User) -> dict:
     """The clinicians' dashboard panel: serious events not yet resolved, or recorded in
     the last 30 days. One query (two with the count)."""
     since = timezone.now() - datetime.timedelta(days=SERIOUS_PANEL_DAYS)

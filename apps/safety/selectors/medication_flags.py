@@ -5,6 +5,8 @@ import datetime
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from apps.accounts.models import User
+from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import MedicationFlag
 
@@ -12,12 +14,12 @@ from apps.safety.models import MedicationFlag
 TO_REVIEW = (MedicationFlag.Status.OPEN, MedicationFlag.Status.ACKNOWLEDGED)
 
 
-def may_see_flags(user) -> bool:
+def may_see_flags(user: User) -> bool:
     # A flag names a medication: clinical information.
     return user.has_perm("safety.view_medicationflag") and user.has_perm("patients.view_clinical")
 
 
-def flags_visible_to(user) -> QuerySet[MedicationFlag]:
+def flags_visible_to(user: User) -> QuerySet[MedicationFlag]:
     """Flags of patients this user may open (voided records left out), with what a
     flag line shows, in one query."""
     if not may_see_flags(user):
@@ -33,7 +35,7 @@ def flags_visible_to(user) -> QuerySet[MedicationFlag]:
 
 def flag_search(
     *,
-    user,
+    user: User,
     status: str = "",
     medication_class_id: int | None = None,
     patient_id: int | None = None,
@@ -56,7 +58,7 @@ def flag_search(
     return flags
 
 
-def patient_flags(*, patient) -> QuerySet[MedicationFlag]:
+def patient_flags(*, patient: Patient) -> QuerySet[MedicationFlag]:
     """All of a patient's flags for the patient page: to review first, then resolved,
     newest first."""
     return (
@@ -69,7 +71,7 @@ def patient_flags(*, patient) -> QuerySet[MedicationFlag]:
 PANEL_ROWS = 10
 
 
-def flags_panel(*, user) -> dict:
+def flags_panel(*, user: User) -> dict:
     """The dashboard panel: the flags to review most urgently, how many there are and
     how many are overdue (two queries)."""
     today = timezone.localdate()

@@ -6,6 +6,7 @@ values, never model objects: a busy lot has thousands of doses."""
 
 from django.db.models import QuerySet
 
+from apps.accounts.models import User
 from apps.treatments.models import Dose
 
 # Always shown: which visit, when, and whose record it is.
@@ -25,7 +26,7 @@ CONTACT_COLUMNS = ("visit__patient__email", "visit__patient__phone")
 CLINICAL_COLUMNS = ("site__name", "laterality", "billions", "route")
 
 
-def recipient_columns(user) -> tuple[str, ...]:
+def recipient_columns(user: User) -> tuple[str, ...]:
     """The columns of the recipient list this user may see."""
     columns = TRACE_COLUMNS
     if user.has_perm("patients.view_patient"):

@@ -9,14 +9,16 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any
 
 import pghistory
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.clinic.selectors import clinic_profile
 from apps.followups.models import PatientReport
 from apps.followups.services.self_reports import patient_report_confirm, patient_reports_reopen
@@ -32,6 +34,8 @@ from apps.safety.models import (
 )
 from apps.treatments.models import Dose, Visit
 from exotrack.emails import email_message
+from exotrack.history import recorded_by
+from exotrack.voiding import void_record
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +83,6 @@ class EventDetails:
 
 
 DETAIL_FIELDS = tuple(f.name for f in fields(EventDetails))
-
-
-def _actor(by) -> int | None:
-    return getattr(by, "pk", None)
 
 
 def _date_errors(details: EventDetails, *, visit: Visit) -> dict[str, ValidationError]:
@@ -222,7 +222,7 @@ def _notify_if_serious(event: AdverseEvent) -> None:
 
 def adverse_event_record(
     *,
-    by,
+    by: User,
     patient: Patient,
     visit: Visit,
     doses: Iterable[Dose | int],
@@ -230,7 +230,7 @@ def adverse_event_record(
     onset_date: datetime.date,
     grade: int,
     patient_report: PatientReport | None = None,
-    **details,
+    **details: Any,
 ) -> AdverseEvent:
     """Record an adverse event of `patient`, linked to doses of one of their visits (and
     so to the lots). `details` are the other EventDetails fields.
@@ -251,7 +251,7 @@ def adverse_event_record(
     if visit.patient_id != patient.pk:
         errors["visit"] = ValidationError("This visit is another patient's.", code="other_patient")
     errors.update(_type_errors(event_type))
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         # Locked, so a visit being voided at this moment is seen voided, not linked to.
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
         if visit.is_voided:
@@ -279,7 +279,7 @@ def adverse_event_record(
 
 
 def adverse_event_update(
-    *, by, event: AdverseEvent, doses: Iterable[Dose | int] | None = None, **changes
+    *, by: User, event: AdverseEvent, doses: Iterable[Dose | int] | None = None, **changes: Any
 ) -> AdverseEvent:
     """Correct an event: any EventDetails field, and which doses of its visit it is
     linked to. The same rules as recording apply to the event as it would stand.
@@ -288,7 +288,7 @@ def adverse_event_update(
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"Not an adverse-event field: {', '.join(sorted(unknown))}")
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = (
             AdverseEvent.objects.select_for_update()
             .select_related("visit", "event_type")
@@ -344,27 +344,21 @@ def adverse_event_update(
         return locked
 
 
-def adverse_event_void(*, by, event: AdverseEvent, reason: str) -> AdverseEvent:
+def adverse_event_void(*, by: User, event: AdverseEvent, reason: str) -> AdverseEvent:
     """Void an event recorded by mistake: it stays on record, marked, with the reason."""
-    if not by.has_perm(CHANGE_PERMISSION):
-        raise PermissionDenied("Only a clinician can void an adverse event.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the event is voided."})
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
-        locked = AdverseEvent.objects.select_for_update().get(pk=event.pk)
-        if locked.is_voided:
-            raise ValidationError(
-                {"reason": ValidationError("This event is already voided.", code="already_voided")}
-            )
-        locked.voided_at = timezone.now()
-        locked.voided_by = by
-        locked.void_reason = reason
-        locked.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
+    with transaction.atomic(), recorded_by(by):
+        locked = void_record(
+            record=event,
+            by=by,
+            reason=reason,
+            permission=CHANGE_PERMISSION,
+            noun="event",
+            refused="Only a clinician can void an adverse event.",
+        )
         # A self-report confirmed as this event is unanswered again: back to the worklist
         # for a clinician to confirm properly or dismiss.
         patient_reports_reopen(
-            by=by, event=locked, note=f"Adverse event {locked.pk} voided: {reason}"
+            by=by, event=locked, note=f"Adverse event {locked.pk} voided: {locked.void_reason}"
         )
         return locked
 
@@ -481,7 +475,7 @@ def adverse_event_type_seed(
 
 def adverse_event_type_update(
     *,
-    by,
+    by: User,
     event_type: AdverseEventType,
     expected_one_in: int | None,
     exposure: str,
@@ -490,7 +484,7 @@ def adverse_event_type_update(
     """A manager's change of a type's expected rate (the reference safety signals test
     lots against), what one exposure is, or whether staff may still choose it."""
     _check_rate(expected_one_in)
-    with transaction.atomic(), pghistory.context(user=_actor(by)):
+    with transaction.atomic(), recorded_by(by):
         locked = AdverseEventType.objects.select_for_update().get(pk=event_type.pk)
         locked.expected_one_in = expected_one_in
         locked.exposure = exposure

@@ -2,17 +2,19 @@
 
 import datetime
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.patients.models import Medication, Patient
 from apps.safety.models import MedicationFlag
+from apps.treatments.models import Visit
+from exotrack.history import recorded_by
 
 
-def watched_medications(*, patient: Patient, on: datetime.date):
+def watched_medications(*, patient: Patient, on: datetime.date) -> QuerySet[Medication]:
     """The patient's medications in a watched class that are taken on that day."""
     return (
         Medication.objects.filter(patient=patient, medication_class__watched=True)
@@ -29,11 +31,11 @@ def _review_by(medication: Medication, on: datetime.date) -> datetime.date:
 
 def medication_flags_raise(
     *,
-    by,
+    by: User | None,
     patient: Patient,
     source: str,
     reason: str,
-    visit=None,
+    visit: Visit | None = None,
     on: datetime.date | None = None,
 ) -> list[MedicationFlag]:
     """One open flag per watched medication of the patient, unless one is already
@@ -43,7 +45,7 @@ def medication_flags_raise(
     second one, and each insert runs in its own savepoint so that refusal is a no-op."""
     on = on or timezone.localdate()
     raised = []
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         unresolved = set(
             MedicationFlag.objects.filter(patient=patient)
             .exclude(status=MedicationFlag.Status.RESOLVED)
@@ -71,7 +73,7 @@ def medication_flags_raise(
     return raised
 
 
-def medication_flag_raise(*, by, medication: Medication, reason: str) -> MedicationFlag:
+def medication_flag_raise(*, by: User, medication: Medication, reason: str) -> MedicationFlag:
     """A flag raised by staff for one medication (any class: staff judge the need).
 
     Refused while the medication has an unresolved flag: that one is to be reviewed."""
@@ -80,7 +82,7 @@ def medication_flag_raise(*, by, medication: Medication, reason: str) -> Medicat
         raise ValidationError({"reason": "Say why this medication needs a review."})
     if medication.patient.is_voided:
         raise ValidationError({"medication": "This patient record is voided."})
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         if not _unresolved(medication).exists():
             try:
                 with transaction.atomic():
@@ -112,9 +114,9 @@ def _locked(flag: MedicationFlag) -> MedicationFlag:
     return MedicationFlag.objects.select_for_update().get(pk=flag.pk)
 
 
-def medication_flag_acknowledge(*, by, flag: MedicationFlag) -> MedicationFlag:
+def medication_flag_acknowledge(*, by: User, flag: MedicationFlag) -> MedicationFlag:
     """A clinician has seen the flag and will review it; only open flags."""
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         locked = _locked(flag)
         if locked.status != MedicationFlag.Status.OPEN:
             raise ValidationError(
@@ -128,7 +130,7 @@ def medication_flag_acknowledge(*, by, flag: MedicationFlag) -> MedicationFlag:
 
 
 def medication_flag_resolve(
-    *, by, flag: MedicationFlag, action: str, note: str = ""
+    *, by: User, flag: MedicationFlag, action: str, note: str = ""
 ) -> MedicationFlag:
     """Close the review with the action taken on the medication. From open or
     acknowledged; resolving an open flag acknowledges it at the same moment."""
@@ -136,7 +138,7 @@ def medication_flag_resolve(
         raise ValidationError(
             {"action": "Say what was done: dose reduced, unchanged, referred or stopped."}
         )
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         locked = _locked(flag)
         if locked.status == MedicationFlag.Status.RESOLVED:
             raise ValidationError({"status": "This flag is already resolved."})

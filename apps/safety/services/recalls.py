@@ -1,31 +1,32 @@
 """Quarantine and recall of a lot, and the recall calls to everyone who received it
 (DOMAIN.md "Traceability")."""
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.followups.models import FollowUp, Kind
 from apps.followups.services.scheduling import follow_up_calls_add
 from apps.inventory.models import Lot
 from apps.inventory.services import lot_status_set
 from apps.patients.models import Patient
 from apps.safety.selectors.recalls import lot_recipient_patient_ids
+from exotrack.history import recorded_by
 
 
-def lot_quarantine(*, by, lot: Lot, reason: str) -> Lot:
+def lot_quarantine(*, by: User, lot: Lot, reason: str) -> Lot:
     """Hold a lot while a question about it is answered: it cannot be used meanwhile."""
     return lot_status_set(by=by, lot=lot, status=Lot.Status.QUARANTINED, reason=reason)
 
 
-def lot_recall(*, by, lot: Lot, reason: str) -> Lot:
+def lot_recall(*, by: User, lot: Lot, reason: str) -> Lot:
     """Withdraw a lot for good (from available or quarantined): it can never be used
     again, and its recipients can be contacted."""
     return lot_status_set(by=by, lot=lot, status=Lot.Status.RECALLED, reason=reason)
 
 
-def lot_recipients_contact(*, by, lot: Lot) -> int:
+def lot_recipients_contact(*, by: User, lot: Lot) -> int:
     """One recall call per patient who received the lot (voided visits and voided
     patient records left out), due today on the follow-up worklist. Returns how many
     were added: pressing again adds only patients not yet on the list.
@@ -34,7 +35,7 @@ def lot_recipients_contact(*, by, lot: Lot) -> int:
     unique (patient, lot) constraint on recall contacts is the backstop: the calls go in
     as one multi-row insert that skips a patient already on the list."""
     # One history context for the whole press: the calls read as one action by one person.
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None)):
+    with transaction.atomic(), recorded_by(by):
         locked = (
             Lot.objects.select_for_update(of=("self",)).select_related("product").get(pk=lot.pk)
         )

@@ -200,13 +200,13 @@ def _demo_patient(
     )
     if same:
         return same[0], False
-    patient = patient_register(user=user, **fields)
+    patient = patient_register(by=user, **fields)
     for medication in medications:
         code = medication.pop("class")
         medication_class = MedicationClass.objects.filter(code=code).first()
         if medication_class is None:
             raise ValidationError({"medications": f"Unknown medication class {code!r}."})
-        medication_add(user=user, patient=patient, medication_class=medication_class, **medication)
+        medication_add(by=user, patient=patient, medication_class=medication_class, **medication)
     # Oldest first, as they happened: a later visit supersedes an earlier repeat session.
     for visit in sorted(visits, key=lambda v: -v["days_ago"]):
         demo_visit_record(user=user, patient=patient, **visit)
