@@ -182,7 +182,9 @@ def patient_report_dismiss(*, by: User, report: PatientReport, note: str) -> Pat
         return locked
 
 
-def patient_report_confirm(*, by: User, report: PatientReport, event: AdverseEvent) -> PatientReport:
+def patient_report_confirm(
+    *, by: User, report: PatientReport, event: AdverseEvent
+) -> PatientReport:
     """A clinician recorded `event` from this self-report: the report is answered by it.
     Only a report of the event's patient still waiting for review can be confirmed; the
     errors are keyed `patient_report`, the field of the event form that names it. Called
