@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from apps.followups.api.follow_ups import FollowUpViewSet, ReminderDeliveryViewSet
 from apps.inventory.api import (
+    LotViewSet,
     ManufacturerViewSet,
     ProductViewSet,
     StockMovementViewSet,
@@ -14,16 +15,15 @@ from apps.patients.api import PatientViewSet
 from apps.reports.api import ReportExportView
 from apps.safety.api.adverse_events import AdverseEventViewSet
 from apps.safety.api.medication_flags import MedicationFlagViewSet
-from apps.safety.api.recalls import LotRecallViewSet
 from apps.safety.api.safety_signals import SafetySignalViewSet
 from apps.treatments.api import TreatmentSiteViewSet, VisitViewSet
 
 router = DefaultRouter()
 router.register("manufacturers", ManufacturerViewSet, basename="manufacturer")
 router.register("products", ProductViewSet, basename="product")
-# The inventory's lot endpoints with the recall actions (recall, quarantine, recipients,
-# contact-recipients) added by the safety app.
-router.register("lots", LotRecallViewSet, basename="lot")
+# The inventory's lot endpoints, with the recall actions (recall, quarantine, recipients,
+# contact-recipients) the safety app adds in its AppConfig.ready().
+router.register("lots", LotViewSet, basename="lot")
 router.register("stock-movements", StockMovementViewSet, basename="stock-movement")
 router.register("patients", PatientViewSet, basename="patient")
 router.register("visits", VisitViewSet, basename="visit")

@@ -14,7 +14,7 @@ from apps.inventory import selectors, services
 from apps.inventory.barcodes import BARCODE_ERROR_CODES
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 from apps.inventory.services import MAX_VIALS_PER_MOVEMENT
-from exotrack.api.errors import service_error
+from exotrack.api.extensions import ExtensibleResource
 from exotrack.api.permissions import requires
 
 
@@ -207,20 +207,14 @@ class ManufacturerViewSet(
     serializer_class = ManufacturerSerializer
 
     def perform_create(self, serializer) -> None:
-        try:
-            serializer.instance = services.manufacturer_create(
-                by=self.request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        serializer.instance = services.manufacturer_create(
+            by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer) -> None:
-        try:
-            services.manufacturer_update(
-                by=self.request.user, manufacturer=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        services.manufacturer_update(
+            by=self.request.user, manufacturer=serializer.instance, **serializer.validated_data
+        )
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -256,20 +250,14 @@ class ProductViewSet(
     filterset_class = ProductFilter
 
     def perform_create(self, serializer) -> None:
-        try:
-            serializer.instance = services.product_create(
-                by=self.request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        serializer.instance = services.product_create(
+            by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer) -> None:
-        try:
-            services.product_update(
-                by=self.request.user, product=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        services.product_update(
+            by=self.request.user, product=serializer.instance, **serializer.validated_data
+        )
 
 
 class LotFilter(django_filters.FilterSet):
@@ -344,11 +332,17 @@ class LotFilter(django_filters.FilterSet):
     ),
 )
 class LotViewSet(
+    ExtensibleResource,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """The lots as the inventory serves them, plus what a recall needs."""
+
+    # The safety app adds the recall actions (recall, quarantine, recipients,
+    # contact-recipients) through the resource registry.
+    resource_name = "lots"
     queryset = Lot.objects.select_related("product__manufacturer").order_by("expiry_date", "id")
     serializer_class = LotSerializer
     filterset_class = LotFilter
@@ -357,19 +351,13 @@ class LotViewSet(
         lot = self.get_object()
         body = LotChangeSerializer(lot, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        try:
-            services.lot_update(by=request.user, lot=lot, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        services.lot_update(by=request.user, lot=lot, **body.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=lot.pk)).data)
 
     def perform_create(self, serializer) -> None:
-        try:
-            serializer.instance = services.lot_receive(
-                by=self.request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        serializer.instance = services.lot_receive(
+            by=self.request.user, **serializer.validated_data
+        )
 
     @extend_schema(
         summary="Read a vial barcode",
@@ -435,10 +423,7 @@ class LotViewSet(
         lot = self.get_object()
         body = body_class(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            movement = change(by=request.user, lot=lot, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        movement = change(by=request.user, lot=lot, **body.validated_data)
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -507,10 +492,7 @@ class LotViewSet(
         lot = self.get_object()
         body = LotStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            lot = services.lot_status_set(by=request.user, lot=lot, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        lot = services.lot_status_set(by=request.user, lot=lot, **body.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=lot.pk)).data)
 
 

@@ -2,20 +2,15 @@
 visit service checks the clinic's rules, so the API and the pages answer alike."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
-from rest_framework.exceptions import ErrorDetail, PermissionDenied
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.audit.models import AccessLog
-from apps.audit.services import access_log_record
+from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.clinic.models import Location
 from apps.inventory.models import Lot
 from apps.patients.models import Patient
@@ -30,7 +25,7 @@ from apps.treatments.models import (
     Visit,
     VisitWarning,
 )
-from exotrack.api.errors import service_error
+from exotrack.api.voiding import VoidActionMixin
 
 # Named once in the schema (settings ENUM_NAME_OVERRIDES), wherever a warning code appears.
 WARNING_CODES = VisitWarning.Code.choices
@@ -100,20 +95,14 @@ class TreatmentSiteViewSet(
     filterset_fields = ["category", "active"]
 
     def perform_create(self, serializer) -> None:
-        try:
-            serializer.instance = services.treatment_site_create(
-                by=self.request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
+        serializer.instance = services.treatment_site_create(
+            by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer) -> None:
-        try:
-            serializer.instance = services.treatment_site_update(
-                by=self.request.user, site=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
+        serializer.instance = services.treatment_site_update(
+            by=self.request.user, site=serializer.instance, **serializer.validated_data
+        )
 
 
 # --- Visits -------------------------------------------------------------------------
@@ -263,11 +252,6 @@ class VisitFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Dose.objects.filter(lot_id=value).values("visit_id"))
 
 
-class CanVoidVisit(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perm(services.VOID_PERMISSION)
-
-
 _VISIT_EXAMPLE = {
     "id": 41,
     "patient": 12,
@@ -377,6 +361,21 @@ def _with_rule_codes(viewset):
     retrieve=extend_schema(
         summary="Read a visit", examples=[OpenApiExample("A visit", value=_VISIT_EXAMPLE)]
     ),
+    void=extend_schema(
+        summary="Void a visit recorded by mistake",
+        description="Clinicians and the clinic manager. The visit stays on record, marked. "
+        "Voided on the day of the visit (clinic time), its vials go back to stock; later, "
+        "they stay used.",
+        request=VisitVoidSerializer,
+        responses={200: VisitSerializer},
+        examples=[
+            OpenApiExample(
+                "Wrong patient",
+                value={"reason": "Recorded against the wrong patient."},
+                request_only=True,
+            )
+        ],
+    ),
     create=extend_schema(
         summary="Record a visit with its doses",
         description="Takes the opened vials from stock (per lot: its billions at this visit "
@@ -401,6 +400,8 @@ def _with_rule_codes(viewset):
     ),
 )
 class VisitViewSet(
+    AccessLoggedReadsMixin,
+    VoidActionMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -411,6 +412,10 @@ class VisitViewSet(
     filterset_class = VisitFilter
     # A visit's doses are a nested list: JSON only (form encoding cannot carry them).
     parser_classes = [JSONParser]
+    access_log_list_subject = "visit-search"
+    access_log_subject = "visit"
+    void_permission = services.VOID_PERMISSION
+    void_serializer_class = VisitVoidSerializer
 
     def get_queryset(self):
         return selectors.visits_visible_to(self.request.user).prefetch_related("vials_opened")
@@ -418,31 +423,7 @@ class VisitViewSet(
     def get_serializer_class(self):
         if self.action == "create":
             return VisitCreateSerializer
-        if self.action == "void":
-            return VisitVoidSerializer
         return VisitSerializer
-
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="visit-search",
-            path=request.get_full_path(),
-            detail={"filters": request.query_params.dict()},
-        )
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        visit = self.get_object()
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="visit",
-            patient_id=visit.patient_id,
-            object_id=visit.pk,
-            path=request.path,
-        )
-        return Response(VisitSerializer(visit, context=self.get_serializer_context()).data)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = VisitCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -474,41 +455,11 @@ class VisitViewSet(
                     ]
                 }
             ) from pending
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
         visit = self.get_queryset().get(pk=visit.pk)
         return Response(
             VisitSerializer(visit, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(
-        summary="Void a visit recorded by mistake",
-        description="Clinicians and the clinic manager. The visit stays on record, marked. "
-        "Voided on the day of the visit (clinic time), its vials go back to stock; later, "
-        "they stay used.",
-        request=VisitVoidSerializer,
-        responses={200: VisitSerializer},
-        examples=[
-            OpenApiExample(
-                "Wrong patient",
-                value={"reason": "Recorded against the wrong patient."},
-                request_only=True,
-            )
-        ],
-    )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanVoidVisit])
-    def void(self, request: Request, pk=None) -> Response:
-        visit = self.get_object()
-        serializer = VisitVoidSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            services.visit_void(
-                visit=visit, by=request.user, reason=serializer.validated_data["reason"]
-            )
-        except DjangoPermissionDenied as refused:
-            raise PermissionDenied(str(refused)) from refused
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
-        visit = self.get_queryset().get(pk=visit.pk)
-        return Response(VisitSerializer(visit, context=self.get_serializer_context()).data)
+    def perform_void(self, visit: Visit, *, by, reason: str) -> None:
+        services.visit_void(visit=visit, by=by, reason=reason)

@@ -346,7 +346,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
 }
-DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False}
+DRF_STANDARDIZED_ERRORS = {
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False,
+    # Services' Django ValidationError / PermissionDenied answered as 400 / 403 bodies.
+    "EXCEPTION_HANDLER_CLASS": "exotrack.api.errors.ServiceErrorHandler",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "ExoTrack API",
     "DESCRIPTION": "Records of an MSC-exosome clinic: patients, lots, visits and doses.",
