@@ -4,19 +4,18 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from apps.followups.api.follow_ups import FollowUpViewSet, ReminderDeliveryViewSet
-from apps.inventory.api import (
-    LotViewSet,
-    ManufacturerViewSet,
-    ProductViewSet,
-    StockMovementViewSet,
-)
-from apps.outcomes.api import OutcomeAssessmentViewSet
-from apps.patients.api import PatientViewSet
-from apps.reports.api import ReportExportView
+from apps.inventory.api.lots import LotViewSet
+from apps.inventory.api.manufacturers import ManufacturerViewSet
+from apps.inventory.api.products import ProductViewSet
+from apps.inventory.api.stock_movements import StockMovementViewSet
+from apps.outcomes.api.outcome_assessments import OutcomeAssessmentViewSet
+from apps.patients.api.patients import PatientViewSet
+from apps.reports.api.exports import ReportExportView
 from apps.safety.api.adverse_events import AdverseEventViewSet
 from apps.safety.api.medication_flags import MedicationFlagViewSet
 from apps.safety.api.safety_signals import SafetySignalViewSet
-from apps.treatments.api import TreatmentSiteViewSet, VisitViewSet
+from apps.treatments.api.treatment_sites import TreatmentSiteViewSet
+from apps.treatments.api.visits import VisitViewSet
 
 router = DefaultRouter()
 router.register("manufacturers", ManufacturerViewSet, basename="manufacturer")

@@ -387,7 +387,7 @@ SPECTACULAR_SETTINGS = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "RouteEnum": "apps.treatments.models.Route.choices",
-        "VisitWarningCodeEnum": "apps.treatments.api.WARNING_CODES",
+        "VisitWarningCodeEnum": "apps.treatments.api.visits.WARNING_CODES",
         # Adverse events: abated / recurred (MedWatch box C) share one choice set.
         "ChallengeEnum": "apps.safety.models.Challenge.choices",
     }

@@ -10,6 +10,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -181,6 +182,9 @@ _DUPLICATE_ERROR = {
 }
 
 
+@extend_validation_errors(
+    ["possible_duplicate"], field_name="confirm_duplicate", actions=["create"]
+)
 @extend_schema_view(
     list=extend_schema(
         summary="Search patients",
