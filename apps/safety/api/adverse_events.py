@@ -22,7 +22,6 @@ from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import (
     AdverseEvent,
-    AdverseEventDose,
     AdverseEventType,
     Causality,
     Challenge,
@@ -34,6 +33,7 @@ from apps.safety.services import adverse_events as services
 from apps.treatments.models import Visit
 from apps.treatments.selectors import visits_visible_to
 from exotrack.api.fields import SlugRelatedField
+from exotrack.api.filters import number_filter
 from exotrack.api.voiding import VoidActionMixin
 
 # Ids are PostgreSQL bigints: anything larger is refused as a field error, not a 500.
@@ -249,37 +249,32 @@ class MedWatchSerializer(serializers.Serializer):
 
 
 class AdverseEventFilter(django_filters.FilterSet):
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    visit = django_filters.NumberFilter(field_name="visit_id")
-    lot = django_filters.NumberFilter(
-        method="filter_lot", help_text="Events linked to a dose from this lot."
-    )
-    event_type = django_filters.CharFilter(field_name="event_type__code")
-    serious = django_filters.BooleanFilter(method="filter_serious")
+    """The event list's query parameters, validated and documented here and answered by
+    the adverse-event search the safety pages use (selectors.adverse_event_search)."""
+
+    patient = number_filter()
+    visit = number_filter()
+    lot = django_filters.NumberFilter(help_text="Events linked to a dose from this lot.")
+    event_type = django_filters.CharFilter()
+    serious = django_filters.BooleanFilter()
     grade = django_filters.TypedChoiceFilter(choices=_GRADES, coerce=int)
-    onset_from = django_filters.DateFilter(field_name="onset_date", lookup_expr="gte")
-    onset_to = django_filters.DateFilter(field_name="onset_date", lookup_expr="lte")
+    onset_from = django_filters.DateFilter()
+    onset_to = django_filters.DateFilter()
 
-    class Meta:
-        model = AdverseEvent
-        fields = [
-            "patient",
-            "visit",
-            "lot",
-            "event_type",
-            "serious",
-            "grade",
-            "onset_from",
-            "onset_to",
-        ]
-
-    def filter_lot(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=AdverseEventDose.objects.filter(dose__lot_id=value).values("adverse_event_id")
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        return selectors.adverse_event_search(
+            user=self.request.user,
+            patient_id=given["patient"],
+            visit_id=given["visit"],
+            lot_id=given["lot"],
+            event_type_code=given["event_type"],
+            serious=given["serious"],
+            # An unchosen grade cleans to "", not None.
+            grade=given["grade"] or None,
+            onset_from=given["onset_from"],
+            onset_to=given["onset_to"],
         )
-
-    def filter_serious(self, queryset, name, value):
-        return queryset.exclude(seriousness=[]) if value else queryset.filter(seriousness=[])
 
 
 _EVENT = {

@@ -2,7 +2,11 @@
 rules, so the API and the pages answer alike."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_view,
+)
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ErrorDetail
@@ -25,6 +29,7 @@ from apps.treatments.models import (
     Visit,
     VisitWarning,
 )
+from exotrack.api.filters import number_filter
 from exotrack.api.voiding import VoidActionMixin
 
 # Named once in the schema (settings ENUM_NAME_OVERRIDES), wherever a warning code appears.
@@ -160,19 +165,27 @@ class VisitVoidSerializer(serializers.Serializer):
 
 
 class VisitFilter(django_filters.FilterSet):
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    date_from = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__lte")
-    clinician = django_filters.NumberFilter(field_name="clinician_id")
-    location = django_filters.NumberFilter(field_name="location_id")
-    lot = django_filters.NumberFilter(method="filter_lot")
+    """The visit list's query parameters, validated and documented here and answered by
+    the visit search the visits page uses (selectors.visit_search)."""
 
-    class Meta:
-        model = Visit
-        fields = ["patient", "date_from", "date_to", "clinician", "location", "lot"]
+    patient = number_filter()
+    date_from = django_filters.DateFilter()
+    date_to = django_filters.DateFilter()
+    clinician = number_filter()
+    location = number_filter()
+    lot = django_filters.NumberFilter()
 
-    def filter_lot(self, queryset, name, value):
-        return queryset.filter(pk__in=Dose.objects.filter(lot_id=value).values("visit_id"))
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        return selectors.visit_search(
+            user=self.request.user,
+            patient_id=given["patient"],
+            date_from=given["date_from"],
+            date_to=given["date_to"],
+            clinician_id=given["clinician"],
+            location_id=given["location"],
+            lot_id=given["lot"],
+        ).prefetch_related("vials_opened")
 
 
 _VISIT_EXAMPLE = {
