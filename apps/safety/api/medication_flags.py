@@ -15,7 +15,7 @@ from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.patients.models import Medication
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import MedicationFlag
-from apps.safety.selectors.medication_flags import TO_REVIEW, flags_visible_to
+from apps.safety.selectors.medication_flags import TO_REVIEW, flags_overdue, flags_visible_to
 from apps.safety.services.medication_flags import (
     medication_flag_acknowledge,
     medication_flag_raise,
@@ -98,8 +98,7 @@ class FlagFilter(django_filters.FilterSet):
     )
 
     def filter_overdue(self, queryset, name, value):
-        late = {"status__in": TO_REVIEW, "review_by__lt": timezone.localdate()}
-        return queryset.filter(**late) if value else queryset.exclude(**late)
+        return flags_overdue(queryset, overdue=value, today=timezone.localdate())
 
 
 # Acknowledge and resolve: clinicians.
