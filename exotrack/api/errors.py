@@ -4,8 +4,6 @@ Services raise Django's `ValidationError` and `PermissionDenied`; endpoints call
 without try/except and this handler answers 400 naming each field (with the service's own
 code, 'invalid' when it gave none) or 403 with the service's reason."""
 
-from collections.abc import Iterable
-
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -45,15 +43,13 @@ class ServiceErrorHandler(ExceptionHandler):
         return super().convert_known_exceptions(exc)
 
 
-def service_errors_documented(
-    actions: list[str], fields: list[str], codes: Iterable[str] = ("invalid",)
-):
-    """Document the codes a service may answer with on these fields of these actions, so
-    the published error schema covers every 400 the API gives."""
+def service_errors_documented(actions: list[str], fields: list[str]):
+    """Document the code a service answers with when it names none ('invalid') on these
+    fields of these actions, so the published error schema covers every 400 the API gives."""
 
     def decorate(viewset):
         for field in fields:
-            viewset = extend_validation_errors(list(codes), field_name=field, actions=actions)(
+            viewset = extend_validation_errors([DEFAULT_CODE], field_name=field, actions=actions)(
                 viewset
             )
         return viewset
