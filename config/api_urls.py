@@ -4,26 +4,25 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from apps.followups.api.follow_ups import FollowUpViewSet, ReminderDeliveryViewSet
-from apps.inventory.api import (
-    ManufacturerViewSet,
-    ProductViewSet,
-    StockMovementViewSet,
-)
-from apps.outcomes.api import OutcomeAssessmentViewSet
-from apps.patients.api import PatientViewSet
-from apps.reports.api import ReportExportView
+from apps.inventory.api.lots import LotViewSet
+from apps.inventory.api.manufacturers import ManufacturerViewSet
+from apps.inventory.api.products import ProductViewSet
+from apps.inventory.api.stock_movements import StockMovementViewSet
+from apps.outcomes.api.outcome_assessments import OutcomeAssessmentViewSet
+from apps.patients.api.patients import PatientViewSet
+from apps.reports.api.exports import ReportExportView
 from apps.safety.api.adverse_events import AdverseEventViewSet
 from apps.safety.api.medication_flags import MedicationFlagViewSet
-from apps.safety.api.recalls import LotRecallViewSet
 from apps.safety.api.safety_signals import SafetySignalViewSet
-from apps.treatments.api import TreatmentSiteViewSet, VisitViewSet
+from apps.treatments.api.treatment_sites import TreatmentSiteViewSet
+from apps.treatments.api.visits import VisitViewSet
 
 router = DefaultRouter()
 router.register("manufacturers", ManufacturerViewSet, basename="manufacturer")
 router.register("products", ProductViewSet, basename="product")
-# The inventory's lot endpoints with the recall actions (recall, quarantine, recipients,
-# contact-recipients) added by the safety app.
-router.register("lots", LotRecallViewSet, basename="lot")
+# The inventory's lot endpoints, with the recall actions (recall, quarantine, recipients,
+# contact-recipients) the safety app adds in its AppConfig.ready().
+router.register("lots", LotViewSet, basename="lot")
 router.register("stock-movements", StockMovementViewSet, basename="stock-movement")
 router.register("patients", PatientViewSet, basename="patient")
 router.register("visits", VisitViewSet, basename="visit")

@@ -8,24 +8,29 @@ from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 
 
+# Before ListModelMixin/RetrieveModelMixin. `access_log_list_subject` names a list read
+# (logged as `access_log_list_action`, with `access_log_list_detail`: its filters),
+# `access_log_subject` one record, whose patient comes from `access_log_patient_id`.
+# Comments, not a docstring: drf-spectacular would publish a mixin's docstring as the
+# description of every viewset without one of its own.
 class AccessLoggedReadsMixin:
-    """Before ListModelMixin/RetrieveModelMixin. `access_log_list_subject` names a list
-    read (with its filters), `access_log_subject` one record, whose patient comes from
-    `access_log_patient_id`."""
-
     access_log_list_subject: str
     access_log_subject: str
+    access_log_list_action: str = AccessLog.Action.API_READ
 
     def access_log_patient_id(self, obj) -> int | None:
         return getattr(obj, "patient_id", None)
 
+    def access_log_list_detail(self, request: Request) -> dict:
+        return {"filters": request.query_params.dict()}
+
     def list(self, request: Request, *args, **kwargs) -> Response:
         access_log_record(
             user=request.user,
-            action=AccessLog.Action.API_READ,
+            action=self.access_log_list_action,
             subject=self.access_log_list_subject,
             path=request.get_full_path(),
-            detail={"filters": request.query_params.dict()},
+            detail=self.access_log_list_detail(request),
         )
         return super().list(request, *args, **kwargs)
 

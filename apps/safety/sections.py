@@ -13,11 +13,11 @@ from apps.inventory.models import Lot
 from apps.patients.models import Patient
 from apps.safety.forms.medication_flags import FlagRaiseForm, FlagResolveForm
 from apps.safety.forms.recalls import LotRecallForm
+from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
 from apps.safety.selectors.adverse_events import patient_adverse_events, serious_events_panel
 from apps.safety.selectors.medication_flags import flags_panel, patient_flags
 from apps.safety.selectors.recalls import lot_recipients, recipient_columns
 from apps.safety.views.medication_flags import flaggable_medications
-from apps.safety.views.recalls import CONTACT, RECALL, SEE_RECIPIENTS
 from exotrack.dashboard import DASHBOARD
 from exotrack.sections import LOT_PAGE, LOT_PAGE_ACTIONS, PATIENT_PAGE, Section
 

@@ -350,7 +350,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
 }
-DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False}
+DRF_STANDARDIZED_ERRORS = {
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False,
+    # Services' Django ValidationError / PermissionDenied answered as 400 / 403 bodies.
+    "EXCEPTION_HANDLER_CLASS": "exotrack.api.errors.ServiceErrorHandler",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "ExoTrack API",
     "DESCRIPTION": "Records of an MSC-exosome clinic: patients, lots, visits and doses.",
@@ -387,7 +391,7 @@ SPECTACULAR_SETTINGS = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "RouteEnum": "apps.treatments.models.Route.choices",
-        "VisitWarningCodeEnum": "apps.treatments.api.WARNING_CODES",
+        "VisitWarningCodeEnum": "apps.treatments.api.visits.WARNING_CODES",
         # Adverse events: abated / recurred (MedWatch box C) share one choice set.
         "ChallengeEnum": "apps.safety.models.Challenge.choices",
     }

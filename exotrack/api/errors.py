@@ -1,25 +1,57 @@
+"""One translation of a service's refusal into the API's documented error body.
+
+Services raise Django's `ValidationError` and `PermissionDenied`; endpoints call them
+without try/except and this handler answers 400 naming each field (with the service's own
+code, 'invalid' when it gave none) or 403 with the service's reason."""
+
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+from drf_standardized_errors.handler import ExceptionHandler
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 
+# DRF's code for a value it refuses without a more precise reason.
+DEFAULT_CODE = "invalid"
 
-def service_error(
-    error: DjangoValidationError, *, keep_codes: bool = False
-) -> serializers.ValidationError:
-    """A service's refusal as an API 400 naming each field.
 
-    Codes default to DRF's documented 'invalid'; `keep_codes` passes the service's own
-    codes through for endpoints whose schema documents them (e.g. visit warnings)."""
+def _details(errors: list[DjangoValidationError]) -> list[ErrorDetail]:
+    return [ErrorDetail(m, code=e.code or DEFAULT_CODE) for e in errors for m in e.messages]
+
+
+def service_error(error: DjangoValidationError) -> exceptions.ValidationError:
+    """A service's refusal as an API 400 naming each field, errors outside any field as
+    non_field_errors."""
     if not hasattr(error, "error_dict"):
-        return serializers.ValidationError({"non_field_errors": error.messages})
-    body = {}
-    for field, errors in error.error_dict.items():
-        key = "non_field_errors" if field == NON_FIELD_ERRORS else field
-        if keep_codes:
-            body[key] = [
-                ErrorDetail(m, code=e.code or "invalid") for e in errors for m in e.messages
-            ]
-        else:
-            body[key] = [m for e in errors for m in e.messages]
-    return serializers.ValidationError(body)
+        return exceptions.ValidationError({"non_field_errors": _details(error.error_list)})
+    return exceptions.ValidationError(
+        {
+            ("non_field_errors" if field == NON_FIELD_ERRORS else field): _details(errors)
+            for field, errors in error.error_dict.items()
+        }
+    )
+
+
+class ServiceErrorHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, DjangoValidationError):
+            return service_error(exc)
+        if isinstance(exc, DjangoPermissionDenied):
+            # The package drops the reason; the service's words tell the client what to do.
+            return exceptions.PermissionDenied(str(exc) or None)
+        return super().convert_known_exceptions(exc)
+
+
+def service_errors_documented(actions: list[str], fields: list[str]):
+    """Document the code a service answers with when it names none ('invalid') on these
+    fields of these actions, so the published error schema covers every 400 the API gives."""
+
+    def decorate(viewset):
+        for field in fields:
+            viewset = extend_validation_errors([DEFAULT_CODE], field_name=field, actions=actions)(
+                viewset
+            )
+        return viewset
+
+    return decorate

@@ -2,7 +2,6 @@
 reschedule, cancel) call the same services as the worklist, so both answer alike."""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
@@ -10,39 +9,16 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.audit.models import AccessLog
-from apps.audit.services import access_log_record
+from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
 from apps.followups.selectors.follow_ups import deliveries_visible_to, follow_ups_visible_to
 from apps.followups.services import scheduling
 from apps.patients.models import Patient
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.models import TreatmentSite
-from exotrack.api.errors import service_error
 from exotrack.api.permissions import requires
 
 WORK_PERMISSION = "followups.change_followup"
-
-
-def _log_search(request: Request, subject: str) -> None:
-    access_log_record(
-        user=request.user,
-        action=AccessLog.Action.API_READ,
-        subject=subject,
-        path=request.get_full_path(),
-        detail={"filters": request.query_params.dict()},
-    )
-
-
-def _log_read(request: Request, subject: str, *, patient_id: int, object_id: int) -> None:
-    access_log_record(
-        user=request.user,
-        action=AccessLog.Action.API_READ,
-        subject=subject,
-        patient_id=patient_id,
-        object_id=object_id,
-        path=request.path,
-    )
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
@@ -182,9 +158,17 @@ _FOLLOW_UP_EXAMPLE = {
 
 
 def _documented_refusals(viewset):
-    # The services refuse a follow-up that is no longer pending, or a site on anything
-    # but a repeat session, as plain field errors.
+    # The services refuse a site on anything but a repeat session as a plain field error,
+    # and a follow-up that is no longer pending with its own code on the field asked for.
     viewset = extend_validation_errors(["invalid"], field_name="site", actions=["create"])(viewset)
+    for action_name, field_name in [
+        ("reschedule", "due_on"),
+        ("cancel", "reason"),
+        ("complete", "note"),
+    ]:
+        viewset = extend_validation_errors(
+            ["not_pending"], field_name=field_name, actions=[action_name]
+        )(viewset)
     return viewset
 
 
@@ -220,6 +204,7 @@ def _documented_refusals(viewset):
     ),
 )
 class FollowUpViewSet(
+    AccessLoggedReadsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -227,6 +212,8 @@ class FollowUpViewSet(
 ):
     queryset = FollowUp.objects.all()
     filterset_class = FollowUpFilter
+    access_log_list_subject = "follow-up-search"
+    access_log_subject = "follow-up"
 
     def get_queryset(self):
         return follow_ups_visible_to(self.request.user).order_by("due_on", "id")
@@ -245,36 +232,19 @@ class FollowUpViewSet(
         fresh = self.get_queryset().get(pk=follow_up.pk)
         return serializer(fresh, context=self.get_serializer_context()).data
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        _log_search(request, "follow-up-search")
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        follow_up = self.get_object()
-        _log_read(request, "follow-up", patient_id=follow_up.patient_id, object_id=follow_up.pk)
-        return Response(self._shown(follow_up))
-
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = FollowUpCreateSerializer(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        try:
-            follow_up = scheduling.follow_up_add_by_staff(
-                by=request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        follow_up = scheduling.follow_up_add_by_staff(by=request.user, **serializer.validated_data)
         return Response(self._shown(follow_up), status=status.HTTP_201_CREATED)
 
     def _act(self, request: Request, serializer_class, service) -> Response:
         follow_up = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            follow_up = service(follow_up=follow_up, by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        follow_up = service(follow_up=follow_up, by=request.user, **serializer.validated_data)
         return Response(self._shown(follow_up))
 
     @extend_schema(
@@ -356,24 +326,15 @@ class ReminderDeliverySerializer(serializers.ModelSerializer):
     ),
     retrieve=extend_schema(summary="Read a reminder delivery"),
 )
-class ReminderDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+class ReminderDeliveryViewSet(AccessLoggedReadsMixin, viewsets.ReadOnlyModelViewSet):
     queryset = ReminderDelivery.objects.all()
     serializer_class = ReminderDeliverySerializer
     filterset_fields = ["follow_up", "status"]
+    access_log_list_subject = "reminder-deliveries"
+    access_log_subject = "reminder-delivery"
 
     def get_queryset(self):
         return deliveries_visible_to(self.request.user).select_related("follow_up")
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        _log_search(request, "reminder-deliveries")
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        delivery = self.get_object()
-        _log_read(
-            request,
-            "reminder-delivery",
-            patient_id=delivery.follow_up.patient_id,
-            object_id=delivery.pk,
-        )
-        return Response(self.get_serializer(delivery).data)
+    def access_log_patient_id(self, delivery: ReminderDelivery) -> int:
+        return delivery.follow_up.patient_id

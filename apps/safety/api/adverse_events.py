@@ -2,8 +2,6 @@
 clinic's rules, so the API and the pages answer with the same field-level messages."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -13,10 +11,10 @@ from drf_spectacular.utils import (
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.followups.models import PatientReport
@@ -24,7 +22,6 @@ from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import (
     AdverseEvent,
-    AdverseEventDose,
     AdverseEventType,
     Causality,
     Challenge,
@@ -35,9 +32,9 @@ from apps.safety.selectors import adverse_events as selectors
 from apps.safety.services import adverse_events as services
 from apps.treatments.models import Visit
 from apps.treatments.selectors import visits_visible_to
-from exotrack.api.errors import service_error
 from exotrack.api.fields import SlugRelatedField
-from exotrack.api.permissions import requires
+from exotrack.api.filters import number_filter
+from exotrack.api.voiding import VoidActionMixin
 
 # Ids are PostgreSQL bigints: anything larger is refused as a field error, not a 500.
 LARGEST_ID = 2**63 - 1
@@ -252,37 +249,32 @@ class MedWatchSerializer(serializers.Serializer):
 
 
 class AdverseEventFilter(django_filters.FilterSet):
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    visit = django_filters.NumberFilter(field_name="visit_id")
-    lot = django_filters.NumberFilter(
-        method="filter_lot", help_text="Events linked to a dose from this lot."
-    )
-    event_type = django_filters.CharFilter(field_name="event_type__code")
-    serious = django_filters.BooleanFilter(method="filter_serious")
+    """The event list's query parameters, validated and documented here and answered by
+    the adverse-event search the safety pages use (selectors.adverse_event_search)."""
+
+    patient = number_filter()
+    visit = number_filter()
+    lot = django_filters.NumberFilter(help_text="Events linked to a dose from this lot.")
+    event_type = django_filters.CharFilter()
+    serious = django_filters.BooleanFilter()
     grade = django_filters.TypedChoiceFilter(choices=_GRADES, coerce=int)
-    onset_from = django_filters.DateFilter(field_name="onset_date", lookup_expr="gte")
-    onset_to = django_filters.DateFilter(field_name="onset_date", lookup_expr="lte")
+    onset_from = django_filters.DateFilter()
+    onset_to = django_filters.DateFilter()
 
-    class Meta:
-        model = AdverseEvent
-        fields = [
-            "patient",
-            "visit",
-            "lot",
-            "event_type",
-            "serious",
-            "grade",
-            "onset_from",
-            "onset_to",
-        ]
-
-    def filter_lot(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=AdverseEventDose.objects.filter(dose__lot_id=value).values("adverse_event_id")
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        return selectors.adverse_event_search(
+            user=self.request.user,
+            patient_id=given["patient"],
+            visit_id=given["visit"],
+            lot_id=given["lot"],
+            event_type_code=given["event_type"],
+            serious=given["serious"],
+            # An unchosen grade cleans to "", not None.
+            grade=given["grade"] or None,
+            onset_from=given["onset_from"],
+            onset_to=given["onset_to"],
         )
-
-    def filter_serious(self, queryset, name, value):
-        return queryset.exclude(seriousness=[]) if value else queryset.filter(seriousness=[])
 
 
 _EVENT = {
@@ -468,6 +460,19 @@ def _with_rule_codes(viewset):
             ),
         ],
     ),
+    void=extend_schema(
+        summary="Void an adverse event recorded by mistake (clinicians)",
+        description="It stays on record, marked, with the reason.",
+        request=AdverseEventVoidSerializer,
+        responses={200: AdverseEventSerializer},
+        examples=[
+            OpenApiExample(
+                "Wrong visit",
+                value={"reason": "Recorded against the wrong visit."},
+                request_only=True,
+            )
+        ],
+    ),
     partial_update=extend_schema(
         summary="Correct an adverse event (clinicians)",
         description="The same rules apply to the event as it would stand. Becoming serious "
@@ -484,6 +489,8 @@ def _with_rule_codes(viewset):
     ),
 )
 class AdverseEventViewSet(
+    AccessLoggedReadsMixin,
+    VoidActionMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -496,6 +503,10 @@ class AdverseEventViewSet(
     serializer_class = AdverseEventSerializer
     filterset_class = AdverseEventFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    access_log_list_subject = "adverse-event-search"
+    access_log_subject = "adverse-event"
+    void_permission = services.CHANGE_PERMISSION
+    void_serializer_class = AdverseEventVoidSerializer
 
     def get_queryset(self):
         return selectors.adverse_events_visible_to(self.request.user)
@@ -504,7 +515,6 @@ class AdverseEventViewSet(
         return {
             "create": AdverseEventCreateSerializer,
             "partial_update": AdverseEventUpdateSerializer,
-            "void": AdverseEventVoidSerializer,
             "medwatch": MedWatchSerializer,
         }.get(self.action, AdverseEventSerializer)
 
@@ -525,71 +535,23 @@ class AdverseEventViewSet(
             status=status_code,
         )
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="adverse-event-search",
-            path=request.get_full_path(),
-            detail={"filters": request.query_params.dict()},
-        )
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        event = self.get_object()
-        self._log(event, subject="adverse-event", action=AccessLog.Action.API_READ)
-        return Response(AdverseEventSerializer(event, context=self.get_serializer_context()).data)
-
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = AdverseEventCreateSerializer(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        try:
-            event = services.adverse_event_record(by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
+        event = services.adverse_event_record(by=request.user, **serializer.validated_data)
         return self._answer(event, status_code=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         event = self.get_object()
         serializer = AdverseEventUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.adverse_event_update(by=request.user, event=event, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
+        services.adverse_event_update(by=request.user, event=event, **serializer.validated_data)
         return self._answer(event)
 
-    @extend_schema(
-        summary="Void an adverse event recorded by mistake (clinicians)",
-        description="It stays on record, marked, with the reason.",
-        request=AdverseEventVoidSerializer,
-        responses={200: AdverseEventSerializer},
-        examples=[
-            OpenApiExample(
-                "Wrong visit",
-                value={"reason": "Recorded against the wrong visit."},
-                request_only=True,
-            )
-        ],
-    )
-    @action(
-        detail=True, methods=["post"], permission_classes=[requires(services.CHANGE_PERMISSION)]
-    )
-    def void(self, request: Request, pk=None) -> Response:
-        event = self.get_object()
-        serializer = AdverseEventVoidSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            services.adverse_event_void(
-                by=request.user, event=event, reason=serializer.validated_data["reason"]
-            )
-        except DjangoPermissionDenied as refused:
-            raise PermissionDenied(str(refused)) from refused
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
-        return self._answer(event)
+    def perform_void(self, event: AdverseEvent, *, by, reason: str) -> None:
+        services.adverse_event_void(by=by, event=event, reason=reason)
 
     @extend_schema(
         summary="MedWatch data of one event (FDA Form 3500A, sections A-C)",

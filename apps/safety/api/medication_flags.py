@@ -3,7 +3,6 @@ the acknowledge and resolve steps. The flag services decide; refusals are 400s n
 the field."""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -12,18 +11,16 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.audit.models import AccessLog
-from apps.audit.services import access_log_record
+from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.patients.models import Medication
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import MedicationFlag
-from apps.safety.selectors.medication_flags import TO_REVIEW, flags_visible_to
+from apps.safety.selectors.medication_flags import TO_REVIEW, flags_overdue, flags_visible_to
 from apps.safety.services.medication_flags import (
     medication_flag_acknowledge,
     medication_flag_raise,
     medication_flag_resolve,
 )
-from exotrack.api.errors import service_error
 from exotrack.api.permissions import requires
 
 
@@ -101,8 +98,7 @@ class FlagFilter(django_filters.FilterSet):
     )
 
     def filter_overdue(self, queryset, name, value):
-        late = {"status__in": TO_REVIEW, "review_by__lt": timezone.localdate()}
-        return queryset.filter(**late) if value else queryset.exclude(**late)
+        return flags_overdue(queryset, overdue=value, today=timezone.localdate())
 
 
 # Acknowledge and resolve: clinicians.
@@ -178,6 +174,7 @@ def _error(attr: str, detail: str) -> dict:
     ),
 )
 class MedicationFlagViewSet(
+    AccessLoggedReadsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -186,39 +183,16 @@ class MedicationFlagViewSet(
     queryset = MedicationFlag.objects.all()
     serializer_class = MedicationFlagSerializer
     filterset_class = FlagFilter
+    access_log_list_subject = "medication-flags"
+    access_log_subject = "medication-flag"
 
     def get_queryset(self):
         return flags_visible_to(self.request.user)
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="medication-flags",
-            path=request.get_full_path(),
-            detail={"filters": request.query_params.dict()},
-        )
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        flag = self.get_object()
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="medication-flag",
-            patient_id=flag.patient_id,
-            object_id=flag.pk,
-            path=request.path,
-        )
-        return Response(self.get_serializer(flag).data)
-
     def create(self, request: Request, *args, **kwargs) -> Response:
         body = FlagRaiseSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        try:
-            flag = medication_flag_raise(by=request.user, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        flag = medication_flag_raise(by=request.user, **body.validated_data)
         return Response(self._read(flag), status=status.HTTP_201_CREATED)
 
     def _read(self, flag: MedicationFlag) -> dict:
@@ -233,10 +207,7 @@ class MedicationFlagViewSet(
     @action(detail=True, methods=["post"], permission_classes=[MayChangeFlags])
     def acknowledge(self, request: Request, pk=None) -> Response:
         flag = self.get_object()
-        try:
-            medication_flag_acknowledge(by=request.user, flag=flag)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        medication_flag_acknowledge(by=request.user, flag=flag)
         return Response(self._read(flag))
 
     @extend_schema(
@@ -257,8 +228,5 @@ class MedicationFlagViewSet(
         flag = self.get_object()
         body = FlagResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            medication_flag_resolve(by=request.user, flag=flag, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        medication_flag_resolve(by=request.user, flag=flag, **body.validated_data)
         return Response(self._read(flag))

@@ -1,10 +1,8 @@
 """Recall actions on a lot over REST (/lots/{id}/recall/, quarantine/, recipients/,
-contact-recipients/), added to the inventory's lot endpoints; the recall services and
-the recipient selector decide."""
+contact-recipients/), added to the inventory's lot endpoints through the API's resource
+registry (see SafetyConfig.ready); the recall services and the recipient selector decide."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,11 +10,9 @@ from rest_framework.response import Response
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.inventory.api import LotSerializer, LotViewSet
+from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
 from apps.safety.selectors.recalls import lot_recipients, recipient_columns
 from apps.safety.services.recalls import lot_quarantine, lot_recall, lot_recipients_contact
-from apps.safety.views.recalls import CONTACT, RECALL, SEE_RECIPIENTS
-from exotrack.api.errors import service_error
 from exotrack.api.permissions import requires
 
 
@@ -57,42 +53,42 @@ class ContactedSerializer(serializers.Serializer):
 _RECALL_REASON = {"reason": "Manufacturer's recall notice 2026-11-24: sterility failure."}
 
 
-@extend_validation_errors(["invalid"], field_name="status", actions=["recall", "quarantine"])
-@extend_validation_errors(["invalid"], field_name="lot", actions=["contact_recipients"])
-class LotRecallViewSet(LotViewSet):
-    """The lots as the inventory serves them, plus what a recall needs."""
+def _status_change(viewset, request: Request, change) -> Response:
+    lot = viewset.get_object()
+    body = ReasonSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    change(by=request.user, lot=lot, reason=body.validated_data["reason"])
+    return Response(viewset.get_serializer(viewset.get_queryset().get(pk=lot.pk)).data)
 
-    def _status_change(self, request: Request, change) -> Response:
-        lot = self.get_object()
-        body = ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            change(by=request.user, lot=lot, reason=body.validated_data["reason"])
-        except DjangoValidationError as error:
-            raise service_error(error) from error
-        return Response(LotSerializer(self.get_queryset().get(pk=lot.pk)).data)
+
+class LotRecallActions:
+    """What a recall needs, on the lots as the inventory serves them. Recall and
+    quarantine answer with the lot in the lot resource's own serializer."""
+
+    documented_errors = [
+        {"error_codes": ["invalid"], "field_name": "status", "actions": ["recall", "quarantine"]},
+        {"error_codes": ["invalid"], "field_name": "lot", "actions": ["contact_recipients"]},
+    ]
 
     @extend_schema(
         summary="Recall a lot (clinic manager)",
         description="For good: a recalled lot can never be used again. From available or "
         "quarantined.",
         request=ReasonSerializer,
-        responses={200: LotSerializer},
         examples=[OpenApiExample("Recall notice", value=_RECALL_REASON, request_only=True)],
     )
     @action(detail=True, methods=["post"], permission_classes=[requires(*RECALL)])
     def recall(self, request: Request, pk=None) -> Response:
-        return self._status_change(request, lot_recall)
+        return _status_change(self, request, lot_recall)
 
     @extend_schema(
         summary="Quarantine a lot (clinic manager)",
         description="Hold the lot while a question is answered: it cannot be used meanwhile.",
         request=ReasonSerializer,
-        responses={200: LotSerializer},
     )
     @action(detail=True, methods=["post"], permission_classes=[requires(*RECALL)])
     def quarantine(self, request: Request, pk=None) -> Response:
-        return self._status_change(request, lot_quarantine)
+        return _status_change(self, request, lot_quarantine)
 
     @extend_schema(
         summary="Everyone who received a lot",
@@ -137,8 +133,5 @@ class LotRecallViewSet(LotViewSet):
     )
     def contact_recipients(self, request: Request, pk=None) -> Response:
         lot = self.get_object()
-        try:
-            created = lot_recipients_contact(by=request.user, lot=lot)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        created = lot_recipients_contact(by=request.user, lot=lot)
         return Response({"created": created})

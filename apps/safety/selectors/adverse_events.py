@@ -45,6 +45,7 @@ def adverse_event_search(
     patient_id: int | None = None,
     visit_id: int | None = None,
     event_type_id: int | None = None,
+    event_type_code: str = "",
     serious: bool | None = None,
     grade: int | None = None,
     lot_id: int | None = None,
@@ -60,6 +61,8 @@ def adverse_event_search(
         events = events.filter(visit_id=visit_id)
     if event_type_id is not None:
         events = events.filter(event_type_id=event_type_id)
+    if event_type_code:
+        events = events.filter(event_type__code=event_type_code)
     if serious is True:
         events = events.exclude(seriousness=[])
     elif serious is False:

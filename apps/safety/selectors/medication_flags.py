@@ -51,11 +51,17 @@ def flag_search(
         flags = flags.filter(medication_class_id=medication_class_id)
     if patient_id is not None:
         flags = flags.filter(patient_id=patient_id)
-    if overdue is True:
-        flags = flags.filter(status__in=TO_REVIEW, review_by__lt=today)
-    elif overdue is False:
-        flags = flags.exclude(status__in=TO_REVIEW, review_by__lt=today)
+    if overdue is not None:
+        flags = flags_overdue(flags, overdue=overdue, today=today)
     return flags
+
+
+def flags_overdue(
+    flags: QuerySet[MedicationFlag], *, overdue: bool, today: datetime.date
+) -> QuerySet[MedicationFlag]:
+    """Overdue: still to review past the review-by date; not overdue: every other flag."""
+    late = Q(status__in=TO_REVIEW, review_by__lt=today)
+    return flags.filter(late) if overdue else flags.exclude(late)
 
 
 def patient_flags(*, patient: Patient) -> QuerySet[MedicationFlag]:

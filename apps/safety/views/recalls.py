@@ -12,13 +12,11 @@ from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.inventory.models import Lot
 from apps.safety.forms.recalls import LotRecallForm
+from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
 from apps.safety.selectors.recalls import lot_recipients, recipient_columns
 from apps.safety.services.recalls import lot_recall, lot_recipients_contact
 from exotrack.csv_export import csv_lines, csv_response
 
-SEE_RECIPIENTS = ["inventory.view_lot", "treatments.view_visit"]
-CONTACT = ["inventory.view_lot", "inventory.contact_lot_recipients"]
-RECALL = ["inventory.view_lot", "inventory.change_lot"]
 
 # CSV header per column of the recipient list.
 CSV_HEADERS = {

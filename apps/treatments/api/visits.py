@@ -1,21 +1,20 @@
-"""Visits and the treatment-site catalogue over REST. Serializers check shapes; the
-visit service checks the clinic's rules, so the API and the pages answer alike."""
+"""Visits over REST. Serializers check shapes; the visit service checks the clinic's
+rules, so the API and the pages answer alike."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_view,
+)
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
-from rest_framework.exceptions import ErrorDetail, PermissionDenied
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.audit.models import AccessLog
-from apps.audit.services import access_log_record
+from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.clinic.models import Location
 from apps.inventory.models import Lot
 from apps.patients.models import Patient
@@ -30,84 +29,11 @@ from apps.treatments.models import (
     Visit,
     VisitWarning,
 )
-from exotrack.api.errors import service_error
+from exotrack.api.filters import number_filter
+from exotrack.api.voiding import VoidActionMixin
 
 # Named once in the schema (settings ENUM_NAME_OVERRIDES), wherever a warning code appears.
 WARNING_CODES = VisitWarning.Code.choices
-
-
-# --- Site catalogue ---------------------------------------------------------------
-
-
-class TreatmentSiteSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = TreatmentSite
-        fields = ["id", *services.SITE_FIELDS]
-
-
-_SITE_EXAMPLE = {
-    "id": 3,
-    "name": "Knee",
-    "category": "joint",
-    "dose_min_billions": "3.00",
-    "dose_max_billions": "5.00",
-    "default_route": "intra_articular",
-    "laterality_applies": True,
-    "active": True,
-}
-
-
-@extend_schema_view(
-    list=extend_schema(summary="The treatment-site catalogue"),
-    retrieve=extend_schema(summary="Read a treatment site"),
-    create=extend_schema(
-        summary="Add a treatment site (clinic manager)",
-        examples=[OpenApiExample("Knee", value=_SITE_EXAMPLE)],
-    ),
-    update=extend_schema(summary="Change a treatment site (clinic manager)"),
-    partial_update=extend_schema(
-        summary="Change some fields of a treatment site (clinic manager)",
-        examples=[
-            OpenApiExample("Retire a site", value={"active": False}, request_only=True),
-            OpenApiExample(
-                "Widen the range",
-                value={"dose_min_billions": "2", "dose_max_billions": "6"},
-                request_only=True,
-            ),
-        ],
-    ),
-)
-class TreatmentSiteViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Sites are retired (active: false), never deleted: doses point at them."""
-
-    queryset = TreatmentSite.objects.order_by("category", "name")
-    serializer_class = TreatmentSiteSerializer
-    filterset_fields = ["category", "active"]
-
-    def perform_create(self, serializer) -> None:
-        try:
-            serializer.instance = services.treatment_site_create(
-                by=self.request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
-
-    def perform_update(self, serializer) -> None:
-        try:
-            serializer.instance = services.treatment_site_update(
-                by=self.request.user, site=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
-
-
-# --- Visits -------------------------------------------------------------------------
 
 
 class DoseSerializer(serializers.ModelSerializer):
@@ -239,24 +165,27 @@ class VisitVoidSerializer(serializers.Serializer):
 
 
 class VisitFilter(django_filters.FilterSet):
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    date_from = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__lte")
-    clinician = django_filters.NumberFilter(field_name="clinician_id")
-    location = django_filters.NumberFilter(field_name="location_id")
-    lot = django_filters.NumberFilter(method="filter_lot")
+    """The visit list's query parameters, validated and documented here and answered by
+    the visit search the visits page uses (selectors.visit_search)."""
 
-    class Meta:
-        model = Visit
-        fields = ["patient", "date_from", "date_to", "clinician", "location", "lot"]
+    patient = number_filter()
+    date_from = django_filters.DateFilter()
+    date_to = django_filters.DateFilter()
+    clinician = number_filter()
+    location = number_filter()
+    lot = django_filters.NumberFilter()
 
-    def filter_lot(self, queryset, name, value):
-        return queryset.filter(pk__in=Dose.objects.filter(lot_id=value).values("visit_id"))
-
-
-class CanVoidVisit(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perm(services.VOID_PERMISSION)
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        return selectors.visit_search(
+            user=self.request.user,
+            patient_id=given["patient"],
+            date_from=given["date_from"],
+            date_to=given["date_to"],
+            clinician_id=given["clinician"],
+            location_id=given["location"],
+            lot_id=given["lot"],
+        ).prefetch_related("vials_opened")
 
 
 _VISIT_EXAMPLE = {
@@ -368,6 +297,21 @@ def _with_rule_codes(viewset):
     retrieve=extend_schema(
         summary="Read a visit", examples=[OpenApiExample("A visit", value=_VISIT_EXAMPLE)]
     ),
+    void=extend_schema(
+        summary="Void a visit recorded by mistake",
+        description="Clinicians and the clinic manager. The visit stays on record, marked. "
+        "Voided on the day of the visit (clinic time), its vials go back to stock; later, "
+        "they stay used.",
+        request=VisitVoidSerializer,
+        responses={200: VisitSerializer},
+        examples=[
+            OpenApiExample(
+                "Wrong patient",
+                value={"reason": "Recorded against the wrong patient."},
+                request_only=True,
+            )
+        ],
+    ),
     create=extend_schema(
         summary="Record a visit with its doses",
         description="Takes the opened vials from stock (per lot: its billions at this visit "
@@ -392,6 +336,8 @@ def _with_rule_codes(viewset):
     ),
 )
 class VisitViewSet(
+    AccessLoggedReadsMixin,
+    VoidActionMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -402,6 +348,10 @@ class VisitViewSet(
     filterset_class = VisitFilter
     # A visit's doses are a nested list: JSON only (form encoding cannot carry them).
     parser_classes = [JSONParser]
+    access_log_list_subject = "visit-search"
+    access_log_subject = "visit"
+    void_permission = services.VOID_PERMISSION
+    void_serializer_class = VisitVoidSerializer
 
     def get_queryset(self):
         return selectors.visits_visible_to(self.request.user).prefetch_related("vials_opened")
@@ -409,31 +359,7 @@ class VisitViewSet(
     def get_serializer_class(self):
         if self.action == "create":
             return VisitCreateSerializer
-        if self.action == "void":
-            return VisitVoidSerializer
         return VisitSerializer
-
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="visit-search",
-            path=request.get_full_path(),
-            detail={"filters": request.query_params.dict()},
-        )
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        visit = self.get_object()
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="visit",
-            patient_id=visit.patient_id,
-            object_id=visit.pk,
-            path=request.path,
-        )
-        return Response(VisitSerializer(visit, context=self.get_serializer_context()).data)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = VisitCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -465,41 +391,11 @@ class VisitViewSet(
                     ]
                 }
             ) from pending
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
         visit = self.get_queryset().get(pk=visit.pk)
         return Response(
             VisitSerializer(visit, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(
-        summary="Void a visit recorded by mistake",
-        description="Clinicians and the clinic manager. The visit stays on record, marked. "
-        "Voided on the day of the visit (clinic time), its vials go back to stock; later, "
-        "they stay used.",
-        request=VisitVoidSerializer,
-        responses={200: VisitSerializer},
-        examples=[
-            OpenApiExample(
-                "Wrong patient",
-                value={"reason": "Recorded against the wrong patient."},
-                request_only=True,
-            )
-        ],
-    )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanVoidVisit])
-    def void(self, request: Request, pk=None) -> Response:
-        visit = self.get_object()
-        serializer = VisitVoidSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            services.visit_void(
-                visit=visit, by=request.user, reason=serializer.validated_data["reason"]
-            )
-        except DjangoPermissionDenied as refused:
-            raise PermissionDenied(str(refused)) from refused
-        except DjangoValidationError as error:
-            raise service_error(error, keep_codes=True) from error
-        visit = self.get_queryset().get(pk=visit.pk)
-        return Response(VisitSerializer(visit, context=self.get_serializer_context()).data)
+    def perform_void(self, visit: Visit, *, by, reason: str) -> None:
+        services.visit_void(visit=visit, by=by, reason=reason)

@@ -3,12 +3,11 @@ reports page as query parameters. Same roles, same access log, same streamed COP
 
 import json
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -105,9 +104,6 @@ class ReportExportView(APIView):
                     for field, errors in form.errors.get_json_data().items()
                 }
             )
-        try:
-            return export_download(
-                user=request.user, name=name, form=form, path=request.get_full_path()
-            )
-        except DjangoPermissionDenied as refused:
-            raise PermissionDenied(str(refused)) from refused
+        return export_download(
+            user=request.user, name=name, form=form, path=request.get_full_path()
+        )

@@ -2,8 +2,6 @@
 any clinical field; every read of a patient is written to the access log."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -12,13 +10,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.patients.models import CLINICAL_FIELDS, Medication, MedicationClass, Patient
@@ -38,8 +37,9 @@ from apps.patients.services import (
     patient_update,
     patient_void,
 )
-from exotrack.api.errors import service_error
 from exotrack.api.fields import SlugRelatedField
+from exotrack.api.permissions import requires
+from exotrack.api.voiding import VoidActionMixin
 
 
 class MedicationSerializer(serializers.ModelSerializer):
@@ -120,22 +120,10 @@ class PatientFilter(django_filters.FilterSet):
         fields = ["mrn", "date_of_birth", "sex", "preferred_location"]
 
 
-class CanVoidPatient(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perm("patients.void_patient")
-
-
-class MedicationPermission(BasePermission):
-    """Medications are clinical: the front desk never reaches them."""
-
-    needed = {
-        "medications": ("patients.view_clinical", "patients.view_medication"),
-        "add_medication": ("patients.view_clinical", "patients.add_medication"),
-        "stop_medication": ("patients.view_clinical", "patients.change_medication"),
-    }
-
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perms(self.needed[view.action])
+# Medications are clinical: the front desk never reaches them.
+MayReadMedications = requires("patients.view_clinical", "patients.view_medication")
+MayAddMedication = requires("patients.view_clinical", "patients.add_medication")
+MayStopMedication = requires("patients.view_clinical", "patients.change_medication")
 
 
 _PATIENT_EXAMPLE = {
@@ -194,6 +182,9 @@ _DUPLICATE_ERROR = {
 }
 
 
+@extend_validation_errors(
+    ["possible_duplicate"], field_name="confirm_duplicate", actions=["create"]
+)
 @extend_schema_view(
     list=extend_schema(
         summary="Search patients",
@@ -238,6 +229,18 @@ _DUPLICATE_ERROR = {
         ],
     ),
     update=extend_schema(summary="Change a patient"),
+    void=extend_schema(
+        summary="Void a patient registered by mistake",
+        request=PatientVoidSerializer,
+        responses={200: PatientClinicalSerializer},
+        examples=[
+            OpenApiExample(
+                "Registered twice",
+                value={"reason": "Registered twice; the other record is EX0000012."},
+                request_only=True,
+            )
+        ],
+    ),
     partial_update=extend_schema(
         summary="Change some fields of a patient",
         examples=[
@@ -248,6 +251,8 @@ _DUPLICATE_ERROR = {
     ),
 )
 class PatientViewSet(
+    AccessLoggedReadsMixin,
+    VoidActionMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -256,6 +261,11 @@ class PatientViewSet(
 ):
     queryset = Patient.objects.all()
     filterset_class = PatientFilter
+    access_log_list_subject = "patient-search"
+    access_log_list_action = AccessLog.Action.SEARCH
+    access_log_subject = "patient"
+    void_permission = "patients.void_patient"
+    void_serializer_class = PatientVoidSerializer
 
     def get_serializer_class(self):
         if getattr(self, "swagger_fake_view", False) or may_see_clinical(self.request.user):
@@ -287,30 +297,20 @@ class PatientViewSet(
             serializer.fields.pop("medications", None)
         return serializer
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.SEARCH,
-            subject="patient-search",
-            path=request.get_full_path(),
-            detail={
-                "query": request.query_params.get("q", ""),
-                "filters": request.query_params.dict(),
-            },
-        )
-        return super().list(request, *args, **kwargs)
+    def get_permissions(self) -> list[BasePermission]:
+        # Adding shares the medications route, whose permission is the one to read them.
+        if self.action == "add_medication":
+            return [MayAddMedication()]
+        return super().get_permissions()
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        patient = self.get_object()
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.API_READ,
-            subject="patient",
-            patient_id=patient.pk,
-            object_id=patient.pk,
-            path=request.path,
-        )
-        return Response(self.get_serializer(patient).data)
+    def access_log_patient_id(self, patient: Patient) -> int:
+        return patient.pk
+
+    def access_log_list_detail(self, request: Request) -> dict:
+        return {
+            "query": request.query_params.get("q", ""),
+            "filters": request.query_params.dict(),
+        }
 
     def perform_create(self, serializer) -> None:
         fields = dict(serializer.validated_data)
@@ -328,43 +328,19 @@ class PatientViewSet(
                     )
                 }
             ) from warning
-        except DjangoValidationError as error:
-            raise service_error(error) from error
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from error
 
     def perform_update(self, serializer) -> None:
         fields = dict(serializer.validated_data)
         fields.pop("confirm_duplicate", None)
-        try:
-            patient_update(by=self.request.user, patient=serializer.instance, **fields)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        patient_update(by=self.request.user, patient=serializer.instance, **fields)
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
-    @extend_schema(
-        summary="Void a patient registered by mistake",
-        request=PatientVoidSerializer,
-        responses={200: PatientClinicalSerializer},
-        examples=[
-            OpenApiExample(
-                "Registered twice",
-                value={"reason": "Registered twice; the other record is EX0000012."},
-                request_only=True,
-            )
-        ],
-    )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanVoidPatient])
-    def void(self, request: Request, pk=None) -> Response:
-        patient = self.get_object()
-        body = PatientVoidSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            voided = patient_void(by=request.user, patient=patient, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
-        voided = patients_visible_to(request.user, include_voided=True).get(pk=voided.pk)
-        return Response(self.get_serializer(voided).data)
+    def perform_void(self, patient: Patient, *, by, reason: str) -> None:
+        patient_void(by=by, patient=patient, reason=reason)
+
+    def voided_queryset(self):
+        # Read back though voided: the answer shows the void.
+        return patients_visible_to(self.request.user, include_voided=True)
 
     @extend_schema(
         summary="A patient's medications",
@@ -373,7 +349,7 @@ class PatientViewSet(
     @action(
         detail=True,
         methods=["get"],
-        permission_classes=[IsAuthenticated, MedicationPermission],
+        permission_classes=[MayReadMedications],
         pagination_class=None,
         filterset_class=None,
     )
@@ -411,10 +387,7 @@ class PatientViewSet(
         patient = self.get_object()
         body = MedicationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            medication = medication_add(by=request.user, patient=patient, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        medication = medication_add(by=request.user, patient=patient, **body.validated_data)
         return Response(MedicationSerializer(medication).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -429,7 +402,7 @@ class PatientViewSet(
         detail=True,
         methods=["post"],
         url_path=r"medications/(?P<medication_pk>\d+)/stop",
-        permission_classes=[IsAuthenticated, MedicationPermission],
+        permission_classes=[MayStopMedication],
         filterset_class=None,
     )
     def stop_medication(self, request: Request, pk=None, medication_pk=None) -> Response:
@@ -437,9 +410,6 @@ class PatientViewSet(
         medication = get_object_or_404(Medication, pk=medication_pk, patient=patient)
         body = MedicationStopSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            stopped = medication_stop(by=request.user, medication=medication, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        stopped = medication_stop(by=request.user, medication=medication, **body.validated_data)
         stopped = patient_medications(patient=patient).get(pk=stopped.pk)
         return Response(MedicationSerializer(stopped).data)

@@ -1,5 +1,5 @@
-"""Manufacturers, products, lots and the stock ledger over REST. Writes go through the
-inventory services; a service's refusal becomes a 400 naming the field."""
+"""Lots over REST: receiving, the measured count, barcode scans, waste, stock counts and
+quarantine. Other apps add actions on a lot through the resource registry."""
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,81 +11,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.inventory import selectors, services
+from apps.inventory.api import examples
+from apps.inventory.api.serializers import (
+    LotSerializer,
+    ProductSerializer,
+    StockMovementSerializer,
+)
 from apps.inventory.barcodes import BARCODE_ERROR_CODES
-from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
+from apps.inventory.models import Lot
 from apps.inventory.services import MAX_VIALS_PER_MOVEMENT
-from exotrack.api.errors import service_error
+from exotrack.api.errors import service_errors_documented
+from exotrack.api.extensions import ExtensibleResource
 from exotrack.api.permissions import requires
-
-
-def _service_errors(actions: list[str], fields: list[str]):
-    """Document the 'invalid' code a service may answer with on these fields, so the
-    published error schema covers every 400 the API gives."""
-
-    def decorate(viewset):
-        for field in fields:
-            viewset = extend_validation_errors(["invalid"], field_name=field, actions=actions)(
-                viewset
-            )
-        return viewset
-
-    return decorate
-
-
-# --- Serializers ------------------------------------------------------------------
-
-
-class ManufacturerSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Manufacturer
-        fields = ["id", "name", "contact", "website"]
-
-
-class ProductSerializer(serializers.ModelSerializer):
-    manufacturer_name = serializers.CharField(source="manufacturer.name", read_only=True)
-
-    class Meta:
-        model = Product
-        fields = [
-            "id",
-            "manufacturer",
-            "manufacturer_name",
-            "name",
-            "gtin",
-            "regulatory_status",
-            "storage_min_celsius",
-            "storage_max_celsius",
-        ]
-
-
-class LotSerializer(serializers.ModelSerializer):
-    product_name = serializers.CharField(source="product.name", read_only=True)
-    manufacturer_name = serializers.CharField(source="product.manufacturer.name", read_only=True)
-
-    class Meta:
-        model = Lot
-        fields = [
-            "id",
-            "product",
-            "product_name",
-            "manufacturer_name",
-            "lot_number",
-            "expiry_date",
-            "received_on",
-            "vials_received",
-            "vials_on_hand",
-            "labelled_billions_per_vial",
-            "measured_billions_per_vial",
-            "measured_source",
-            "storage_location",
-            "status",
-            "status_reason",
-            "created_at",
-        ]
-        read_only_fields = ["vials_on_hand", "status", "status_reason", "created_at"]
-        extra_kwargs = {"vials_received": {"min_value": 1, "max_value": MAX_VIALS_PER_MOVEMENT}}
-        # The receiving service checks the lot number per product with a clearer message.
-        validators = []
 
 
 class LotChangeSerializer(serializers.ModelSerializer):
@@ -94,16 +31,6 @@ class LotChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lot
         fields = ["measured_billions_per_vial", "measured_source", "storage_location"]
-
-
-class StockMovementSerializer(serializers.ModelSerializer):
-    by = serializers.CharField(
-        read_only=True, allow_null=True, help_text="Who; null for seeded stock."
-    )
-
-    class Meta:
-        model = StockMovement
-        fields = ["id", "lot", "kind", "vials", "reason", "at", "by"]
 
 
 class WasteSerializer(serializers.Serializer):
@@ -147,131 +74,6 @@ class ScannedVialSerializer(serializers.Serializer):
     lot = LotSerializer(allow_null=True, help_text="The received lot, or null if not yet received.")
 
 
-# --- Examples for the API documentation -------------------------------------------
-
-_LOT = {
-    "id": 7,
-    "product": 2,
-    "product_name": "XoGlo Pro",
-    "manufacturer_name": "Kimera Labs",
-    "lot_number": "ABC123",
-    "expiry_date": "2027-01-31",
-    "received_on": "2026-11-20",
-    "vials_received": 20,
-    "vials_on_hand": 17,
-    "labelled_billions_per_vial": "5.00",
-    "measured_billions_per_vial": "3.40",
-    "measured_source": "NTA, certificate of analysis 2026-117",
-    "storage_location": "Freezer B, shelf 2",
-    "status": "available",
-    "status_reason": "",
-    "created_at": "2026-11-20T14:02:11Z",
-}
-_RECEIVE = {
-    "product": 2,
-    "lot_number": "ABC123",
-    "expiry_date": "2027-01-31",
-    "received_on": "2026-11-20",
-    "vials_received": 20,
-    "labelled_billions_per_vial": "5.00",
-    "storage_location": "Freezer B, shelf 2",
-}
-_PRODUCT = {
-    "id": 2,
-    "manufacturer": 1,
-    "manufacturer_name": "Kimera Labs",
-    "name": "XoGlo Pro",
-    "gtin": "09506000134352",
-    "regulatory_status": "Investigational (IND 012345)",
-    "storage_min_celsius": "-80.0",
-    "storage_max_celsius": "-20.0",
-}
-
-
-def _error(attr: str, detail: str, code: str = "invalid") -> dict:
-    return {"type": "validation_error", "errors": [{"code": code, "detail": detail, "attr": attr}]}
-
-
-# --- Views ------------------------------------------------------------------------
-
-
-@_service_errors(["create", "update", "partial_update"], ["name", "non_field_errors"])
-class ManufacturerViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    queryset = Manufacturer.objects.order_by("name")
-    serializer_class = ManufacturerSerializer
-
-    def perform_create(self, serializer) -> None:
-        try:
-            serializer.instance = services.manufacturer_create(
-                by=self.request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
-
-    def perform_update(self, serializer) -> None:
-        try:
-            services.manufacturer_update(
-                by=self.request.user, manufacturer=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
-
-
-class ProductFilter(django_filters.FilterSet):
-    manufacturer = django_filters.NumberFilter(field_name="manufacturer_id")
-    gtin = django_filters.CharFilter()
-
-
-@_service_errors(
-    ["create", "update", "partial_update"],
-    ["name", "gtin", "storage_max_celsius", "non_field_errors"],
-)
-@extend_schema_view(
-    list=extend_schema(examples=[OpenApiExample("A product", value=_PRODUCT)]),
-    create=extend_schema(
-        examples=[
-            OpenApiExample(
-                "New product",
-                value={k: v for k, v in _PRODUCT.items() if k not in ("id", "manufacturer_name")},
-                request_only=True,
-            )
-        ]
-    ),
-)
-class ProductViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    queryset = Product.objects.select_related("manufacturer")
-    serializer_class = ProductSerializer
-    filterset_class = ProductFilter
-
-    def perform_create(self, serializer) -> None:
-        try:
-            serializer.instance = services.product_create(
-                by=self.request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
-
-    def perform_update(self, serializer) -> None:
-        try:
-            services.product_update(
-                by=self.request.user, product=serializer.instance, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
-
-
 class LotFilter(django_filters.FilterSet):
     product = django_filters.NumberFilter(field_name="product_id")
     status = django_filters.ChoiceFilter(choices=Lot.Status.choices)
@@ -286,7 +88,7 @@ class LotFilter(django_filters.FilterSet):
         return queryset.filter(selectors.usable_on(value)).order_by(*selectors.FEFO)
 
 
-@_service_errors(
+@service_errors_documented(
     ["create"],
     [
         "lot_number",
@@ -298,18 +100,20 @@ class LotFilter(django_filters.FilterSet):
         "non_field_errors",
     ],
 )
-@_service_errors(["partial_update"], ["measured_billions_per_vial", "non_field_errors"])
-@_service_errors(["waste", "adjust"], ["vials", "reason", "non_field_errors"])
-@_service_errors(["set_status"], ["status", "reason", "non_field_errors"])
+@service_errors_documented(["partial_update"], ["measured_billions_per_vial", "non_field_errors"])
+@service_errors_documented(["waste", "adjust"], ["vials", "reason", "non_field_errors"])
+@service_errors_documented(["set_status"], ["status", "reason", "non_field_errors"])
 @extend_validation_errors(list(BARCODE_ERROR_CODES), field_name="barcode", actions=["scan"])
 @extend_schema_view(
     list=extend_schema(
         summary="List lots",
         description="Soonest expiry first. With usable_on, only lots a visit on that date "
         "may draw from, first-expiry-first-out.",
-        examples=[OpenApiExample("A lot", value=_LOT)],
+        examples=[OpenApiExample("A lot", value=examples.LOT)],
     ),
-    retrieve=extend_schema(summary="Read a lot", examples=[OpenApiExample("A lot", value=_LOT)]),
+    retrieve=extend_schema(
+        summary="Read a lot", examples=[OpenApiExample("A lot", value=examples.LOT)]
+    ),
     partial_update=extend_schema(
         summary="Record the measured count or storage of a lot",
         description="What was delivered (product, lot number, expiry, vials, labelled "
@@ -331,10 +135,10 @@ class LotFilter(django_filters.FilterSet):
         summary="Receive a lot",
         description="Records the delivery and puts its vials into stock.",
         examples=[
-            OpenApiExample("A delivery", value=_RECEIVE, request_only=True),
+            OpenApiExample("A delivery", value=examples.RECEIVE, request_only=True),
             OpenApiExample(
                 "Lot already received",
-                value=_error(
+                value=examples.validation_error(
                     "lot_number", "Lot ABC123 of XoGlo Pro was already received on 2026-11-20."
                 ),
                 response_only=True,
@@ -344,11 +148,17 @@ class LotFilter(django_filters.FilterSet):
     ),
 )
 class LotViewSet(
+    ExtensibleResource,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """The lots as the inventory serves them, plus what a recall needs."""
+
+    # The safety app adds the recall actions (recall, quarantine, recipients,
+    # contact-recipients) through the resource registry.
+    resource_name = "lots"
     queryset = Lot.objects.select_related("product__manufacturer").order_by("expiry_date", "id")
     serializer_class = LotSerializer
     filterset_class = LotFilter
@@ -357,19 +167,13 @@ class LotViewSet(
         lot = self.get_object()
         body = LotChangeSerializer(lot, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        try:
-            services.lot_update(by=request.user, lot=lot, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        services.lot_update(by=request.user, lot=lot, **body.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=lot.pk)).data)
 
     def perform_create(self, serializer) -> None:
-        try:
-            serializer.instance = services.lot_receive(
-                by=self.request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        serializer.instance = services.lot_receive(
+            by=self.request.user, **serializer.validated_data
+        )
 
     @extend_schema(
         summary="Read a vial barcode",
@@ -395,14 +199,14 @@ class LotViewSet(
                     "lot_number": "ABC123",
                     "expiry_date": "2027-01-31",
                     "serial": "X1",
-                    "product": _PRODUCT,
-                    "lot": _LOT,
+                    "product": examples.PRODUCT,
+                    "lot": examples.LOT,
                 },
                 response_only=True,
             ),
             OpenApiExample(
                 "Unknown product",
-                value=_error(
+                value=examples.validation_error(
                     "barcode",
                     "No product has GTIN 09506000134352. Add the GTIN to the product "
                     "before scanning.",
@@ -435,10 +239,7 @@ class LotViewSet(
         lot = self.get_object()
         body = body_class(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            movement = change(by=request.user, lot=lot, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        movement = change(by=request.user, lot=lot, **body.validated_data)
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -451,7 +252,9 @@ class LotViewSet(
             ),
             OpenApiExample(
                 "More than on hand",
-                value=_error("vials", "Lot ABC123 has 2 vials on hand; it cannot go below zero."),
+                value=examples.validation_error(
+                    "vials", "Lot ABC123 has 2 vials on hand; it cannot go below zero."
+                ),
                 response_only=True,
                 status_codes=["400"],
             ),
@@ -507,23 +310,5 @@ class LotViewSet(
         lot = self.get_object()
         body = LotStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            lot = services.lot_status_set(by=request.user, lot=lot, **body.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        lot = services.lot_status_set(by=request.user, lot=lot, **body.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=lot.pk)).data)
-
-
-class StockMovementFilter(django_filters.FilterSet):
-    lot = django_filters.NumberFilter(field_name="lot_id")
-    kind = django_filters.ChoiceFilter(choices=StockMovement.Kind.choices)
-
-
-@extend_schema_view(
-    list=extend_schema(summary="The stock ledger", description="Newest first."),
-    retrieve=extend_schema(summary="One stock movement"),
-)
-class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = selectors.stock_movements()
-    serializer_class = StockMovementSerializer
-    filterset_class = StockMovementFilter

@@ -3,10 +3,8 @@ checks the clinic's rules (ranges, dates, baseline, region score), so the API an
 pages answer alike."""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,8 +13,7 @@ from apps.followups.models import FollowUp
 from apps.outcomes import selectors, services
 from apps.outcomes.models import OutcomeAssessment, Timepoint
 from apps.treatments.models import Dose
-from exotrack.api.errors import service_error
-from exotrack.api.permissions import requires
+from exotrack.api.voiding import VoidActionMixin
 
 
 class OutcomeAssessmentSerializer(serializers.ModelSerializer):
@@ -107,9 +104,6 @@ class OutcomeAssessmentFilter(django_filters.FilterSet):
         fields = ["dose", "patient", "timepoint"]
 
 
-CanVoidAssessment = requires(services.VOID_PERMISSION)
-
-
 _ASSESSMENT_EXAMPLE = {
     "id": 81,
     "dose": 77,
@@ -141,6 +135,12 @@ _ASSESSMENT_EXAMPLE = {
         examples=[OpenApiExample("An assessment", value=_ASSESSMENT_EXAMPLE)],
     ),
     retrieve=extend_schema(summary="Read an outcome assessment"),
+    void=extend_schema(
+        summary="Void an assessment recorded by mistake",
+        description="Clinicians. It stays on record, marked, with the reason.",
+        request=AssessmentVoidSerializer,
+        responses={200: OutcomeAssessmentSerializer},
+    ),
     create=extend_schema(
         summary="Record an outcome assessment",
         description="The timepoint follows from the days since the visit (2 and 6 weeks, 3, "
@@ -167,6 +167,7 @@ _ASSESSMENT_EXAMPLE = {
 )
 class OutcomeAssessmentViewSet(
     AccessLoggedReadsMixin,
+    VoidActionMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -177,6 +178,8 @@ class OutcomeAssessmentViewSet(
     filterset_class = OutcomeAssessmentFilter
     access_log_list_subject = "outcome-assessments"
     access_log_subject = "outcome-assessment"
+    void_permission = services.VOID_PERMISSION
+    void_serializer_class = AssessmentVoidSerializer
 
     def get_queryset(self):
         return selectors.assessments_visible_to(self.request.user)
@@ -184,8 +187,6 @@ class OutcomeAssessmentViewSet(
     def get_serializer_class(self):
         if self.action == "create":
             return OutcomeAssessmentCreateSerializer
-        if self.action == "void":
-            return AssessmentVoidSerializer
         return OutcomeAssessmentSerializer
 
     def access_log_patient_id(self, assessment: OutcomeAssessment) -> int:
@@ -196,30 +197,11 @@ class OutcomeAssessmentViewSet(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        try:
-            assessment = services.assessment_record(by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise service_error(error) from error
+        assessment = services.assessment_record(by=request.user, **serializer.validated_data)
         assessment = self.get_queryset().get(pk=assessment.pk)
         return Response(
             OutcomeAssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(
-        summary="Void an assessment recorded by mistake",
-        description="Clinicians. It stays on record, marked, with the reason.",
-        request=AssessmentVoidSerializer,
-        responses={200: OutcomeAssessmentSerializer},
-    )
-    @action(detail=True, methods=["post"], permission_classes=[CanVoidAssessment])
-    def void(self, request: Request, pk=None) -> Response:
-        assessment = self.get_object()
-        serializer = AssessmentVoidSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            services.assessment_void(
-                by=request.user, assessment=assessment, reason=serializer.validated_data["reason"]
-            )
-        except DjangoValidationError as error:
-            raise service_error(error) from error
-        return Response(OutcomeAssessmentSerializer(self.get_queryset().get(pk=pk)).data)
+    def perform_void(self, assessment: OutcomeAssessment, *, by, reason: str) -> None:
+        services.assessment_void(by=by, assessment=assessment, reason=reason)

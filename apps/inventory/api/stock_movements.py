@@ -1,0 +1,24 @@
+"""The stock ledger over REST, read only: movements are written by the stock services."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from apps.inventory import selectors
+from apps.inventory.api.serializers import StockMovementSerializer
+from apps.inventory.models import StockMovement
+
+
+class StockMovementFilter(django_filters.FilterSet):
+    lot = django_filters.NumberFilter(field_name="lot_id")
+    kind = django_filters.ChoiceFilter(choices=StockMovement.Kind.choices)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The stock ledger", description="Newest first."),
+    retrieve=extend_schema(summary="One stock movement"),
+)
+class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = selectors.stock_movements()
+    serializer_class = StockMovementSerializer
+    filterset_class = StockMovementFilter

@@ -1,0 +1,1 @@
+"""Outcome assessments over REST (outcome_assessments)."""

@@ -1,0 +1,1 @@
+"""Patients and their medications over REST (patients; examples for the schema)."""

@@ -1,0 +1,1 @@
+"""Reports over REST: the CSV exports (exports)."""

@@ -1,0 +1,1 @@
+"""Treatments over REST, one resource per module: treatment_sites, visits."""
