@@ -17,7 +17,6 @@ from apps.safety.selectors.recalls import lot_recipients, recipient_columns
 from apps.safety.services.recalls import lot_recall, lot_recipients_contact
 from exotrack.csv_export import csv_lines, csv_response
 
-
 # CSV header per column of the recipient list.
 CSV_HEADERS = {
     "id": "dose",
