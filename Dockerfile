@@ -11,9 +11,10 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
-# collectstatic imports the settings, which need a key and a database URL; neither is used
-# and neither stays in the image.
+# collectstatic imports the production settings, which refuse to start without a key and a
+# shared cache, and need a database URL; none of them is used and none stays in the image.
 RUN SECRET_KEY=build-only-not-a-secret \
+    CACHE_URL=redis://127.0.0.1:6379/0 \
     DATABASE_URL=postgres://build@127.0.0.1:5432/build \
     python manage.py collectstatic --no-input
 

@@ -1,8 +1,10 @@
-"""Session lifetime: signed out after SESSION_IDLE_TIMEOUT idle, and after
-SESSION_ABSOLUTE_TIMEOUT whatever the activity (a shared clinic workstation).
+"""Cross-cutting answers of every page and API call: session lifetime, response headers,
+and a sign-in redirect for anonymous visitors of a staff page.
 
-Must sit after the session, authentication and message middleware: it reads the
-signed-in user and leaves the reason for the sign-in page as a message."""
+Session lifetime: signed out after SESSION_IDLE_TIMEOUT idle, and after
+SESSION_ABSOLUTE_TIMEOUT whatever the activity (a shared clinic workstation). Must sit
+after the session, authentication and message middleware: it reads the signed-in user and
+leaves the reason for the sign-in page as a message."""
 
 import time
 
@@ -10,8 +12,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django.utils.cache import add_never_cache_headers
 
 _STARTED = "session_started_at"
 _SEEN = "session_last_seen_at"
@@ -34,6 +38,16 @@ def describe_duration(seconds: int) -> str:
     return f"{seconds} second{'' if seconds == 1 else 's'}"
 
 
+def to_sign_in(request: HttpRequest) -> HttpResponse:
+    if request.headers.get("HX-Request") == "true":
+        # A partial swap would put the sign-in page inside the current page: ask htmx
+        # to load the sign-in page as a whole instead.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+        return response
+    return redirect_to_login(request.get_full_path())
+
+
 class SessionTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -44,23 +58,13 @@ class SessionTimeoutMiddleware:
             reason = self._expired(request)
             if reason:
                 logout(request)
-                if request.path.startswith(_API_PATHS):
+                if _is_api(request):
                     # API clients get the normal 401/403 from DRF on the now-anonymous request.
                     return self.get_response(request)
                 messages.info(request, reason)
-                return self._to_sign_in(request)
+                return to_sign_in(request)
             request.session[_SEEN] = time.time()
         return self.get_response(request)
-
-    @staticmethod
-    def _to_sign_in(request: HttpRequest) -> HttpResponse:
-        if request.headers.get("HX-Request") == "true":
-            # A partial swap would put the sign-in page inside the current page: ask htmx
-            # to load the sign-in page as a whole instead.
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
-            return response
-        return redirect_to_login(request.get_full_path())
 
     @staticmethod
     def _expired(request: HttpRequest) -> str | None:
@@ -77,3 +81,43 @@ class SessionTimeoutMiddleware:
             longest = describe_duration(settings.SESSION_ABSOLUTE_TIMEOUT)
             return f"You were signed out: a session lasts at most {longest}. Please sign in again."
         return None
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(_API_PATHS)
+
+
+class ResponseHeadersMiddleware:
+    """Cache-Control: no-store on every answer that sets no caching of its own (pages and
+    API answers carry patient data; a shared workstation's browser or a proxy must not
+    keep them), and the Permissions-Policy of PERMISSIONS_POLICY. Static files are served
+    before this middleware, with their own long caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            add_never_cache_headers(response)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class SignInForStaffPagesMiddleware:
+    """A staff page refused to an anonymous visitor sends them to sign in; a signed-in one
+    still gets 403. Views keep `permission_required(..., raise_exception=True)`, whose
+    PermissionDenied reaches here. The API answers for itself (401 with a challenge)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, PermissionDenied) or _is_api(request):
+            return None
+        if request.user.is_authenticated:
+            return None
+        return to_sign_in(request)

@@ -6,12 +6,14 @@ filesystem transport as broker, and e-mails written as files to `var/mail/`.
 """
 
 import hashlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 import pghistory
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -28,10 +30,19 @@ def _embedded_database_url() -> str:
 
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str(
-    "SECRET_KEY",
-    default="insecure-local-only-key-set-SECRET_KEY-in-production-0123456789",
-)
+# Production is every run with DEBUG off except the test suite's (it sets its own key and
+# keeps an in-process cache). Production refuses the unsafe defaults below.
+PRODUCTION = not DEBUG and os.environ.get("DJANGO_SETTINGS_MODULE") != "config.settings.test"
+# `make run` (DEBUG on) signs with this published key. Its "django-insecure-" prefix makes
+# `check --deploy` warn about it (security.W009), and production refuses it outright:
+# anyone holding it could forge sessions and patients' e-mail links.
+LOCAL_ONLY_SECRET_KEY = "django-insecure-local-only-key-set-SECRET_KEY-in-production-0123456789"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default=LOCAL_ONLY_SECRET_KEY)
+if PRODUCTION and SECRET_KEY == LOCAL_ONLY_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set: with DEBUG off ExoTrack needs a long random SECRET_KEY "
+        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -72,11 +83,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their long caching.
+    "exotrack.middleware.ResponseHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "exotrack.middleware.SignInForStaffPagesMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: it tells the sign-in page why the session ended.
@@ -136,10 +150,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Lockout: 5 failures lock that account from that address for an hour.
+# Lockout: 5 failures lock that account from that address for an hour, and 20 from any
+# addresses lock the account itself (exotrack/lockout.py), so a password guesser gains
+# nothing by changing address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ACCOUNT_FAILURE_LIMIT = env.int("AXES_ACCOUNT_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(hours=1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "exotrack.lockout.AccountLockoutHandler"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -170,7 +188,15 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says https only if a proxy we trust set it; without one any client
+# could claim it.
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Browser features no ExoTrack page uses, switched off for every page (exotrack/middleware.py).
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -216,8 +242,10 @@ FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR = env.int(
     "FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR", default=30
 )
 # Reports: de-identified exports name patients by HMAC-SHA256(patient id, this key).
-# Keep it secret and stable (a new key gives every patient a new reference); by default
-# it is derived from SECRET_KEY.
+# Keep it secret and stable (a new key gives every patient a new reference). By default it
+# is derived from SECRET_KEY as SHA-256("reports-pseudonym:" + SECRET_KEY), a one-way
+# derivation from a key production requires to be real, so it is as secret as that key;
+# set it separately to rotate SECRET_KEY without changing patients' references.
 REPORTS_PSEUDONYM_KEY = env.str(
     "REPORTS_PSEUDONYM_KEY",
     default=hashlib.sha256(f"reports-pseudonym:{SECRET_KEY}".encode()).hexdigest(),
@@ -226,9 +254,19 @@ REPORTS_PSEUDONYM_KEY = env.str(
 REPORTS_DATE_SHIFT_MAX_DAYS = env.int("REPORTS_DATE_SHIFT_MAX_DAYS", default=180)
 # A follow-up still pending this many days after it fell due counts as missed.
 REPORTS_FOLLOWUP_GRACE_DAYS = env.int("REPORTS_FOLLOWUP_GRACE_DAYS", default=14)
-# The cache holds those counters: in-process by default (fine for one web process, as
-# under `make run`); several web processes share a limit only through a shared cache.
+# The cache holds those counters and the API's throttles: in-process by default (fine for
+# one web process, as under `make run`); several web processes share a limit only through
+# a shared cache, so production refuses an in-process one.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+_PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+if PRODUCTION and CACHES["default"]["BACKEND"] in _PER_PROCESS_CACHES:
+    raise ImproperlyConfigured(
+        "CACHE_URL names an in-process cache: with DEBUG off each web process would count "
+        "rate limits on its own. Set CACHE_URL to a shared cache, e.g. redis://redis:6379/1."
+    )
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -253,6 +291,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in e-mails (self-report, unsubscribe) point here: the address patients reach.
 # Follow-ups: how long a patient's self-report link works.
 FOLLOWUP_SELF_REPORT_LINK_DAYS = env.int("FOLLOWUP_SELF_REPORT_LINK_DAYS", default=30)
+# How long the unsubscribe link of a reminder e-mail works (a new reminder brings a new
+# one); a re-consent recorded by staff ends every earlier link at once.
+FOLLOWUP_UNSUBSCRIBE_LINK_DAYS = env.int("FOLLOWUP_UNSUBSCRIBE_LINK_DAYS", default=365)
 # A visit recorded late skips the follow-ups that fell due more than this many days ago.
 FOLLOWUP_BACKDATED_GRACE_DAYS = env.int("FOLLOWUP_BACKDATED_GRACE_DAYS", default=7)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -337,12 +378,36 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# Request bodies: Django's form parsing and the API's JSON parser refuse larger ones (413),
+# and the JSON parser refuses arrays and objects nested deeper than this (400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+
 # REST API
 REST_FRAMEWORK = {
+    # Token first: DRF answers an anonymous call with the first class's WWW-Authenticate
+    # challenge, which makes it a 401 (session authentication has none: 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "exotrack.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Each account, and each client address whoever signs in from it, has its own budget
+    # (exotrack/api/throttles.py); beyond it the API answers 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "exotrack.api.throttles.AccountRateThrottle",
+        "exotrack.api.throttles.AddressRateThrottle",
+    ],
+    # Addresses as TRUSTED_PROXY_COUNT says (DRF's default would trust any X-Forwarded-For).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "DEFAULT_THROTTLE_RATES": {
+        "account": env.str("API_THROTTLE_ACCOUNT_RATE", default="3000/hour"),
+        "address": env.str("API_THROTTLE_ADDRESS_RATE", default="6000/hour"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["exotrack.api.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "exotrack.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -2,18 +2,25 @@
 
 Services raise Django's `ValidationError` and `PermissionDenied`; endpoints call them
 without try/except and this handler answers 400 naming each field (with the service's own
-code, 'invalid' when it gave none) or 403 with the service's reason."""
+code, 'invalid' when it gave none) or 403 with the service's reason. A body over
+DATA_UPLOAD_MAX_MEMORY_SIZE is answered 413 in the same error shape."""
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
 
 # DRF's code for a value it refuses without a more precise reason.
 DEFAULT_CODE = "invalid"
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
 
 
 def _details(errors: list[DjangoValidationError]) -> list[ErrorDetail]:
@@ -40,6 +47,8 @@ class ServiceErrorHandler(ExceptionHandler):
         if isinstance(exc, DjangoPermissionDenied):
             # The package drops the reason; the service's words tell the client what to do.
             return exceptions.PermissionDenied(str(exc) or None)
+        if isinstance(exc, RequestDataTooBig):
+            return RequestTooLarge()
         return super().convert_known_exceptions(exc)
 
 

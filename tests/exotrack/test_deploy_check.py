@@ -36,6 +36,7 @@ def production_environment(**extra: str) -> dict[str, str]:
         ALLOWED_HOSTS=PRODUCTION_HOST,
         DATABASE_URL="postgres://exotrack:Vq8sT2pL@db.clinic.internal:5432/exotrack",
         CELERY_BROKER_URL="redis://redis.clinic.internal:6379/0",
+        CACHE_URL="redis://redis.clinic.internal:6379/1",
         EMAIL_URL="smtp+tls://reminders:Sx93kd@smtp.clinic.example.org:587",
     )
     env.update(extra)
@@ -217,3 +218,58 @@ def test_compose_wires_the_settings_the_application_reads():
     worker = shlex.join(services["worker"]["command"])
     assert worker.startswith("celery -A config worker")
     assert shlex.join(services["beat"]["command"]).startswith("celery -A config beat")
+
+
+def _settings_value(name: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    script = f"import django; from django.conf import settings; print(repr(settings.{name}))"
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    env = production_environment()
+    del env["SECRET_KEY"]
+
+    result = _settings_value("SECRET_KEY", env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def test_deploy_checks_fail_with_the_published_local_key():
+    env = production_environment(DEBUG="true")
+    del env["SECRET_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr + result.stdout  # a published, insecure key
+
+
+def test_production_refuses_a_per_process_cache():
+    result = _settings_value("CACHES", production_environment(CACHE_URL="locmemcache://"))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: CACHE_URL names an in-process cache" in result.stderr
+
+
+def test_the_forwarded_protocol_is_believed_only_behind_a_trusted_proxy():
+    direct = _settings_value("SECURE_PROXY_SSL_HEADER", production_environment())
+    proxied = _settings_value(
+        "SECURE_PROXY_SSL_HEADER", production_environment(TRUSTED_PROXY_COUNT="1")
+    )
+
+    assert direct.stdout.strip() == "None", direct.stderr
+    assert proxied.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')", proxied.stderr

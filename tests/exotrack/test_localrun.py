@@ -168,7 +168,8 @@ def _enqueue_heartbeat(env: dict) -> None:
             "from exotrack.tasks import worker_heartbeat; worker_heartbeat.delay()",
         ],
         cwd=BASE_DIR,
-        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.base"},
+        # As `make run` starts beat: the base settings in debug mode, with its local key.
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "true"},
         check=True,
         capture_output=True,
     )
