@@ -4,6 +4,7 @@ consent withdrawn with history, pending e-mail follow-ups move to the call list.
 import datetime
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from apps.followups.models import Channel, FollowUp, Kind
 from apps.followups.services.scheduling import follow_up_add
 from apps.followups.tokens import unsubscribe_token
 from apps.patients.models import Patient
+from apps.patients.services import patient_update
 from tests.builders import assert_nothing_changed, assert_on_call_list
 from tests.factories import ClinicProfileFactory, PatientFactory
 
@@ -27,8 +29,8 @@ def patient(clinic) -> Patient:
     return PatientFactory(first_name="Rosalind", last_name="Quartermaine")
 
 
-def link(patient_id: int) -> str:
-    return reverse("patient_links:unsubscribe", kwargs={"token": unsubscribe_token(patient_id)})
+def link(patient: Patient) -> str:
+    return reverse("patient_links:unsubscribe", kwargs={"token": unsubscribe_token(patient)})
 
 
 def add(patient: Patient, *, days: int, kind: str = Kind.CHECK_IN) -> FollowUp:
@@ -41,7 +43,7 @@ def add(patient: Patient, *, days: int, kind: str = Kind.CHECK_IN) -> FollowUp:
 
 
 def test_opening_the_link_withdraws_consent_at_once_and_names_only_the_clinic(client, patient):
-    response = client.get(link(patient.pk))
+    response = client.get(link(patient))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -55,7 +57,7 @@ def test_opening_the_link_withdraws_consent_at_once_and_names_only_the_clinic(cl
 
 
 def test_the_withdrawal_leaves_history_naming_the_link(client, patient):
-    client.get(link(patient.pk))
+    client.get(link(patient))
 
     event = Patient.pgh_event_model.objects.filter(pgh_obj_id=patient.pk).latest("pgh_id")
     assert event.email_consent is False
@@ -70,7 +72,7 @@ def test_pending_e_mail_follow_ups_move_to_the_call_list_and_others_stay(client,
     FollowUp.objects.filter(pk=done.pk).update(status=FollowUp.Status.COMPLETED)
     someone_else = add(PatientFactory(), days=3)
 
-    client.get(link(patient.pk))
+    client.get(link(patient))
 
     for follow_up in (pending, later):
         assert_on_call_list(follow_up)
@@ -83,7 +85,7 @@ def test_pending_e_mail_follow_ups_move_to_the_call_list_and_others_stay(client,
 def test_one_click_post_from_a_mail_program_needs_no_csrf_token(patient):
     mail_program = Client(enforce_csrf_checks=True)
 
-    response = mail_program.post(link(patient.pk), {"List-Unsubscribe": "One-Click"})
+    response = mail_program.post(link(patient), {"List-Unsubscribe": "One-Click"})
 
     assert response.status_code == 200
     patient.refresh_from_db()
@@ -91,18 +93,18 @@ def test_one_click_post_from_a_mail_program_needs_no_csrf_token(patient):
 
 
 def test_a_second_click_changes_nothing(client, patient):
-    client.get(link(patient.pk))
+    client.get(link(patient))
     patient.refresh_from_db()
     first_withdrawal = patient.email_consent_withdrawn_at
 
-    assert client.get(link(patient.pk)).status_code == 200
+    assert client.get(link(patient)).status_code == 200
 
     patient.refresh_from_db()
     assert patient.email_consent_withdrawn_at == first_withdrawal
 
 
 def test_a_tampered_link_gets_a_friendly_page_and_changes_nothing(client, patient):
-    token = unsubscribe_token(patient.pk)
+    token = unsubscribe_token(patient)
     tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
 
     response = client.get(
@@ -116,7 +118,7 @@ def test_a_tampered_link_gets_a_friendly_page_and_changes_nothing(client, patien
 
 
 def test_a_link_for_a_patient_who_is_not_there_is_not_found(client, clinic):
-    response = client.get(link(987654))
+    response = client.get(link(Patient(pk=987654)))
 
     assert response.status_code == 404
     assert "This link is not recognised" in response.content.decode()
@@ -124,6 +126,34 @@ def test_a_link_for_a_patient_who_is_not_there_is_not_found(client, clinic):
 
 def test_other_methods_are_refused(client, patient):
     with assert_nothing_changed():
-        assert client.put(link(patient.pk)).status_code == 405
+        assert client.put(link(patient)).status_code == 405
+    patient.refresh_from_db()
+    assert patient.email_consent is True
+
+
+def test_a_link_sent_before_consent_was_given_again_no_longer_works(client, patient, manager):
+    old_link = link(patient)
+    client.get(old_link)
+    # The patient asks the desk to send reminders again: staff record consent anew.
+    patient_update(by=manager, patient=Patient.objects.get(pk=patient.pk), email_consent=True)
+
+    response = client.get(old_link)
+
+    assert response.status_code == 410
+    assert "This link no longer works" in response.content.decode()
+    patient.refresh_from_db()
+    assert patient.email_consent is True
+    # A reminder sent under the new consent carries a link that works.
+    assert client.get(link(patient)).status_code == 200
+
+
+def test_a_link_older_than_its_lifetime_no_longer_works(client, patient, settings):
+    settings.FOLLOWUP_UNSUBSCRIBE_LINK_DAYS = 30
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=31)):
+        old_link = link(patient)
+
+    response = client.get(old_link)
+
+    assert response.status_code == 410
     patient.refresh_from_db()
     assert patient.email_consent is True

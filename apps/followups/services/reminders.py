@@ -43,7 +43,13 @@ from apps.clinic.selectors import clinic_profile
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
 from apps.followups.services.outbox import ReminderOutbox, Reply
 from apps.followups.services.scheduling import patient_reachable_by_email, reminder_time
-from apps.followups.tokens import self_report_token, unsubscribe_patient_id, unsubscribe_token
+from apps.followups.tokens import (
+    LinkExpired,
+    consent_version,
+    self_report_token,
+    unsubscribe_link,
+    unsubscribe_token,
+)
 from apps.patients.models import Patient
 from apps.patients.services import patient_email_consent_withdraw
 from exotrack.emails import email_message
@@ -136,7 +142,7 @@ def reminder_message(
     or treated site), since e-mail is read on shared screens and kept for years."""
     patient = follow_up.patient
     unsubscribe_url = _absolute(
-        reverse("patient_links:unsubscribe", kwargs={"token": unsubscribe_token(patient.pk)})
+        reverse("patient_links:unsubscribe", kwargs={"token": unsubscribe_token(patient)})
     )
     context = {
         "clinic": clinic,
@@ -372,14 +378,20 @@ def reminders_send_due(*, budget_seconds: float | None = None) -> ReminderTick:
 def reminders_unsubscribe(*, token: str) -> Patient:
     """The patient's unsubscribe link (GET or RFC 8058 one-click POST): consent is
     withdrawn at once, with history, and their pending e-mail follow-ups move to the
-    staff call list. Raises LinkInvalid for a tampered token and Patient.DoesNotExist
-    for a patient who is not there. Clicking twice changes nothing more."""
-    patient_id = unsubscribe_patient_id(token)
+    staff call list. Raises LinkInvalid for a tampered token, LinkExpired for one past
+    FOLLOWUP_UNSUBSCRIBE_LINK_DAYS or sent before consent was given again, and
+    Patient.DoesNotExist for a patient who is not there. Clicking twice changes nothing
+    more."""
+    link = unsubscribe_link(token)
     with transaction.atomic(), _history("unsubscribe link"):
-        patient = patient_email_consent_withdraw(patient_id=patient_id)
+        # Locked, so a re-consent cannot land between the version check and the withdrawal.
+        current = Patient.objects.select_for_update().get(pk=link.patient_id)
+        if consent_version(current.email_consent_given_at) != link.consent_version:
+            raise LinkExpired
+        patient = patient_email_consent_withdraw(patient_id=link.patient_id)
         _move_to_calls(
             FollowUp.objects.filter(
-                patient_id=patient_id, status=FollowUp.Status.PENDING, channel=Channel.EMAIL
+                patient_id=link.patient_id, status=FollowUp.Status.PENDING, channel=Channel.EMAIL
             ),
             UNSUBSCRIBED_NOTE,
             timezone.now(),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.clinic.selectors import clinic_profile
 from apps.followups.services.reminders import reminders_unsubscribe
-from apps.followups.tokens import LinkInvalid
+from apps.followups.tokens import LinkExpired, LinkInvalid
 from apps.patients.models import Patient
 
 
@@ -25,6 +25,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         reminders_unsubscribe(token=token)
     except LinkInvalid:
         return render(request, "followups/public/unsubscribe_invalid.html", context, status=400)
+    except LinkExpired:
+        return render(request, "followups/public/unsubscribe_expired.html", context, status=410)
     except Patient.DoesNotExist:
         return render(request, "followups/public/unsubscribe_invalid.html", context, status=404)
     return render(request, "followups/public/unsubscribe.html", context)
