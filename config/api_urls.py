@@ -3,6 +3,9 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from apps.accounts.api.me import MeView
+from apps.clinic.api.clinic_profile import ClinicProfileView
+from apps.clinic.api.locations import LocationViewSet
 from apps.followups.api.follow_ups import FollowUpViewSet, ReminderDeliveryViewSet
 from apps.inventory.api.lots import LotViewSet
 from apps.inventory.api.manufacturers import ManufacturerViewSet
@@ -14,10 +17,14 @@ from apps.reports.api.exports import ReportExportView
 from apps.safety.api.adverse_events import AdverseEventViewSet
 from apps.safety.api.medication_flags import MedicationFlagViewSet
 from apps.safety.api.safety_signals import SafetySignalViewSet
+from apps.treatments.api.clinicians import ClinicianViewSet
 from apps.treatments.api.treatment_sites import TreatmentSiteViewSet
 from apps.treatments.api.visits import VisitViewSet
 
 router = DefaultRouter()
+# What an integration needs to record a visit: where, by whom, and who is calling.
+router.register("locations", LocationViewSet, basename="location")
+router.register("clinicians", ClinicianViewSet, basename="clinician")
 router.register("manufacturers", ManufacturerViewSet, basename="manufacturer")
 router.register("products", ProductViewSet, basename="product")
 # The inventory's lot endpoints, with the recall actions (recall, quarantine, recipients,
@@ -36,5 +43,7 @@ router.register("outcome-assessments", OutcomeAssessmentViewSet, basename="outco
 
 urlpatterns = [
     *router.urls,
+    path("me/", MeView.as_view(), name="me"),
+    path("clinic/", ClinicProfileView.as_view(), name="clinic-profile"),
     path("reports/exports/<slug:name>.csv", ReportExportView.as_view(), name="report-export"),
 ]
