@@ -383,6 +383,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
 API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 
+# A creating API call's Idempotency-Key and answer are kept this long.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+
 # REST API
 REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous call with the first class's WWW-Authenticate
@@ -412,7 +415,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "exotrack.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    # The standardized error schema plus the Idempotency-Key header of creating endpoints.
+    "DEFAULT_SCHEMA_CLASS": "exotrack.api.idempotency.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
 }
 DRF_STANDARDIZED_ERRORS = {

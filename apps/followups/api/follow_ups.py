@@ -16,6 +16,7 @@ from apps.followups.services import scheduling
 from apps.patients.models import Patient
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.models import TreatmentSite
+from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.permissions import requires
 
 WORK_PERMISSION = "followups.change_followup"
@@ -204,6 +205,7 @@ def _documented_refusals(viewset):
     ),
 )
 class FollowUpViewSet(
+    IdempotentCreateMixin,
     AccessLoggedReadsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -22,6 +22,7 @@ from apps.inventory.models import Lot
 from apps.inventory.services import MAX_VIALS_PER_MOVEMENT
 from exotrack.api.errors import service_errors_documented
 from exotrack.api.extensions import ExtensibleResource
+from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.permissions import requires
 
 
@@ -148,6 +149,7 @@ class LotFilter(django_filters.FilterSet):
     ),
 )
 class LotViewSet(
+    IdempotentCreateMixin,
     ExtensibleResource,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -6,10 +6,12 @@ from apps.inventory import services
 from apps.inventory.api.serializers import ManufacturerSerializer
 from apps.inventory.models import Manufacturer
 from exotrack.api.errors import service_errors_documented
+from exotrack.api.idempotency import IdempotentCreateMixin
 
 
 @service_errors_documented(["create", "update", "partial_update"], ["name", "non_field_errors"])
 class ManufacturerViewSet(
+    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

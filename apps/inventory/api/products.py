@@ -9,6 +9,7 @@ from apps.inventory.api import examples
 from apps.inventory.api.serializers import ProductSerializer
 from apps.inventory.models import Product
 from exotrack.api.errors import service_errors_documented
+from exotrack.api.idempotency import IdempotentCreateMixin
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -37,6 +38,7 @@ class ProductFilter(django_filters.FilterSet):
     ),
 )
 class ProductViewSet(
+    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -13,6 +13,7 @@ from apps.followups.models import FollowUp
 from apps.outcomes import selectors, services
 from apps.outcomes.models import OutcomeAssessment, Timepoint
 from apps.treatments.models import Dose
+from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.voiding import VoidActionMixin
 
 
@@ -166,6 +167,7 @@ _ASSESSMENT_EXAMPLE = {
     ),
 )
 class OutcomeAssessmentViewSet(
+    IdempotentCreateMixin,
     AccessLoggedReadsMixin,
     VoidActionMixin,
     mixins.ListModelMixin,

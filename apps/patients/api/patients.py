@@ -38,6 +38,7 @@ from apps.patients.services import (
     patient_void,
 )
 from exotrack.api.fields import SlugRelatedField
+from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.permissions import requires
 from exotrack.api.voiding import VoidActionMixin
 
@@ -251,6 +252,7 @@ _DUPLICATE_ERROR = {
     ),
 )
 class PatientViewSet(
+    IdempotentCreateMixin,
     AccessLoggedReadsMixin,
     VoidActionMixin,
     mixins.ListModelMixin,

@@ -34,6 +34,7 @@ from apps.treatments.models import Visit
 from apps.treatments.selectors import visits_visible_to
 from exotrack.api.fields import SlugRelatedField
 from exotrack.api.filters import number_filter
+from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.voiding import VoidActionMixin
 
 # Ids are PostgreSQL bigints: anything larger is refused as a field error, not a 500.
@@ -489,6 +490,7 @@ def _with_rule_codes(viewset):
     ),
 )
 class AdverseEventViewSet(
+    IdempotentCreateMixin,
     AccessLoggedReadsMixin,
     VoidActionMixin,
     mixins.ListModelMixin,

@@ -21,6 +21,7 @@ from apps.safety.services.medication_flags import (
     medication_flag_raise,
     medication_flag_resolve,
 )
+from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.permissions import requires
 
 
@@ -174,6 +175,7 @@ def _error(attr: str, detail: str) -> dict:
     ),
 )
 class MedicationFlagViewSet(
+    IdempotentCreateMixin,
     AccessLoggedReadsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

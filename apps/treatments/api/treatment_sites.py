@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from apps.treatments import services
 from apps.treatments.models import TreatmentSite
+from exotrack.api.idempotency import IdempotentCreateMixin
 
 
 class TreatmentSiteSerializer(serializers.ModelSerializer):
@@ -47,6 +48,7 @@ _SITE_EXAMPLE = {
     ),
 )
 class TreatmentSiteViewSet(
+    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -30,6 +30,7 @@ from apps.treatments.models import (
     VisitWarning,
 )
 from exotrack.api.filters import number_filter
+from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.voiding import VoidActionMixin
 
 # Named once in the schema (settings ENUM_NAME_OVERRIDES), wherever a warning code appears.
@@ -336,6 +337,7 @@ def _with_rule_codes(viewset):
     ),
 )
 class VisitViewSet(
+    IdempotentCreateMixin,
     AccessLoggedReadsMixin,
     VoidActionMixin,
     mixins.ListModelMixin,
