@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from exotrack.api.idempotency import idempotency_keys_expire
 from exotrack.health import worker_heartbeat_record
 
 
@@ -10,3 +11,8 @@ from exotrack.health import worker_heartbeat_record
 @shared_task(bind=True, ignore_result=True, expires=55)
 def worker_heartbeat(self) -> None:
     worker_heartbeat_record(hostname=self.request.hostname or "")
+
+
+@shared_task(ignore_result=True)
+def idempotency_keys_expire_hourly() -> None:
+    idempotency_keys_expire()

@@ -372,6 +372,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "idempotency-keys-expire": {
+        "task": "exotrack.tasks.idempotency_keys_expire_hourly",
+        "schedule": 3600.0,
+    },
     "staff-digest-daily": {
         "task": "apps.followups.tasks.staff_digest_daily",
         "schedule": crontab(hour=STAFF_DIGEST_HOUR, minute=0),

@@ -7,6 +7,7 @@ commits, then reads the stored answer. A refused request (4xx raised as an error
 claim back with everything else, so a corrected retry with the same key goes ahead. Keys
 are kept IDEMPOTENCY_KEY_HOURS; the same key with another body is answered 422."""
 
+import datetime
 import hashlib
 import json
 from datetime import timedelta
@@ -51,6 +52,16 @@ def _key_of(request: Request) -> str | None:
     return key
 
 
+def _kept_since() -> datetime.datetime:
+    return timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+
+
+def idempotency_keys_expire() -> int:
+    """Forget keys older than IDEMPOTENCY_KEY_HOURS (hourly, from exotrack.tasks)."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=_kept_since()).delete()
+    return deleted
+
+
 def _answered_once(handler):
     @wraps(handler)
     def run(request: Request, *args, **kwargs) -> Response:
@@ -58,10 +69,10 @@ def _answered_once(handler):
         if key is None:
             return handler(request, *args, **kwargs)
         fingerprint = _fingerprint(request)
-        kept_since = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
         with transaction.atomic():
             mine = IdempotencyKey.objects.filter(user=request.user, key=key)
-            mine.filter(created_at__lt=kept_since).delete()
+            # An expired key not swept yet counts as new.
+            mine.filter(created_at__lt=_kept_since()).delete()
             IdempotencyKey.objects.bulk_create(
                 [IdempotencyKey(user=request.user, key=key, fingerprint=fingerprint)],
                 ignore_conflicts=True,

@@ -1,16 +1,20 @@
 """Creating endpoints honour Idempotency-Key: a retried or parallel POST with the same key
 makes one record and gets the first answer; the same key with another body is a 422."""
 
+import datetime
 import threading
 
 import pytest
+import time_machine
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.inventory.models import Manufacturer
 from apps.patients.models import Patient
 from exotrack import roles
 from exotrack.models import IdempotencyKey
+from exotrack.tasks import idempotency_keys_expire_hourly
 from tests.factories import UserFactory
 
 MANUFACTURERS = "/api/v1/manufacturers/"
@@ -132,3 +136,20 @@ def test_the_schema_documents_the_header_and_its_422(api_client, clinician):
 
     assert "Idempotency-Key" in {p["name"] for p in create["parameters"] if p["in"] == "header"}
     assert "422" in create["responses"]
+
+
+def test_keys_are_forgotten_after_their_lifetime(front_desk, settings):
+    settings.IDEMPOTENCY_KEY_HOURS = 24
+    client = _client(front_desk)
+    with time_machine.travel(timezone.now() - datetime.timedelta(hours=25)):
+        client.post(PATIENTS, NEW_PATIENT, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    client.post(
+        PATIENTS,
+        {**NEW_PATIENT, "confirm_duplicate": True},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="recent",
+    )
+
+    idempotency_keys_expire_hourly()
+
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent"]
