@@ -458,6 +458,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "exotrack.api.schema_hooks.list_item_error_attrs",
+        "apps.followups.api.follow_ups.desk_hidden_fields_optional",
     ],
 }
 # Choice sets the visit API shows in several places get one name each.

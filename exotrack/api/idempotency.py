@@ -17,14 +17,15 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from exotrack.api.errors import DEFAULT_CODE as INVALID
 from exotrack.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -98,6 +99,11 @@ def _answered_once(handler):
 # For a viewset with a `create` action. (A comment, not a docstring: drf-spectacular would
 # publish a mixin's docstring as the description of a viewset without its own.)
 class IdempotentCreateMixin:
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # The key's own refusal (too long, empty) documented with the create's other errors.
+        extend_validation_errors([INVALID], field_name="idempotency_key", actions=["create"])(cls)
+
     def dispatch(self, request, *args, **kwargs):
         # The router maps POST to `create` before dispatch; wrapping that handler runs the
         # key check after authentication and permissions and around the viewset's own
@@ -135,7 +141,7 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             parameters.append(
                 OpenApiParameter(
                     HEADER,
-                    OpenApiTypes.STR,
+                    {"type": "string", "minLength": 1, "maxLength": _MAX_LENGTH},
                     location=OpenApiParameter.HEADER,
                     description=(
                         "Any unique value per record to create (e.g. a UUID). A retry "

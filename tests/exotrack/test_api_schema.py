@@ -161,3 +161,40 @@ def test_an_unmatched_page_address_stays_an_html_page(client, db):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# The stateful phase: schemathesis chains operations the schema links (a created patient's
+# id into its visits, events and follow-ups), so records built by one call are read,
+# changed and voided by the next, as an integrator would. Bounded to keep the run to a
+# few minutes per role on the shared two-core machine.
+STATEFUL_SETTINGS = settings(
+    max_examples=25,
+    stateful_step_count=8,
+    deadline=None,
+    database=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.fixture(params=["manager", "clinician", "frontdesk"])
+def workflow_user(request, live_server) -> User:
+    call_command("seed", "--demo", skip_checks=True, stdout=io.StringIO())
+    return User.objects.get(username=request.param)
+
+
+def test_chained_operations_answer_as_the_schema_says(workflow_user, live_server):
+    token, _ = Token.objects.get_or_create(user=workflow_user)
+    headers = {"Authorization": f"Token {token.key}"}
+    schema = schemathesis.openapi.from_url(
+        f"{live_server.url}/api/schema/?format=json",
+        headers=headers,
+        timeout=30,
+        config=_fuzz_config(token=token.key),
+    )
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"base_url": live_server.url, "headers": headers, "timeout": 30}
+
+    Workflow.run(settings=STATEFUL_SETTINGS)

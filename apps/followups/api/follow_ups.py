@@ -72,6 +72,21 @@ class FollowUpDeskSerializer(FollowUpSerializer):
         read_only_fields = fields
 
 
+def desk_hidden_fields_optional(result, generator, request, public):
+    """Schema post-processing hook (SPECTACULAR_SETTINGS): one FollowUp schema serves every
+    role, and front-desk answers leave the clinical fields out, so the schema marks them
+    optional and says who does not get them."""
+    schema = result.get("components", {}).get("schemas", {}).get("FollowUp")
+    if schema is not None:
+        schema["required"] = [name for name in schema.get("required", []) if name not in _CLINICAL]
+        for name in _CLINICAL:
+            field = schema["properties"][name]
+            field["description"] = " ".join(
+                filter(None, [field.get("description"), "Absent for front-desk accounts."])
+            )
+    return result
+
+
 class FollowUpCreateSerializer(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
     kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in scheduling.MANUAL_KINDS])
