@@ -64,9 +64,26 @@ def test_front_desk_gets_no_clinical_field_in_list_or_detail(api_client, front_d
 def test_front_desk_cannot_write_clinical_fields(api_client, front_desk, patient):
     client = login_api(api_client, front_desk)
     response = client.patch(detail(patient), {"allergies": "None", "phone": "123"}, format="json")
+    # Refused naming the field, not silently dropped; nothing of the request is saved.
+    assert response.status_code == 400
+    assert [(e["attr"], e["code"]) for e in response.json()["errors"]] == [
+        ("allergies", "not_permitted")
+    ]
+    patient.refresh_from_db()
+    assert patient.allergies == "Penicillin" and patient.phone != "123"
+    assert client.patch(detail(patient), {"phone": "123"}, format="json").status_code == 200
+    patient.refresh_from_db()
+    assert patient.phone == "123"
+
+
+def test_clinical_staff_still_write_clinical_fields(api_client, clinician, patient):
+    client = login_api(api_client, clinician)
+
+    response = client.patch(detail(patient), {"allergies": "None known"}, format="json")
+
     assert response.status_code == 200
     patient.refresh_from_db()
-    assert patient.allergies == "Penicillin" and patient.phone == "123"
+    assert patient.allergies == "None known"
 
 
 def test_search_by_misspelled_name_and_log_it(api_client, nurse, patient):

@@ -38,6 +38,7 @@ from apps.patients.services import (
     patient_void,
 )
 from exotrack.api.fields import SlugRelatedField
+from exotrack.api.hidden_fields import HIDDEN_FIELD_CODE, RefusesHiddenFields
 from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.permissions import requires
 from exotrack.api.voiding import VoidActionMixin
@@ -67,8 +68,10 @@ class MedicationStopSerializer(serializers.Serializer):
     stopped_on = serializers.DateField()
 
 
-class PatientIdentitySerializer(serializers.ModelSerializer):
+class PatientIdentitySerializer(RefusesHiddenFields, serializers.ModelSerializer):
     """What the front desk sees and edits: identity and contact, nothing clinical."""
+
+    hidden_fields = [*CLINICAL_FIELDS, "medications"]
 
     confirm_duplicate = serializers.BooleanField(
         write_only=True,
@@ -105,6 +108,8 @@ class PatientIdentitySerializer(serializers.ModelSerializer):
 class PatientClinicalSerializer(PatientIdentitySerializer):
     """Identity plus risk profile and medications, for clinical staff."""
 
+    hidden_fields = ()
+
     medications = MedicationSerializer(many=True, read_only=True)
 
     class Meta(PatientIdentitySerializer.Meta):
@@ -125,6 +130,15 @@ class PatientFilter(django_filters.FilterSet):
 MayReadMedications = requires("patients.view_clinical", "patients.view_medication")
 MayAddMedication = requires("patients.view_clinical", "patients.add_medication")
 MayStopMedication = requires("patients.view_clinical", "patients.change_medication")
+
+
+def _clinical_fields_refused_to_the_desk(viewset):
+    """Document the front desk's refusal of each clinical field it names."""
+    for name in CLINICAL_FIELDS:
+        viewset = extend_validation_errors(
+            [HIDDEN_FIELD_CODE], field_name=name, actions=["create", "update", "partial_update"]
+        )(viewset)
+    return viewset
 
 
 _PATIENT_EXAMPLE = {
@@ -186,6 +200,7 @@ _DUPLICATE_ERROR = {
 @extend_validation_errors(
     ["possible_duplicate"], field_name="confirm_duplicate", actions=["create"]
 )
+@_clinical_fields_refused_to_the_desk
 @extend_schema_view(
     list=extend_schema(
         summary="Search patients",
