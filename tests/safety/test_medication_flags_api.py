@@ -174,3 +174,14 @@ class TestReview:
         )
         assert response.status_code == 400
         assert errors(response) == {"status": ["This flag is already resolved."]}
+
+
+def test_a_flag_names_its_medication_class_by_code_as_medications_do(api_client, clinician):
+    flag = MedicationFlagFactory()
+    api_client.force_authenticate(clinician)
+
+    row = api_client.get(f"/api/v1/medication-flags/{flag.pk}/").json()
+    medications = api_client.get(f"/api/v1/patients/{flag.patient_id}/medications/").json()
+
+    assert row["medication_class"] == flag.medication_class.code
+    assert row["medication_class"] in {m["medication_class"] for m in medications}

@@ -28,6 +28,8 @@ from exotrack.api.permissions import requires
 class MedicationFlagSerializer(serializers.ModelSerializer):
     patient_mrn = serializers.CharField(source="patient.mrn", read_only=True)
     medication_name = serializers.CharField(source="medication.name", read_only=True)
+    # The class's code, as the patients' medications name it.
+    medication_class = serializers.SlugRelatedField(slug_field="code", read_only=True)
     medication_class_name = serializers.CharField(source="medication_class.name", read_only=True)
     action = serializers.ChoiceField(
         choices=MedicationFlag.Action.choices,
@@ -112,7 +114,7 @@ _FLAG = {
     "patient_mrn": "EX0000012",
     "medication": 40,
     "medication_name": "Lisinopril",
-    "medication_class": 1,
+    "medication_class": "antihypertensive",
     "medication_class_name": "Antihypertensive",
     "source": "visit",
     "visit": 41,
