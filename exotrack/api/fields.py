@@ -1,3 +1,6 @@
+import datetime
+
+from django.utils import timezone
 from rest_framework import serializers
 
 
@@ -14,3 +17,13 @@ class SlugRelatedField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("null_characters")
         return super().to_internal_value(data)
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """A date-time answered in UTC ('2026-11-24T14:05:00Z'), as the schema documents
+    date-times; a naive one sent in is still read in the clinic's zone. Model date-times
+    of every ModelSerializer use it (exotrack/apps.py)."""
+
+    def to_representation(self, value):
+        with timezone.override(datetime.UTC):
+            return super().to_representation(value)

@@ -2,6 +2,8 @@
 deep or huge JSON bodies, undeclared methods and the browsable format, anonymous calls,
 floods of requests, and the headers every answer carries."""
 
+import datetime
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -171,3 +173,15 @@ def test_the_api_throttles_each_address_whatever_the_account(
     assert from_the_same_address.status_code == 429
     assert "Retry-After" in from_the_same_address
     assert from_another.status_code == 200
+
+
+def test_date_times_are_answered_in_utc(api_client, clinician, patient, settings):
+    settings.TIME_ZONE = "America/New_York"
+    api_client.force_authenticate(clinician)
+
+    created_at = api_client.get(f"{PATIENTS}{patient.pk}/").json()["created_at"]
+
+    assert created_at.endswith("Z")
+    assert created_at.startswith(
+        patient.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M")
+    )

@@ -13,6 +13,7 @@ from apps.audit.services import access_log_record
 from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
 from apps.safety.selectors.recalls import lot_recipients, recipient_columns
 from apps.safety.services.recalls import lot_quarantine, lot_recall, lot_recipients_contact
+from exotrack.api.fields import UTCDateTimeField
 from exotrack.api.permissions import requires
 
 
@@ -26,14 +27,12 @@ class RecipientSerializer(serializers.Serializer):
 
     dose = serializers.IntegerField(source="id")
     visit = serializers.IntegerField(source="visit_id")
-    visited_at = serializers.DateTimeField(source="visit__visited_at")
+    visited_at = UTCDateTimeField(source="visit__visited_at")
     patient = serializers.IntegerField(source="visit__patient_id")
     mrn = serializers.CharField(source="visit__patient__mrn")
     last_name = serializers.CharField(source="visit__patient__last_name")
     first_name = serializers.CharField(source="visit__patient__first_name")
-    patient_record_voided_at = serializers.DateTimeField(
-        source="visit__patient__voided_at", allow_null=True
-    )
+    patient_record_voided_at = UTCDateTimeField(source="visit__patient__voided_at", allow_null=True)
     email = serializers.CharField(source="visit__patient__email", allow_null=True, default=None)
     phone = serializers.CharField(source="visit__patient__phone", allow_null=True, default=None)
     site = serializers.CharField(source="site__name", allow_null=True, default=None)
