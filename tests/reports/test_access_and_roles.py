@@ -67,7 +67,9 @@ def test_staff_without_reports_get_nothing(client, known_clinic, persona, reques
 def test_signed_out_visitors_get_nothing(client, known_clinic):
     response = client.get("/reports/exports/outcomes.csv")
 
-    assert response.status_code == 403
+    # Sent to sign in, with no part of the export.
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/reports/exports/outcomes.csv"
     assert not response.streaming
 
 
