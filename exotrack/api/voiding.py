@@ -2,6 +2,7 @@
 the record's void service decides, the answer is the record as it now reads."""
 
 from django.db.models import Model, QuerySet
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -9,6 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from exotrack.api.permissions import requires
+
+ALREADY_VOIDED = "already_voided"
 
 
 # For a GenericViewSet. `void_permission` is the permission the void service checks too;
@@ -18,6 +21,11 @@ from exotrack.api.permissions import requires
 class VoidActionMixin:
     void_permission: str
     void_serializer_class: type[serializers.Serializer]
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # The shared void service's refusal of a record voided first, in every schema.
+        extend_validation_errors([ALREADY_VOIDED], field_name="reason", actions=["void"])(cls)
 
     def perform_void(self, record: Model, *, by, reason: str) -> None:
         raise NotImplementedError(f"{type(self).__name__} names its void service")

@@ -81,5 +81,5 @@ def test_the_clinic_profile_shows_its_public_parts_only(api_client, front_desk):
 
     assert profile["name"] == "Harbour Regenerative Clinic"
     assert profile["booking_instructions"] == "Call us on weekdays."
-    assert profile["reminder_send_time"] == "08:30:00"
+    assert profile["reminder_send_time"] == "08:30"
     assert "safety_contact_email" not in profile

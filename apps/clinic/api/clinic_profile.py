@@ -1,7 +1,7 @@
 """The clinic profile's public parts over REST: what patients are told (name, phone,
 booking) and when reminders go out. The safety contact's address stays on the staff page."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,8 +16,16 @@ class ClinicProfileSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(read_only=True)
     booking_url = serializers.CharField(read_only=True)
     booking_instructions = serializers.CharField(read_only=True)
-    reminder_send_time = serializers.TimeField(
-        read_only=True, help_text="Local time (clinic time zone) reminder e-mails go out."
+    # Hours and minutes of the clinic's zone: JSON Schema's "time" format would demand a
+    # UTC offset, which a local send time has not.
+    reminder_send_time = extend_schema_field(
+        {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "09:00"}
+    )(
+        serializers.TimeField(
+            format="%H:%M",
+            read_only=True,
+            help_text="Local time (clinic time zone) reminder e-mails go out.",
+        )
     )
 
 
