@@ -11,21 +11,22 @@ from apps.clinic.selectors import clinic_profile
 from exotrack.api.permissions import requires
 
 
+# Hours and minutes in the clinic's zone. JSON Schema's "time" format would demand a UTC
+# offset, which a local send time has not.
+@extend_schema_field({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "09:00"})
+class LocalTimeField(serializers.TimeField):
+    pass
+
+
 class ClinicProfileSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     contact_phone = serializers.CharField(read_only=True)
     booking_url = serializers.CharField(read_only=True)
     booking_instructions = serializers.CharField(read_only=True)
-    # Hours and minutes of the clinic's zone: JSON Schema's "time" format would demand a
-    # UTC offset, which a local send time has not.
-    reminder_send_time = extend_schema_field(
-        {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "09:00"}
-    )(
-        serializers.TimeField(
-            format="%H:%M",
-            read_only=True,
-            help_text="Local time (clinic time zone) reminder e-mails go out.",
-        )
+    reminder_send_time = LocalTimeField(
+        format="%H:%M",
+        read_only=True,
+        help_text="Local time (clinic time zone) reminder e-mails go out.",
     )
 
 
