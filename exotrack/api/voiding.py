@@ -1,7 +1,10 @@
 """Voiding over REST, one way for every voidable record: POST {id}/void/ with the reason;
 the record's void service decides, the answer is the record as it now reads."""
 
+from typing import Any
+
 from django.db.models import Model, QuerySet
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -18,6 +21,11 @@ from exotrack.api.permissions import requires
 class VoidActionMixin:
     void_permission: str
     void_serializer_class: type[serializers.Serializer]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Every void service refuses a second void with this code (exotrack.voiding).
+        extend_validation_errors(["already_voided"], field_name="reason", actions=["void"])(cls)
 
     def perform_void(self, record: Model, *, by, reason: str) -> None:
         raise NotImplementedError(f"{type(self).__name__} names its void service")

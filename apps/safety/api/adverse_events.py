@@ -421,12 +421,9 @@ def _with_rule_codes(viewset):
     viewset = extend_validation_errors(
         ["other_patient", "reviewed"], field_name="patient_report", actions=["create"]
     )(viewset)
-    viewset = extend_validation_errors(
+    return extend_validation_errors(
         ["voided"], field_name="non_field_errors", actions=["partial_update"]
     )(viewset)
-    return extend_validation_errors(["already_voided"], field_name="reason", actions=["void"])(
-        viewset
-    )
 
 
 @_with_rule_codes

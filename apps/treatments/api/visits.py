@@ -281,9 +281,7 @@ def _with_rule_codes(viewset):
         viewset = extend_validation_errors(codes, field_name=field_name, actions=["create"])(
             viewset
         )
-    return extend_validation_errors(["already_voided"], field_name="reason", actions=["void"])(
-        viewset
-    )
+    return viewset
 
 
 @_with_rule_codes
