@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+
+from apps.accounts.models import User
 
 
 class StaffLoginForm(AuthenticationForm):
@@ -8,3 +11,10 @@ class StaffLoginForm(AuthenticationForm):
             "Wrong username or password. After 5 failed attempts the account is locked for an hour."
         ),
     }
+
+
+class ClinicianChoiceField(forms.ModelChoiceField):
+    """A choice among clinicians, each shown by full name, or username when none is set."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username

@@ -78,7 +78,8 @@ class EpisodeSummary:
 
 def episode_summary(dose: Dose) -> EpisodeSummary:
     """From a dose whose `live_assessments` were prefetched (see `episodes_of_patient`)."""
-    assessments = dose.live_assessments
+    # A prefetch's `to_attr`, which django-stubs cannot see on the model.
+    assessments = dose.live_assessments  # type: ignore[attr-defined]
     baseline, source = dose.baseline_pain, "visit form"
     if baseline is None:
         stated = [a for a in assessments if a.timepoint == Timepoint.BASELINE]

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 
@@ -28,7 +30,9 @@ class PatientForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["preferred_location"].queryset = active_locations()
+        cast(
+            forms.ModelChoiceField, self.fields["preferred_location"]
+        ).queryset = active_locations()
         if not may_see_clinical(user):
             for name in CLINICAL_FIELDS:
                 del self.fields[name]
@@ -56,7 +60,9 @@ class MedicationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["medication_class"].queryset = medication_classes()
+        cast(
+            forms.ModelChoiceField, self.fields["medication_class"]
+        ).queryset = medication_classes()
 
 
 class MedicationStopForm(forms.Form):

@@ -129,9 +129,9 @@ def _same_letters(field: str, word: str) -> Q:
     """Same length and the same set of letters: cheap C string functions only."""
     name = Lower(field)
     return (
-        Exact(Length(name), len(word))
-        & Exact(_translate(name, Value(word)), "")
-        & Exact(_translate(Value(word), name), "")
+        Q(Exact(Length(name), len(word)))
+        & Q(Exact(_translate(name, Value(word)), ""))
+        & Q(Exact(_translate(Value(word), name), ""))
     )
 
 

@@ -1,13 +1,20 @@
+from __future__ import annotations
+
 import datetime
 import json
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.forms import ClinicianChoiceField
 from apps.treatments.models import Laterality, Route, TreatmentSite
 from apps.treatments.services import SITE_FIELDS, DoseInput
+
+if TYPE_CHECKING:
+    from apps.clinic.models import Location
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -23,8 +30,10 @@ class VisitForm(forms.Form):
         initial=_now_local,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
-    location = forms.ModelChoiceField(queryset=None, empty_label="Choose a location")
-    clinician = forms.ModelChoiceField(queryset=None, empty_label="Choose a clinician")
+    location: forms.ModelChoiceField[Location] = forms.ModelChoiceField(
+        queryset=None, empty_label="Choose a location"
+    )
+    clinician = ClinicianChoiceField(queryset=None, empty_label="Choose a clinician")
     indication = forms.CharField(max_length=200, help_text="e.g. Osteoarthritis, right knee")
     consent_recorded = forms.BooleanField(label="Consent recorded", required=False)
     consent_form_version = forms.CharField(
@@ -39,9 +48,8 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args, locations, clinicians, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations
-        self.fields["clinician"].queryset = clinicians
-        self.fields["clinician"].label_from_instance = lambda u: u.get_full_name() or u.username
+        cast(forms.ModelChoiceField, self.fields["location"]).queryset = locations
+        cast(ClinicianChoiceField, self.fields["clinician"]).queryset = clinicians
 
 
 class DoseForm(forms.Form):
@@ -81,7 +89,7 @@ class DoseForm(forms.Form):
                 "hx-swap": "outerHTML",
             }
         )
-        self.fields["site"].choices = [("", "Choose a site")] + [
+        cast(forms.ChoiceField, self.fields["site"]).choices = [("", "Choose a site")] + [
             (pk, site.name) for pk, site in sites.items()
         ]
         # The usable lots, plus whatever lot this row names (e.g. from a scan), so a lot
@@ -91,7 +99,7 @@ class DoseForm(forms.Form):
         known = {str(value) for value, _ in choices}
         if chosen and chosen not in known and chosen.isdigit():
             choices.append((int(chosen), f"Lot #{chosen}"))
-        self.fields["lot"].choices = choices
+        cast(forms.ChoiceField, self.fields["lot"]).choices = choices
 
     def clean_billions(self) -> Decimal:
         billions = self.cleaned_data["billions"]
@@ -138,14 +146,15 @@ class VisitFilterForm(forms.Form):
     date_to = forms.DateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    clinician = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any clinician")
-    location = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any location")
+    clinician = ClinicianChoiceField(queryset=None, required=False, empty_label="Any clinician")
+    location: forms.ModelChoiceField[Location] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any location"
+    )
 
     def __init__(self, *args, locations, clinicians, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations
-        self.fields["clinician"].queryset = clinicians
-        self.fields["clinician"].label_from_instance = lambda u: u.get_full_name() or u.username
+        cast(forms.ModelChoiceField, self.fields["location"]).queryset = locations
+        cast(ClinicianChoiceField, self.fields["clinician"]).queryset = clinicians
 
 
 class TreatmentSiteForm(forms.ModelForm):
@@ -158,8 +167,9 @@ class TreatmentSiteForm(forms.ModelForm):
             "laterality_applies": "Left/right applies",
         }
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         low, high = data.get("dose_min_billions"), data.get("dose_max_billions")
         if low is not None and low <= 0:
             self.add_error("dose_min_billions", "The lowest usual dose is above zero.")

@@ -278,9 +278,9 @@ def visit_record(
             notes=notes,
             created_by=by,
         )
-        opened, errors = _take_stock(visit=visit, doses=doses, by=by)
-        if errors:
-            raise ValidationError(errors)
+        opened, stock_errors = _take_stock(visit=visit, doses=doses, by=by)
+        if stock_errors:
+            raise ValidationError(stock_errors)
         warnings = visit_warnings(
             patient=patient,
             visited_at=visited_at,

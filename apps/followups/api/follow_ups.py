@@ -1,6 +1,8 @@
 """Follow-ups and their reminder deliveries over REST. The staff actions (complete,
 reschedule, cancel) call the same services as the worklist, so both answer alike."""
 
+from typing import cast
+
 import django_filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -9,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
 from apps.followups.selectors.follow_ups import deliveries_visible_to, follow_ups_visible_to
@@ -93,7 +96,10 @@ class FollowUpCreateSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         user = getattr(self.context.get("request"), "user", None)
         # An unseen patient reads as "does not exist", as everywhere else.
-        self.fields["patient"].queryset = (
+        patient = cast(serializers.RelatedField, self.fields["patient"])
+        # The stubs' `queryset` type includes a manager, whose `__get__` mypy applies on
+        # assignment: the `arg-type` ignore is for that alone.
+        patient.queryset = (  # type: ignore[arg-type]
             patients_visible_to(user) if user is not None else Patient.objects.none()
         )
         if user is not None and not may_see_clinical(user):
@@ -210,6 +216,7 @@ class FollowUpViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = FollowUp.objects.all()
     filterset_class = FollowUpFilter
     access_log_list_subject = "follow-up-search"
@@ -237,10 +244,12 @@ class FollowUpViewSet(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        follow_up = scheduling.follow_up_add_by_staff(by=request.user, **serializer.validated_data)
+        follow_up = scheduling.follow_up_add_by_staff(
+            by=self.request.user, **serializer.validated_data
+        )
         return Response(self._shown(follow_up), status=status.HTTP_201_CREATED)
 
-    def _act(self, request: Request, serializer_class, service) -> Response:
+    def _act(self, request: StaffAPIRequest, serializer_class, service) -> Response:
         follow_up = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -261,7 +270,7 @@ class FollowUpViewSet(
         ],
     )
     @action(detail=True, methods=["post"], permission_classes=[CanWorkFollowUps])
-    def complete(self, request: Request, pk=None) -> Response:
+    def complete(self, request: StaffAPIRequest, pk=None) -> Response:
         return self._act(request, FollowUpCompleteSerializer, scheduling.follow_up_complete)
 
     @extend_schema(
@@ -279,7 +288,7 @@ class FollowUpViewSet(
         ],
     )
     @action(detail=True, methods=["post"], permission_classes=[CanWorkFollowUps])
-    def reschedule(self, request: Request, pk=None) -> Response:
+    def reschedule(self, request: StaffAPIRequest, pk=None) -> Response:
         return self._act(request, FollowUpRescheduleSerializer, scheduling.follow_up_reschedule)
 
     @extend_schema(
@@ -294,7 +303,7 @@ class FollowUpViewSet(
         ],
     )
     @action(detail=True, methods=["post"], permission_classes=[CanWorkFollowUps])
-    def cancel(self, request: Request, pk=None) -> Response:
+    def cancel(self, request: StaffAPIRequest, pk=None) -> Response:
         return self._act(request, FollowUpCancelSerializer, scheduling.follow_up_cancel)
 
 
@@ -327,6 +336,7 @@ class ReminderDeliverySerializer(serializers.ModelSerializer):
     retrieve=extend_schema(summary="Read a reminder delivery"),
 )
 class ReminderDeliveryViewSet(AccessLoggedReadsMixin, viewsets.ReadOnlyModelViewSet):
+    request: StaffAPIRequest
     queryset = ReminderDelivery.objects.all()
     serializer_class = ReminderDeliverySerializer
     filterset_fields = ["follow_up", "status"]

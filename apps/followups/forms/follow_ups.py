@@ -1,9 +1,16 @@
 """Forms of the staff's work on follow-ups: add, complete, reschedule, cancel."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 
 from apps.followups.models import Channel
 from apps.followups.services.scheduling import MANUAL_KINDS
+
+if TYPE_CHECKING:
+    from apps.treatments.models import TreatmentSite
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -16,7 +23,7 @@ class FollowUpAddForm(forms.Form):
         initial=Channel.EMAIL,
         help_text="Patients without e-mail consent or a valid address get a staff call.",
     )
-    site = forms.ModelChoiceField(
+    site: forms.ModelChoiceField[TreatmentSite] = forms.ModelChoiceField(
         queryset=None,
         required=False,
         label="Treated site",
@@ -30,7 +37,7 @@ class FollowUpAddForm(forms.Form):
         if sites is None:
             del self.fields["site"]
         else:
-            self.fields["site"].queryset = sites
+            cast(forms.ModelChoiceField, self.fields["site"]).queryset = sites
 
 
 class FollowUpCompleteForm(forms.Form):

@@ -21,6 +21,7 @@ from apps.outcomes.selectors import ASSESSED_FOLLOW_UP_KINDS
 from apps.outcomes.services import EpisodeAnswers, follow_up_assessments_record
 from apps.safety.models import AdverseEvent, MedicationFlag
 from apps.safety.services.medication_flags import medication_flags_raise
+from apps.treatments.models import Visit
 from exotrack.history import recorded_by
 
 COMPLETION_NOTE = "The patient answered through the self-report link."
@@ -50,9 +51,7 @@ class SelfReportAnswers:
 _YES_NO = ("cold_sore", "wound_signs", "fever", "dizziness")
 
 
-def _unavailable_reason(follow_up: FollowUp | None) -> str | None:
-    if follow_up is None or follow_up.visit is None:
-        return "unknown"
+def _unavailable_reason(follow_up: FollowUp, visit: Visit) -> str | None:
     if follow_up.kind not in ASSESSED_FOLLOW_UP_KINDS:
         return "unknown"
     if follow_up.self_report_used_at is not None:
@@ -61,20 +60,28 @@ def _unavailable_reason(follow_up: FollowUp | None) -> str | None:
         return "completed"
     if (
         follow_up.status != FollowUp.Status.PENDING
-        or follow_up.visit.is_voided
+        or visit.is_voided
         or follow_up.patient.is_voided
     ):
         return "cancelled"
     return None
 
 
+def _answerable(follow_up: FollowUp | None) -> tuple[FollowUp, Visit]:
+    """The follow-up a link opens and its visit: raises SelfReportUnavailable."""
+    visit = follow_up.visit if follow_up is not None else None
+    if follow_up is None or visit is None:
+        raise SelfReportUnavailable("unknown")
+    reason = _unavailable_reason(follow_up, visit)
+    if reason:
+        raise SelfReportUnavailable(reason)
+    return follow_up, visit
+
+
 def self_report_follow_up(follow_up_id: int) -> FollowUp:
     """The follow-up a link opens, with its patient: raises SelfReportUnavailable."""
     follow_up = FollowUp.objects.select_related("patient", "visit").filter(pk=follow_up_id).first()
-    reason = _unavailable_reason(follow_up)
-    if reason:
-        raise SelfReportUnavailable(reason)
-    return follow_up
+    return _answerable(follow_up)[0]
 
 
 def _answer_errors(answers: SelfReportAnswers) -> dict[str, str]:
@@ -106,26 +113,27 @@ def self_report_submit(
     on = on or timezone.localdate()
     errors: dict[str, list[str] | str] = dict(_answer_errors(answers))
     with transaction.atomic(), pghistory.context(source="self-report"):
-        follow_up = (
+        follow_up, visit = _answerable(
             FollowUp.objects.select_for_update(of=("self",))
             .select_related("patient", "visit")
             .filter(pk=follow_up_id)
             .first()
         )
-        reason = _unavailable_reason(follow_up)
-        if reason:
-            raise SelfReportUnavailable(reason)
-        scores = {
-            "pain": answers.pain,
-            "pgic": answers.pgic,
-            "percent_better": answers.percent_better,
-        }
+        episodes = [
+            EpisodeAnswers(
+                dose=dose,
+                pain=answers.pain,
+                pgic=answers.pgic,
+                percent_better=answers.percent_better,
+            )
+            for dose in visit.doses.all()
+        ]
         try:
             follow_up_assessments_record(
                 by=None,
-                visit=follow_up.visit,
+                visit=visit,
                 assessed_on=on,
-                episodes=[EpisodeAnswers(dose=d, **scores) for d in follow_up.visit.doses.all()],
+                episodes=episodes,
                 source=OutcomeAssessment.Source.SELF_REPORT,
                 follow_up=follow_up,
                 completion_note=COMPLETION_NOTE,
@@ -137,16 +145,15 @@ def self_report_submit(
             raise ValidationError(errors)
         now = timezone.now()
         FollowUp.objects.filter(pk=follow_up.pk).update(self_report_used_at=now, updated_at=now)
-        any_yes = any(getattr(answers, name) for name in _YES_NO)
+        # Each answered: `_answer_errors` refused a missing one above.
+        yes_no = {name: getattr(answers, name) for name in _YES_NO}
+        any_yes = any(yes_no.values())
         report = PatientReport.objects.create(
             follow_up=follow_up,
             patient=follow_up.patient,
             submitted_at=now,
-            cold_sore=answers.cold_sore,
-            wound_signs=answers.wound_signs,
-            fever=answers.fever,
-            dizziness=answers.dizziness,
             review=PatientReport.Review.WAITING if any_yes else PatientReport.Review.NOT_NEEDED,
+            **yes_no,
         )
         if answers.dizziness:
             medication_flags_raise(
@@ -154,7 +161,7 @@ def self_report_submit(
                 patient=follow_up.patient,
                 source=MedicationFlag.Source.PATIENT_REPORT,
                 reason=f"The patient reported dizziness on standing on {on:%Y-%m-%d}.",
-                visit=follow_up.visit,
+                visit=visit,
                 on=on,
             )
         return report

@@ -4,9 +4,10 @@ as an adverse event (on the adverse-event form) or dismisses it with a note."""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.followups.forms.patient_reports import PatientReportDismissForm
@@ -22,7 +23,7 @@ REVIEW_PERMISSION = "followups.change_patientreport"
 
 
 @permission_required("followups.view_patientreport", raise_exception=True)
-def patient_report(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_report(request: StaffRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(patient_reports_visible_to(request.user), pk=pk)
     may_review = (
         request.user.has_perm(REVIEW_PERMISSION) and report.review == PatientReport.Review.WAITING

@@ -7,6 +7,8 @@ change history records the submission (with no staff member) like any other writ
 Requests are counted per client address (FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR) in the
 cache, so nobody can try tokens or flood the form."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -65,7 +67,7 @@ def _unavailable(request: HttpRequest, reason: str, context: dict) -> HttpRespon
 @never_cache
 @require_http_methods(["GET", "POST"])
 def self_report(request: HttpRequest, token: str) -> HttpResponse:
-    context = {"clinic": clinic_profile()}
+    context: dict[str, Any] = {"clinic": clinic_profile()}
     if over_rate_limit(request):
         return _unavailable(request, "busy", context)
     try:

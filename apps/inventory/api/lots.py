@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.inventory import selectors, services
 from apps.inventory.api import examples
 from apps.inventory.api.serializers import (
@@ -156,6 +157,8 @@ class LotViewSet(
 ):
     """The lots as the inventory serves them, plus what a recall needs."""
 
+    request: StaffAPIRequest
+
     # The safety app adds the recall actions (recall, quarantine, recipients,
     # contact-recipients) through the resource registry.
     resource_name = "lots"
@@ -167,7 +170,7 @@ class LotViewSet(
         lot = self.get_object()
         body = LotChangeSerializer(lot, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        services.lot_update(by=request.user, lot=lot, **body.validated_data)
+        services.lot_update(by=self.request.user, lot=lot, **body.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=lot.pk)).data)
 
     def perform_create(self, serializer) -> None:
@@ -224,7 +227,7 @@ class LotViewSet(
         filterset_class=None,
         pagination_class=None,
     )
-    def scan(self, request: Request) -> Response:
+    def scan(self, request: StaffAPIRequest) -> Response:
         body = ScanSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
@@ -235,7 +238,7 @@ class LotViewSet(
             ) from error
         return Response(ScannedVialSerializer(vial).data)
 
-    def _stock_change(self, request: Request, change, body_class) -> Response:
+    def _stock_change(self, request: StaffAPIRequest, change, body_class) -> Response:
         lot = self.get_object()
         body = body_class(data=request.data)
         body.is_valid(raise_exception=True)
@@ -265,7 +268,7 @@ class LotViewSet(
         methods=["post"],
         permission_classes=[requires("inventory.view_lot", "inventory.add_stockmovement")],
     )
-    def waste(self, request: Request, pk=None) -> Response:
+    def waste(self, request: StaffAPIRequest, pk=None) -> Response:
         return self._stock_change(request, services.stock_waste, WasteSerializer)
 
     @extend_schema(
@@ -285,7 +288,7 @@ class LotViewSet(
         methods=["post"],
         permission_classes=[requires("inventory.view_lot", "inventory.add_stockmovement")],
     )
-    def adjust(self, request: Request, pk=None) -> Response:
+    def adjust(self, request: StaffAPIRequest, pk=None) -> Response:
         return self._stock_change(request, services.stock_adjust, AdjustSerializer)
 
     @extend_schema(
@@ -306,7 +309,7 @@ class LotViewSet(
         url_path="status",
         permission_classes=[requires("inventory.view_lot", "inventory.change_lot")],
     )
-    def set_status(self, request: Request, pk=None) -> Response:
+    def set_status(self, request: StaffAPIRequest, pk=None) -> Response:
         lot = self.get_object()
         body = LotStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -4,6 +4,7 @@ import django_filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.inventory import services
 from apps.inventory.api import examples
 from apps.inventory.api.serializers import ProductSerializer
@@ -43,6 +44,7 @@ class ProductViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = Product.objects.select_related("manufacturer")
     serializer_class = ProductSerializer
     filterset_class = ProductFilter

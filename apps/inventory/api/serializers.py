@@ -1,9 +1,14 @@
 """The inventory's records as the API shows them, shared by its resources."""
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import serializers
 
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 from apps.inventory.services import MAX_VIALS_PER_MOVEMENT
+
+if TYPE_CHECKING:
+    from rest_framework.validators import Validator
 
 
 class ManufacturerSerializer(serializers.ModelSerializer):
@@ -56,7 +61,7 @@ class LotSerializer(serializers.ModelSerializer):
         read_only_fields = ["vials_on_hand", "status", "status_reason", "created_at"]
         extra_kwargs = {"vials_received": {"min_value": 1, "max_value": MAX_VIALS_PER_MOVEMENT}}
         # The receiving service checks the lot number per product with a clearer message.
-        validators = []
+        validators: "list[Validator[Any]]" = []
 
 
 class StockMovementSerializer(serializers.ModelSerializer):

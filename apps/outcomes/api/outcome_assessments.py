@@ -2,12 +2,16 @@
 checks the clinic's rules (ranges, dates, baseline, region score), so the API and the
 pages answer alike."""
 
+from typing import cast
+
 import django_filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import User
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.followups.models import FollowUp
 from apps.outcomes import selectors, services
@@ -86,8 +90,12 @@ class OutcomeAssessmentCreateSerializer(serializers.Serializer):
         if user is None:  # the schema generator describes the fields without a reader
             return
         # An unseen dose or follow-up reads as "does not exist", as everywhere else.
-        self.fields["dose"].queryset = selectors.doses_visible_to(user)
-        self.fields["follow_up"].queryset = selectors.follow_ups_assessable_by(user)
+        dose = cast(serializers.RelatedField, self.fields["dose"])
+        follow_up = cast(serializers.RelatedField, self.fields["follow_up"])
+        # The stubs' `queryset` type includes a manager, whose `__get__` mypy applies on
+        # assignment: the `arg-type` ignores are for that alone.
+        dose.queryset = selectors.doses_visible_to(user)  # type: ignore[arg-type]
+        follow_up.queryset = selectors.follow_ups_assessable_by(user)  # type: ignore[arg-type]
 
 
 class AssessmentVoidSerializer(serializers.Serializer):
@@ -173,6 +181,7 @@ class OutcomeAssessmentViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = OutcomeAssessment.objects.all()
     serializer_class = OutcomeAssessmentSerializer
     filterset_class = OutcomeAssessmentFilter
@@ -197,11 +206,11 @@ class OutcomeAssessmentViewSet(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        assessment = services.assessment_record(by=request.user, **serializer.validated_data)
+        assessment = services.assessment_record(by=self.request.user, **serializer.validated_data)
         assessment = self.get_queryset().get(pk=assessment.pk)
         return Response(
             OutcomeAssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED
         )
 
-    def perform_void(self, assessment: OutcomeAssessment, *, by, reason: str) -> None:
+    def perform_void(self, assessment: OutcomeAssessment, *, by: User, reason: str) -> None:
         services.assessment_void(by=by, assessment=assessment, reason=reason)

@@ -1,6 +1,9 @@
 """Patients and their medications over REST. Front-desk accounts get a serializer without
 any clinical field; every read of a patient is written to the access log."""
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -13,10 +16,11 @@ from drf_spectacular.utils import (
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import User
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
@@ -40,6 +44,10 @@ from apps.patients.services import (
 from exotrack.api.fields import SlugRelatedField
 from exotrack.api.permissions import requires
 from exotrack.api.voiding import VoidActionMixin
+
+if TYPE_CHECKING:
+    # The stubs' type of what get_permissions returns.
+    from rest_framework.permissions import _SupportsHasPermission
 
 
 class MedicationSerializer(serializers.ModelSerializer):
@@ -259,6 +267,7 @@ class PatientViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = Patient.objects.all()
     filterset_class = PatientFilter
     access_log_list_subject = "patient-search"
@@ -297,7 +306,7 @@ class PatientViewSet(
             serializer.fields.pop("medications", None)
         return serializer
 
-    def get_permissions(self) -> list[BasePermission]:
+    def get_permissions(self) -> Sequence["_SupportsHasPermission"]:
         # Adding shares the medications route, whose permission is the one to read them.
         if self.action == "add_medication":
             return [MayAddMedication()]
@@ -335,7 +344,7 @@ class PatientViewSet(
         patient_update(by=self.request.user, patient=serializer.instance, **fields)
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
-    def perform_void(self, patient: Patient, *, by, reason: str) -> None:
+    def perform_void(self, patient: Patient, *, by: User, reason: str) -> None:
         patient_void(by=by, patient=patient, reason=reason)
 
     def voided_queryset(self):
@@ -353,7 +362,7 @@ class PatientViewSet(
         pagination_class=None,
         filterset_class=None,
     )
-    def medications(self, request: Request, pk=None) -> Response:
+    def medications(self, request: StaffAPIRequest, pk=None) -> Response:
         patient = self.get_object()
         access_log_record(
             user=request.user,
@@ -383,7 +392,7 @@ class PatientViewSet(
         ],
     )
     @medications.mapping.post
-    def add_medication(self, request: Request, pk=None) -> Response:
+    def add_medication(self, request: StaffAPIRequest, pk=None) -> Response:
         patient = self.get_object()
         body = MedicationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -405,7 +414,7 @@ class PatientViewSet(
         permission_classes=[MayStopMedication],
         filterset_class=None,
     )
-    def stop_medication(self, request: Request, pk=None, medication_pk=None) -> Response:
+    def stop_medication(self, request: StaffAPIRequest, pk=None, medication_pk=None) -> Response:
         patient = self.get_object()
         medication = get_object_or_404(Medication, pk=medication_pk, patient=patient)
         body = MedicationStopSerializer(data=request.data)

@@ -1,6 +1,8 @@
 """Visits over REST. Serializers check shapes; the visit service checks the clinic's
 rules, so the API and the pages answer alike."""
 
+from typing import cast
+
 import django_filters
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -14,6 +16,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import User
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.clinic.models import Location
 from apps.inventory.models import Lot
@@ -154,10 +158,14 @@ class VisitCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         user = getattr(request, "user", None)
         # An unseen patient reads as "does not exist", as everywhere else.
-        self.fields["patient"].queryset = (
+        patient = cast(serializers.RelatedField, self.fields["patient"])
+        clinician = cast(serializers.RelatedField, self.fields["clinician"])
+        # The stubs' `queryset` type includes a manager, whose `__get__` mypy applies on
+        # assignment: the `arg-type` ignores are for that alone.
+        patient.queryset = (  # type: ignore[arg-type]
             patients_visible_to(user) if user is not None else Patient.objects.none()
         )
-        self.fields["clinician"].queryset = selectors.clinicians()
+        clinician.queryset = selectors.clinicians()  # type: ignore[arg-type]
 
 
 class VisitVoidSerializer(serializers.Serializer):
@@ -341,6 +349,7 @@ class VisitViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = Visit.objects.all()
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
@@ -378,7 +387,7 @@ class VisitViewSet(
         ]
         try:
             visit = services.visit_record(
-                by=request.user, doses=doses, acknowledgements=acknowledgements, **data
+                by=self.request.user, doses=doses, acknowledgements=acknowledgements, **data
             )
         except services.WarningsNeedAcknowledgement as pending:
             suffix = "" if pending.may_acknowledge else " A clinician must acknowledge this."
@@ -395,5 +404,5 @@ class VisitViewSet(
             status=status.HTTP_201_CREATED,
         )
 
-    def perform_void(self, visit: Visit, *, by, reason: str) -> None:
+    def perform_void(self, visit: Visit, *, by: User, reason: str) -> None:
         services.visit_void(visit=visit, by=by, reason=reason)
