@@ -28,6 +28,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/v1/", include("config.api_urls")),
+    path("fhir/R4/", include("apps.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.followups",
     "apps.outcomes",
     "apps.reports",
+    "apps.fhir",
 ]
 
 MIDDLEWARE = [
@@ -409,3 +410,10 @@ PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
 )
+
+# FHIR R4 read API and Bulk Data export (docs/fhir.md)
+# Base URI of our identifier and code systems (MRN, lots, outcome measures). Keep it
+# stable: consumers match identifiers by system and value.
+FHIR_SYSTEM_BASE = env.str("FHIR_SYSTEM_BASE", default=f"{SITE_URL}/fhir").rstrip("/")
+FHIR_PAGE_SIZE = env.int("FHIR_PAGE_SIZE", default=50)
+FHIR_PAGE_SIZE_MAX = env.int("FHIR_PAGE_SIZE_MAX", default=500)
