@@ -417,3 +417,10 @@ PGHISTORY_DEFAULT_TRACKERS = (
 FHIR_SYSTEM_BASE = env.str("FHIR_SYSTEM_BASE", default=f"{SITE_URL}/fhir").rstrip("/")
 FHIR_PAGE_SIZE = env.int("FHIR_PAGE_SIZE", default=50)
 FHIR_PAGE_SIZE_MAX = env.int("FHIR_PAGE_SIZE_MAX", default=500)
+# Bulk Data export files: where they are written and how long they stay downloadable.
+FHIR_EXPORT_DIR = Path(env.str("FHIR_EXPORT_DIR", default=str(VAR_DIR / "fhir-exports")))
+FHIR_EXPORT_EXPIRY_HOURS = env.int("FHIR_EXPORT_EXPIRY_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["fhir-exports-expire"] = {
+    "task": "apps.fhir.tasks.bulk_exports_expire",
+    "schedule": 3600.0,
+}
