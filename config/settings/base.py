@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.outcomes",
     "apps.reports",
     "apps.fhir",
+    "apps.imports",
 ]
 
 MIDDLEWARE = [
@@ -424,3 +425,8 @@ CELERY_BEAT_SCHEDULE["fhir-exports-expire"] = {
     "task": "apps.fhir.tasks.bulk_exports_expire",
     "schedule": 3600.0,
 }
+
+# Importing a clinic's existing patients from a spreadsheet.
+IMPORT_MAX_MEGABYTES = env.int("IMPORT_MAX_MEGABYTES", default=20)
+# Files with more rows are checked and imported by the worker, the page showing progress.
+IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=500)
