@@ -52,6 +52,8 @@ class FhirJSONOnly(BaseContentNegotiation):
 
 
 class FhirView(APIView):
+    # FHIR's own CapabilityStatement describes these endpoints, not the REST API's schema.
+    schema = None
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     renderer_classes = [FhirJSONRenderer]
