@@ -226,22 +226,45 @@ class _Progress:
         self.connection.close()
 
 
-def _existing_patient(fields: dict, external_id: str) -> Patient | None:
-    if external_id:
-        known = ImportedPatient.objects.filter(external_id=external_id).first()
-        if known is not None:
-            return known.patient
-    if not fields.get("date_of_birth"):
-        return None
-    return (
-        Patient.objects.annotate(first=Lower("first_name"), last=Lower("last_name"))
-        .filter(
-            first=fields.get("first_name", "").lower(),
-            last=fields.get("last_name", "").lower(),
-            date_of_birth=fields["date_of_birth"],
-            voided_at__isnull=True,
+@dataclass
+class _AlreadyHere:
+    """Who in the file is already registered, read in two queries for the whole file
+    rather than two per row: external ids imported before, and (first name, last name,
+    date of birth) of current patients born on the file's birth dates."""
+
+    external_ids: set[str]
+    people: set[tuple[str, str, datetime.date]]
+
+    @classmethod
+    def of(cls, rows: list[tuple[dict, str]]) -> "_AlreadyHere":
+        ids = {external_id for _, external_id in rows if external_id}
+        births = {fields["date_of_birth"] for fields, _ in rows if "date_of_birth" in fields}
+        people = (
+            Patient.objects.filter(date_of_birth__in=births, voided_at__isnull=True)
+            .annotate(first=Lower("first_name"), last=Lower("last_name"))
+            .values_list("first", "last", "date_of_birth")
         )
-        .first()
+        return cls(
+            external_ids=set(
+                ImportedPatient.objects.filter(external_id__in=ids).values_list(
+                    "external_id", flat=True
+                )
+            ),
+            people={(first.strip(), last.strip(), born) for first, last, born in people},
+        )
+
+    def __contains__(self, row: tuple[dict, str]) -> bool:
+        fields, external_id = row
+        if external_id and external_id in self.external_ids:
+            return True
+        return _person(fields) in self.people
+
+
+def _person(fields: dict) -> tuple:
+    return (
+        fields.get("first_name", "").strip().lower(),
+        fields.get("last_name", "").strip().lower(),
+        fields.get("date_of_birth"),
     )
 
 
@@ -259,21 +282,17 @@ def _walk(patient_import: PatientImport, table: Table, progress: Callable[[int, 
         column = columns.get(name, "") if name else ""
         problems.append({"row": row, "column": column, "message": message})
 
-    for done, (row, values) in enumerate(table.rows, start=1):
+    parsed = []
+    for row, values in table.rows:
         cells = {name: values[index[header]] for name, header in columns.items()}
         fields, row_problems = _row_fields(cells, patient_import.date_format)
+        parsed.append((row, fields, cells.get("external_id", ""), row_problems))
+    already_here = _AlreadyHere.of([(fields, external_id) for _, fields, external_id, _ in parsed])
+
+    for done, (row, fields, external_id, row_problems) in enumerate(parsed, start=1):
         for name, message in row_problems.items():
             problem(row, name, message)
-        external_id = cells.get("external_id", "")
-        key = (
-            (external_id,)
-            if external_id
-            else (
-                fields.get("first_name", "").lower(),
-                fields.get("last_name", "").lower(),
-                fields.get("date_of_birth"),
-            )
-        )
+        key = (external_id,) if external_id else _person(fields)
         if key in seen:
             problem(
                 row,
@@ -284,18 +303,13 @@ def _walk(patient_import: PatientImport, table: Table, progress: Callable[[int, 
         seen[key] = row
         if row_problems:
             continue
-        if _existing_patient(fields, external_id) is not None:
+        if (fields, external_id) in already_here:
             already += 1
         else:
             try:
-                with transaction.atomic():
-                    patient = patient_register(user=by, **fields)
-                    if external_id:
-                        ImportedPatient.objects.create(
-                            external_id=external_id,
-                            patient=patient,
-                            patient_import=patient_import,
-                        )
+                # The service runs in a transaction of its own (a savepoint here), so a
+                # row it refuses leaves the rest of the walk going.
+                patient = patient_register(user=by, **fields)
             except PossibleDuplicate as duplicate:
                 mrns = ", ".join(match.mrn for match in duplicate.matches)
                 problem(
@@ -310,6 +324,10 @@ def _walk(patient_import: PatientImport, table: Table, progress: Callable[[int, 
                         problem(row, name if name in columns else None, message)
             else:
                 new += 1
+                if external_id:
+                    ImportedPatient.objects.create(
+                        external_id=external_id, patient=patient, patient_import=patient_import
+                    )
         if done % PROGRESS_EVERY == 0:
             progress(done, len(problems))
     return problems, new, already
