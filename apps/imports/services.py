@@ -276,6 +276,7 @@ def _walk(patient_import: PatientImport, table: Table, progress: Callable[[int, 
     index = {header: position for position, header in enumerate(table.headers)}
     problems: list[dict] = []
     seen: dict[tuple, int] = {}
+    imported: list[ImportedPatient] = []
     new = already = 0
 
     def problem(row: int, name: str | None, message: str) -> None:
@@ -325,11 +326,14 @@ def _walk(patient_import: PatientImport, table: Table, progress: Callable[[int, 
             else:
                 new += 1
                 if external_id:
-                    ImportedPatient.objects.create(
-                        external_id=external_id, patient=patient, patient_import=patient_import
+                    imported.append(
+                        ImportedPatient(
+                            external_id=external_id, patient=patient, patient_import=patient_import
+                        )
                     )
         if done % PROGRESS_EVERY == 0:
             progress(done, len(problems))
+    ImportedPatient.objects.bulk_create(imported, batch_size=1000)
     return problems, new, already
 
 
