@@ -127,8 +127,6 @@ def patient(record: Patient) -> Resource:
     }
     if telecom:
         resource["telecom"] = telecom
-    if record.preferred_location_id:
-        resource["managingOrganization"] = reference("Organization", CLINIC_ORGANIZATION_ID)
     return resource
 
 
