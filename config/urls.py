@@ -20,6 +20,7 @@ urlpatterns = [
     path("follow-ups/", include("apps.followups.urls")),
     path("outcomes/", include("apps.outcomes.urls")),
     path("reports/", include("apps.reports.urls")),
+    path("imports/", include("apps.imports.urls")),
     # Patients' e-mail links: no sign-in, nothing but what the signed token allows.
     path("p/", include("apps.followups.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -30,6 +31,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/v1/", include("config.api_urls")),
+    path("fhir/R4/", include("apps.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -31,6 +31,7 @@ NAVIGATION: list[NavItem] = [
         "safety.change_adverseeventtype",
     ),
     NavItem("Follow-up rules", "followups:rule-list", "followups.view_followuprule"),
+    NavItem("Import patients", "imports:list", "imports.import_patients"),
     NavItem("Access log", "audit:access-log", "audit.view_accesslog"),
     NavItem("Clinic", "clinic:profile", "clinic.change_clinicprofile"),
     NavItem("API", "api-docs", None),

@@ -140,6 +140,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "outcomes.view_outcomeassessment",
         "reports.view_reports",
         "reports.export_identified",
+        "imports.import_patients",
     },
 }
 

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     # Not last: it has no models, so no post_migrate, which the roles wait for.
     "apps.synthetic",
     "apps.reports",
+    "apps.fhir",
+    "apps.imports",
 ]
 
 MIDDLEWARE = [
@@ -417,3 +419,22 @@ PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
 )
+
+# FHIR R4 read API and Bulk Data export (docs/fhir.md)
+# Base URI of our identifier and code systems (MRN, lots, outcome measures). Keep it
+# stable: consumers match identifiers by system and value.
+FHIR_SYSTEM_BASE = env.str("FHIR_SYSTEM_BASE", default=f"{SITE_URL}/fhir").rstrip("/")
+FHIR_PAGE_SIZE = env.int("FHIR_PAGE_SIZE", default=50)
+FHIR_PAGE_SIZE_MAX = env.int("FHIR_PAGE_SIZE_MAX", default=500)
+# Bulk Data export files: where they are written and how long they stay downloadable.
+FHIR_EXPORT_DIR = Path(env.str("FHIR_EXPORT_DIR", default=str(VAR_DIR / "fhir-exports")))
+FHIR_EXPORT_EXPIRY_HOURS = env.int("FHIR_EXPORT_EXPIRY_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["fhir-exports-expire"] = {
+    "task": "apps.fhir.tasks.bulk_exports_expire",
+    "schedule": 3600.0,
+}
+
+# Importing a clinic's existing patients from a spreadsheet.
+IMPORT_MAX_MEGABYTES = env.int("IMPORT_MAX_MEGABYTES", default=20)
+# Files with more rows are checked and imported by the worker, the page showing progress.
+IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=500)
