@@ -33,6 +33,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Follow-up rules", "followups:rule-list", "followups.view_followuprule"),
     NavItem("Access log", "audit:access-log", "audit.view_accesslog"),
     NavItem("Clinic", "clinic:profile", "clinic.change_clinicprofile"),
+    NavItem("Staff", "staff-list", "accounts.manage_staff"),
+    NavItem("Your account", "account-security", None),
     NavItem("API", "api-docs", None),
 ]
 
