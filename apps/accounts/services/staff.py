@@ -255,3 +255,35 @@ def staff_user_seed(
     user.save()
     user.groups.add(Group.objects.get(name=role))
     return user, True
+
+
+def manager_recover(*, member: User, operator: str, send_password_link: bool) -> int:
+    """For the server's operator when no manager can pass the second step (the last one
+    lost their phone): remove that manager's second factor and lift their lockouts, so
+    they enrol again at their next sign-in. Logged with the operator's name, since no
+    staff member did it. Returns how many devices were removed."""
+    if not member.is_active or MANAGER not in member.role_names:
+        raise ValidationError(f"{member.username} is not an active clinic manager.")
+    with transaction.atomic(), pghistory.context(source="manage.py", operator=operator):
+        removed = second_factor_remove_all(member=member)
+        axes_reset(username=member.username)
+        User.objects.filter(pk=member.pk).update(
+            second_step_failures=0,
+            second_step_locked_until=None,
+            session_generation=F("session_generation") + 1,
+        )
+        _log(
+            by=member,
+            member=member,
+            action="manager-recovery",
+            detail={"operator": operator, "devices_removed": removed},
+        )
+    logger.warning(
+        "Manager %s recovered by %s from the command line: %s devices removed",
+        member.username,
+        operator,
+        removed,
+    )
+    if send_password_link:
+        _send_set_password_email(member=member, template="accounts/email/password_reset")
+    return removed
