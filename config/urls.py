@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("apps.accounts.urls")),
+    # Passkey ceremonies (django-otp-webauthn's JSON endpoints and script catalogue).
+    path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("clinic/", include("apps.clinic.urls")),
     path("patients/", include("apps.patients.urls")),
     path("inventory/", include("apps.inventory.urls")),

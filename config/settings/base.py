@@ -410,7 +410,12 @@ PGHISTORY_DEFAULT_TRACKERS = (
 )
 
 # Staff accounts (apps/accounts): invitations, second factor, API tokens.
-INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "knox"]
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
+    "knox",
+]
 # OTP after authentication sets request.user; the second-step gate after the session clock,
 # so a session that timed out goes to the sign-in page, not to the code page.
 MIDDLEWARE.insert(
@@ -432,6 +437,16 @@ MFA_FAILURE_LIMIT = env.int("MFA_FAILURE_LIMIT", default=5)
 # Our own five-strike lock replaces django-otp's growing delay between attempts.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_TOTP_ISSUER = env.str("MFA_ISSUER", default="ExoTrack")
+# Passkeys are a second factor after the password here, never a sign-in of their own.
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_HELPER_CLASS = "apps.accounts.passkeys.ClinicPasskeyHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "apps.accounts.passkeys.relying_party_id"
+# The page's own address is allowed too (apps/accounts/passkeys.py). Browsers refuse
+# passkeys on a bare IP address: locally, open http://localhost:8000 to use them.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    SITE_URL if SITE_URL.startswith("https://") else "http://localhost:8000"
+]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 # Set-password links (invitations, resets) work once and for this long.
 STAFF_SET_PASSWORD_LINK_HOURS = env.int("STAFF_SET_PASSWORD_LINK_HOURS", default=72)
 PASSWORD_RESET_TIMEOUT = STAFF_SET_PASSWORD_LINK_HOURS * 3600

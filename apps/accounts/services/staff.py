@@ -140,8 +140,6 @@ def _keep_a_manager(member: User) -> None:
 def staff_deactivate(*, by: User, member: User) -> User:
     """Never deleted (records keep naming them); sessions and tokens stop at once."""
     _can_manage(by)
-    if member.pk == by.pk:
-        raise ValidationError("You cannot deactivate your own account.")
     with transaction.atomic(), pghistory.context(user=by.pk, action="staff.deactivate"):
         if MANAGER in member.role_names:
             _keep_a_manager(member)
