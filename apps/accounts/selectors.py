@@ -8,28 +8,20 @@ from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from apps.accounts.models import ApiToken, RecoveryCodeSet, User
 from exotrack.roles import MANAGER, ROLE_LABELS
 
+# The second factors that count as enrolled; recovery codes only back them up.
+AUTHENTICATOR_MODELS = (TOTPDevice, WebAuthnCredential)
+
 
 def _authenticators(user_ref) -> list[Exists]:
-    """Second factors that count as enrolled (recovery codes only back them up)."""
-    found = [Exists(TOTPDevice.objects.filter(user=user_ref, confirmed=True))]
-    found.extend(
-        Exists(model.objects.filter(user=user_ref, confirmed=True)) for model in _passkey_models()
-    )
-    return found
-
-
-def _passkey_models() -> list:
-    from django.apps import apps
-
-    if not apps.is_installed("django_otp_webauthn"):
-        return []
-    from django_otp_webauthn.models import WebAuthnCredential
-
-    return [WebAuthnCredential]
+    return [
+        Exists(model.objects.filter(user=user_ref, confirmed=True))
+        for model in AUTHENTICATOR_MODELS
+    ]
 
 
 def locked_out_usernames() -> set[str]:
@@ -97,14 +89,13 @@ def second_factor_required(user: User) -> bool:
 
 def second_factor_enrolled(user: User) -> bool:
     """An authenticator app or a passkey; recovery codes alone are only a back-up."""
-    models = [TOTPDevice, *_passkey_models()]
-    return any(m.objects.filter(user=user, confirmed=True).exists() for m in models)
+    return any(m.objects.filter(user=user, confirmed=True).exists() for m in AUTHENTICATOR_MODELS)
 
 
 def second_factor_devices(user: User) -> list:
     """Devices that pass the second step: authenticators, passkeys and recovery codes."""
-    devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
-    for model in _passkey_models():
+    devices: list = []
+    for model in AUTHENTICATOR_MODELS:
         devices.extend(model.objects.filter(user=user, confirmed=True))
     devices.extend(RecoveryCodeSet.objects.filter(user=user))
     return devices
@@ -114,11 +105,8 @@ def authenticators_of(user: User) -> list[TOTPDevice]:
     return list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("created_at"))
 
 
-def passkeys_of(user: User) -> list:
-    found = []
-    for model in _passkey_models():
-        found.extend(model.objects.filter(user=user, confirmed=True).order_by("created_at"))
-    return found
+def passkeys_of(user: User) -> list[WebAuthnCredential]:
+    return list(WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at"))
 
 
 def recovery_codes_left(user: User) -> int | None:

@@ -13,9 +13,9 @@ from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
+from django_otp_webauthn.models import WebAuthnCredential
 
 from apps.accounts.models import RecoveryCode, RecoveryCodeSet, User, recovery_code_digest
-from apps.accounts.selectors import _passkey_models
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 
@@ -126,10 +126,7 @@ def second_step_verify(*, user: User, code: str) -> Device:
 
 def passkey_remove(*, user: User, passkey_id: int) -> None:
     with transaction.atomic():
-        deleted = sum(
-            model.objects.filter(user=user, pk=passkey_id).delete()[0]
-            for model in _passkey_models()
-        )
+        deleted = WebAuthnCredential.objects.filter(user=user, pk=passkey_id).delete()[0]
         if not deleted:
             raise ValidationError("No such passkey.")
         _log(user=user, action="passkey-remove")

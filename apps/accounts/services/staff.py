@@ -17,11 +17,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.models import ApiToken, RecoveryCodeSet, User
 from apps.accounts.rate_limits import rate_limit_hit
-from apps.accounts.selectors import _passkey_models, active_managers
+from apps.accounts.selectors import AUTHENTICATOR_MODELS, active_managers
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from exotrack.emails import email_message
@@ -187,7 +186,7 @@ def staff_lockout_lift(*, by: User, member: User) -> int:
 
 def second_factor_remove_all(*, member: User) -> int:
     """Every authenticator, passkey and recovery code of the member; returns how many."""
-    models = [TOTPDevice, RecoveryCodeSet, *_passkey_models()]
+    models = [*AUTHENTICATOR_MODELS, RecoveryCodeSet]
     return sum(
         model.objects.filter(user=member).delete()[1].get(model._meta.label, 0) for model in models
     )
