@@ -1,6 +1,9 @@
 """A member's own sign-in security: the second step after the password, enrolling an
 authenticator app or passkey, recovery codes and personal API tokens."""
 
+from base64 import b32encode
+from binascii import unhexlify
+
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
@@ -147,9 +150,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 
 def _base32(key: str) -> str:
-    from base64 import b32encode
-    from binascii import unhexlify
-
+    # Apps that cannot scan take the key typed in base32, in groups of four.
     text = b32encode(unhexlify(key)).decode()
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
