@@ -11,6 +11,8 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (API browser, admin).
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("apps.accounts.urls")),
+    # Passkey ceremonies (django-otp-webauthn's JSON endpoints and script catalogue).
+    path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("clinic/", include("apps.clinic.urls")),
     path("patients/", include("apps.patients.urls")),
     path("inventory/", include("apps.inventory.urls")),

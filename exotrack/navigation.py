@@ -34,6 +34,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Import patients", "imports:list", "imports.import_patients"),
     NavItem("Access log", "audit:access-log", "audit.view_accesslog"),
     NavItem("Clinic", "clinic:profile", "clinic.change_clinicprofile"),
+    NavItem("Staff", "staff-list", "accounts.manage_staff"),
+    NavItem("Your account", "account-security", None),
     NavItem("API", "api-docs", None),
 ]
 

@@ -105,6 +105,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "clinic.add_location",
         "clinic.change_location",
         "accounts.view_user",
+        "accounts.manage_staff",
         "patients.view_patient",
         "patients.view_clinical",
         "patients.void_patient",

@@ -10,6 +10,7 @@ class AccessLog(models.Model):
         SEARCH = "search", "Searched"
         EXPORT = "export", "Exported"
         API_READ = "api_read", "Read through the API"
+        ACCOUNT = "account", "Changed a staff account"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
@@ -343,7 +342,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.accounts.api_tokens.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["exotrack.api.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "exotrack.api.pagination.PageNumberPagination",
@@ -438,3 +437,60 @@ CELERY_BEAT_SCHEDULE["fhir-exports-expire"] = {
 IMPORT_MAX_MEGABYTES = env.int("IMPORT_MAX_MEGABYTES", default=20)
 # Files with more rows are checked and imported by the worker, the page showing progress.
 IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=500)
+
+# Staff accounts (apps/accounts): invitations, second factor, API tokens.
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
+    "knox",
+]
+# OTP after authentication sets request.user; the second-step gate after the session clock,
+# so a session that timed out goes to the sign-in page, not to the code page.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("exotrack.middleware.SessionTimeoutMiddleware") + 1,
+    "apps.accounts.middleware.SecondFactorMiddleware",
+)
+# Roles that must pass a second factor after the password. Every staff role unless DEBUG
+# (make run's demo users): MFA_REQUIRED_ROLES=manager,clinician turns it on there too.
+MFA_REQUIRED_ROLES = env.list(
+    "MFA_REQUIRED_ROLES",
+    default=[] if DEBUG else ["clinician", "nurse", "front_desk", "manager"],
+)
+# Wrong second-step codes before that step locks for AXES_COOLOFF_TIME (a manager lifts it).
+MFA_FAILURE_LIMIT = env.int("MFA_FAILURE_LIMIT", default=5)
+# Our own five-strike lock replaces django-otp's growing delay between attempts.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = env.str("MFA_ISSUER", default="ExoTrack")
+# Passkeys are a second factor after the password here, never a sign-in of their own.
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_HELPER_CLASS = "apps.accounts.passkeys.ClinicPasskeyHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "apps.accounts.passkeys.relying_party_id"
+# The page's own address is allowed too (apps/accounts/passkeys.py). Browsers refuse
+# passkeys on a bare IP address: locally, open http://localhost:8000 to use them.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    SITE_URL if SITE_URL.startswith("https://") else "http://localhost:8000"
+]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# Set-password links (invitations, resets) work once and for this long.
+STAFF_SET_PASSWORD_LINK_HOURS = env.int("STAFF_SET_PASSWORD_LINK_HOURS", default=72)
+PASSWORD_RESET_TIMEOUT = STAFF_SET_PASSWORD_LINK_HOURS * 3600
+# Forgotten-password requests per client address and per address typed, per hour.
+STAFF_PASSWORD_RESET_REQUESTS_PER_HOUR = env.int(
+    "STAFF_PASSWORD_RESET_REQUESTS_PER_HOUR", default=5
+)
+# API tokens: hashed (django-rest-knox), with a name, an expiry and the last use.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model name)
+# Knox's own migrations would create its unused default token table even though the
+# model above replaces it; without them no such table is made.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_PREFIX": "exo_", "AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": None}
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# Tokens one member may create per hour, and failed token uses per client address per hour.
+API_TOKEN_CREATIONS_PER_HOUR = env.int("API_TOKEN_CREATIONS_PER_HOUR", default=10)
+API_TOKEN_FAILURES_PER_HOUR = env.int("API_TOKEN_FAILURES_PER_HOUR", default=20)

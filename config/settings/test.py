@@ -32,3 +32,5 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": False,
     }
 }
+# No second factor unless a test asks for one (override_settings(MFA_REQUIRED_ROLES=...)).
+MFA_REQUIRED_ROLES: list[str] = []

@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from apps.accounts.services.api_tokens import api_token_create
 from apps.audit.models import AccessLog
 from apps.fhir.resources import RESOURCE_TYPES
 from tests.conftest import login_api
@@ -178,9 +178,9 @@ def test_unauthenticated_is_401_with_an_outcome(api_client, clinic):
 
 
 def test_token_authentication_reads(api_client, clinic, clinician):
-    token = Token.objects.create(user=clinician)
+    _, token = api_token_create(by=clinician, name="Registry", days=1, second_factor_passed=False)
     response = api_client.get(
-        f"/fhir/R4/Patient/{clinic.patient.pk}", HTTP_AUTHORIZATION=f"Token {token.key}"
+        f"/fhir/R4/Patient/{clinic.patient.pk}", HTTP_AUTHORIZATION=f"Token {token}"
     )
     assert response.status_code == 200
 
