@@ -9,7 +9,7 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.api_tokens import ApiTokenAuthentication
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.fhir.capability import capability_statement
@@ -54,7 +55,7 @@ class FhirJSONOnly(BaseContentNegotiation):
 class FhirView(APIView):
     # FHIR's own CapabilityStatement describes these endpoints, not the REST API's schema.
     schema = None
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     renderer_classes = [FhirJSONRenderer]
     content_negotiation_class = FhirJSONOnly

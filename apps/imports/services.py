@@ -310,7 +310,7 @@ def _walk(patient_import: PatientImport, table: Table, progress: Callable[[int, 
             try:
                 # The service runs in a transaction of its own (a savepoint here), so a
                 # row it refuses leaves the rest of the walk going.
-                patient = patient_register(user=by, **fields)
+                patient = patient_register(by=by, **fields)
             except PossibleDuplicate as duplicate:
                 mrns = ", ".join(match.mrn for match in duplicate.matches)
                 problem(

@@ -10,7 +10,7 @@ from apps.audit.models import AccessLog
 from apps.fhir import services
 from apps.fhir.models import BulkExport
 from apps.fhir.resources import RESOURCE_TYPES
-from tests.conftest import login_api
+from tests.builders import login_api
 from tests.factories import LotFactory, PatientFactory
 from tests.fhir.bulk import download, kick_off, status_path
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.accounts.services.api_tokens import api_token_create
 from apps.audit.models import AccessLog
 from apps.fhir.resources import RESOURCE_TYPES
-from tests.conftest import login_api
+from tests.builders import login_api
 from tests.factories import PatientFactory
 from tests.fhir.conftest import validate
 

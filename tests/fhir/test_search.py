@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from apps.audit.models import AccessLog
-from tests.conftest import login_api
+from tests.builders import login_api
 from tests.factories import (
     AdverseEventFactory,
     DoseFactory,

@@ -9,7 +9,7 @@ import pytest
 from apps.clinic.models import ClinicProfile
 from apps.fhir.models import BulkExport
 from apps.fhir.resources import RESOURCE_TYPES
-from tests.conftest import login_api
+from tests.builders import login_api
 from tests.factories import (
     AdverseEventFactory,
     DoseFactory,
