@@ -27,7 +27,9 @@ else:
 # Comments, not a docstring: drf-spectacular would publish a mixin's docstring as the
 # description of every viewset without one of its own.
 class AccessLoggedReadsMixin(_ReadViewSet):
-    # Behind authentication and RolePermission: the user is signed-in staff.
+    # Behind authentication and RolePermission the user is signed-in staff. Overrides of
+    # list, retrieve, create... read it as self.request.user: their `request` parameter
+    # keeps DRF's plain Request type, which a subclass may not narrow.
     request: StaffAPIRequest
     access_log_list_subject: str
     access_log_subject: str
