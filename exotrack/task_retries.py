@@ -4,7 +4,22 @@ SMTP errors are OSErrors: such a task is retried with growing, jittered waits (1
 2 min ... up to an hour apart). Their services keep what was not sent in the database,
 so a retry sends only that."""
 
-DAILY_EMAIL_TASK = {
+from typing import TypedDict
+
+
+class RetryOptions(TypedDict):
+    """`shared_task` keyword arguments, typed so that `**` of them is checked."""
+
+    acks_late: bool
+    autoretry_for: tuple[type[BaseException], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int
+    ignore_result: bool
+
+
+DAILY_EMAIL_TASK: RetryOptions = {
     "acks_late": True,
     "autoretry_for": (OSError,),
     "retry_backoff": 60,

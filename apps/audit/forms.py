@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -20,9 +22,11 @@ class AccessLogFilterForm(forms.Form):
     def clean_patient(self) -> str:
         return self.cleaned_data["patient"].strip().upper()
 
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+    def clean(self) -> dict[str, Any]:
+        # Django's clean answers cleaned_data (typed as maybe None, for overrides that
+        # answer nothing).
+        super().clean()
+        start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "The end date is before the start date.")
-        return cleaned
+        return self.cleaned_data

@@ -1,6 +1,7 @@
 """Thin Celery tasks of the safety app: each calls a service."""
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.utils import timezone
 
 from apps.safety.services import adverse_events, safety_signals
@@ -9,7 +10,9 @@ from exotrack.task_retries import DAILY_EMAIL_TASK
 
 # SMTP errors are OSErrors: retried with growing, jittered waits (30 s, 1 min, 2 min ...
 # up to an hour apart). The claim is rolled back on failure, so a retry sends it once.
+# DjangoTask, the app's task class anyway, named so that its delay_on_commit is typed.
 @shared_task(
+    base=DjangoTask,
     acks_late=True,
     autoretry_for=(OSError,),
     retry_backoff=30,

@@ -368,35 +368,33 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
-        name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
-        for name in [
-            "ValidationErrorEnum",
-            "ClientErrorEnum",
-            "ServerErrorEnum",
-            "ErrorCode401Enum",
-            "ErrorCode403Enum",
-            "ErrorCode404Enum",
-            "ErrorCode405Enum",
-            "ErrorCode406Enum",
-            "ErrorCode415Enum",
-            "ErrorCode429Enum",
-            "ErrorCode500Enum",
-        ]
+        **{
+            name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
+            for name in [
+                "ValidationErrorEnum",
+                "ClientErrorEnum",
+                "ServerErrorEnum",
+                "ErrorCode401Enum",
+                "ErrorCode403Enum",
+                "ErrorCode404Enum",
+                "ErrorCode405Enum",
+                "ErrorCode406Enum",
+                "ErrorCode415Enum",
+                "ErrorCode429Enum",
+                "ErrorCode500Enum",
+            ]
+        },
+        # Choice sets the visit API shows in several places get one name each.
+        "RouteEnum": "apps.treatments.models.Route.choices",
+        "VisitWarningCodeEnum": "apps.treatments.api.visits.WARNING_CODES",
+        # Adverse events: abated / recurred (MedWatch box C) share one choice set.
+        "ChallengeEnum": "apps.safety.models.Challenge.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "exotrack.api.schema_hooks.list_item_error_attrs",
     ],
 }
-# Choice sets the visit API shows in several places get one name each.
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
-    {
-        "RouteEnum": "apps.treatments.models.Route.choices",
-        "VisitWarningCodeEnum": "apps.treatments.api.visits.WARNING_CODES",
-        # Adverse events: abated / recurred (MedWatch box C) share one choice set.
-        "ChallengeEnum": "apps.safety.models.Challenge.choices",
-    }
-)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -1,6 +1,8 @@
 """Adverse events over REST. Serializers check shapes; the adverse-event service checks the
 clinic's rules, so the API and the pages answer with the same field-level messages."""
 
+from typing import Any, TypedDict
+
 import django_filters
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -14,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import User
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
@@ -38,7 +41,11 @@ from exotrack.api.voiding import VoidActionMixin
 
 # Ids are PostgreSQL bigints: anything larger is refused as a field error, not a 500.
 LARGEST_ID = 2**63 - 1
-_GRADES = AdverseEvent._meta.get_field("grade").choices
+_GRADES = AdverseEvent._meta.get_field("grade").flatchoices
+
+
+class _Optional(TypedDict):
+    required: bool
 
 
 class AdverseEventSerializer(serializers.ModelSerializer):
@@ -101,7 +108,7 @@ class AdverseEventSerializer(serializers.ModelSerializer):
 def _details_fields(*, required: bool) -> dict[str, serializers.Field]:
     """The describable fields, shared by create (type, onset, grade required) and partial
     update (nothing required)."""
-    optional = {"required": False}
+    optional: _Optional = {"required": False}
     return {
         "event_type": SlugRelatedField(
             slug_field="code",
@@ -163,11 +170,13 @@ class AdverseEventCreateSerializer(serializers.Serializer):
         fields.update(_details_fields(required=True))
         user = getattr(self.context.get("request"), "user", None)
         # Rows the user may not see read as "does not exist", as everywhere else.
+        # get_fields is typed as answering plain Fields; these three are the related fields
+        # declared above, which have a queryset.
         if user is not None:
             patients = patients_visible_to(user)
-            fields["patient"].queryset = patients
-            fields["visit"].queryset = visits_visible_to(user)
-            fields["patient_report"].queryset = PatientReport.objects.filter(
+            fields["patient"].queryset = patients  # type: ignore[attr-defined]
+            fields["visit"].queryset = visits_visible_to(user)  # type: ignore[attr-defined]
+            fields["patient_report"].queryset = PatientReport.objects.filter(  # type: ignore[attr-defined]
                 patient__in=patients.values("pk")
             )
         return fields
@@ -532,22 +541,24 @@ class AdverseEventViewSet(
             status=status_code,
         )
 
-    def create(self, request: Request, *args, **kwargs) -> Response:
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = AdverseEventCreateSerializer(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        event = services.adverse_event_record(by=request.user, **serializer.validated_data)
+        event = services.adverse_event_record(by=self.request.user, **serializer.validated_data)
         return self._answer(event, status_code=status.HTTP_201_CREATED)
 
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         event = self.get_object()
         serializer = AdverseEventUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.adverse_event_update(by=request.user, event=event, **serializer.validated_data)
+        services.adverse_event_update(
+            by=self.request.user, event=event, **serializer.validated_data
+        )
         return self._answer(event)
 
-    def perform_void(self, event: AdverseEvent, *, by, reason: str) -> None:
+    def perform_void(self, event: AdverseEvent, *, by: User, reason: str) -> None:
         services.adverse_event_void(by=by, event=event, reason=reason)
 
     @extend_schema(
@@ -560,7 +571,7 @@ class AdverseEventViewSet(
         examples=[OpenApiExample("A cold sore", value=_MEDWATCH)],
     )
     @action(detail=True, methods=["get"])
-    def medwatch(self, request: Request, pk=None) -> Response:
+    def medwatch(self, request: Request, pk: str | None = None) -> Response:
         event = self.get_object()
         self._log(event, subject="export:medwatch-api", action=AccessLog.Action.EXPORT)
         return Response(MedWatchSerializer(selectors.medwatch_report(event=event)).data)

@@ -1,7 +1,10 @@
 """Forms of the adverse-event pages. They check shapes; the service checks the clinic's
 rules and its messages are put next to the fields they name."""
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 
 from apps.safety.models import (
     AdverseEvent,
@@ -15,7 +18,7 @@ from apps.safety.services.adverse_events import DETAIL_FIELDS
 from apps.treatments.models import Dose, Laterality
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_GRADES = AdverseEvent._meta.get_field("grade").choices
+_GRADES = AdverseEvent._meta.get_field("grade").flatchoices
 
 
 def dose_label(dose: Dose) -> str:
@@ -38,7 +41,7 @@ class AdverseEventForm(forms.Form):
         help_text="The treated sites of this visit the event is attributed to.",
         error_messages={"required": "Link at least one dose of the visit."},
     )
-    event_type = forms.ModelChoiceField(
+    event_type: "forms.ModelChoiceField[AdverseEventType]" = forms.ModelChoiceField(
         queryset=None, label="Type of event", empty_label="Choose a type"
     )
     description = forms.CharField(
@@ -90,10 +93,21 @@ class AdverseEventForm(forms.Form):
     reported_to_fda_on = forms.DateField(label="Reported to FDA on", widget=_DATE, required=False)
     fda_reference = forms.CharField(label="FDA reference", max_length=80, required=False)
 
-    def __init__(self, *args, doses: list[Dose], event_types, **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        doses: list[Dose],
+        event_types: QuerySet[AdverseEventType],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["doses"].choices = [(dose.pk, dose_label(dose)) for dose in doses]
-        self.fields["event_type"].queryset = event_types
+        # self.fields is typed as holding plain Fields: these are the ones declared above.
+        cast(forms.ChoiceField, self.fields["doses"]).choices = [
+            (dose.pk, dose_label(dose)) for dose in doses
+        ]
+        cast(
+            "forms.ModelChoiceField[AdverseEventType]", self.fields["event_type"]
+        ).queryset = event_types
 
     def details(self) -> dict:
         """The service's keyword arguments for what the form describes."""
@@ -108,7 +122,9 @@ class AdverseEventVoidForm(forms.Form):
 
 
 class AdverseEventFilterForm(forms.Form):
-    event_type = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any type")
+    event_type: "forms.ModelChoiceField[AdverseEventType]" = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any type"
+    )
     serious = forms.TypedChoiceField(
         choices=[("", "Serious or not"), ("yes", "Serious only"), ("no", "Not serious")],
         coerce=lambda value: value == "yes",
@@ -122,9 +138,11 @@ class AdverseEventFilterForm(forms.Form):
     onset_from = forms.DateField(label="Onset from", required=False, widget=_DATE)
     onset_to = forms.DateField(label="Onset to", required=False, widget=_DATE)
 
-    def __init__(self, *args, event_types, **kwargs) -> None:
+    def __init__(self, *args: Any, event_types: QuerySet[AdverseEventType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].queryset = event_types
+        cast(
+            "forms.ModelChoiceField[AdverseEventType]", self.fields["event_type"]
+        ).queryset = event_types
 
 
 class AdverseEventTypeForm(forms.Form):

@@ -28,7 +28,7 @@ CLINICAL_COLUMNS = ("site__name", "laterality", "billions", "route")
 
 def recipient_columns(user: User) -> tuple[str, ...]:
     """The columns of the recipient list this user may see."""
-    columns = TRACE_COLUMNS
+    columns: tuple[str, ...] = TRACE_COLUMNS
     if user.has_perm("patients.view_patient"):
         columns += CONTACT_COLUMNS
     if user.has_perm("treatments.view_dose"):

@@ -27,6 +27,7 @@ Counting choices:
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
@@ -88,11 +89,13 @@ class SafetySignal:
 
     @property
     def expected_rate(self) -> float:
-        return 1 / self.event_type.expected_one_in
+        # Signals are tested only for types with an expected rate (event_types_with_rate).
+        return 1 / cast(int, self.event_type.expected_one_in)
 
     @property
     def lot_id(self) -> int | None:
-        return self.key if self.level == Level.LOT else None
+        # A lot's key is its id (only a site category's key is text).
+        return cast(int, self.key) if self.level == Level.LOT else None
 
     # --- readable numbers, for the page and the e-mails ---
 
