@@ -22,10 +22,10 @@ from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import (
     AdverseEvent,
+    AdverseEventOutcome,
     AdverseEventType,
     Causality,
     Challenge,
-    Outcome,
     Seriousness,
 )
 from apps.safety.selectors import adverse_events as selectors
@@ -118,7 +118,7 @@ def _details_fields(*, required: bool) -> dict[str, serializers.Field]:
             help_text="FDA criteria met; empty: not serious.",
             **optional,
         ),
-        "outcome": serializers.ChoiceField(choices=Outcome.choices, **optional),
+        "outcome": serializers.ChoiceField(choices=AdverseEventOutcome.choices, **optional),
         "causality": serializers.ChoiceField(choices=Causality.choices, **optional),
         "action_taken": serializers.CharField(max_length=200, allow_blank=True, **optional),
         "abated_on_stopping": serializers.ChoiceField(choices=Challenge.choices, **optional),

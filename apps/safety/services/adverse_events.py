@@ -26,10 +26,10 @@ from apps.patients.models import Patient
 from apps.safety.models import (
     AdverseEvent,
     AdverseEventDose,
+    AdverseEventOutcome,
     AdverseEventType,
     Causality,
     Challenge,
-    Outcome,
     Seriousness,
 )
 from apps.treatments.models import Dose, Visit
@@ -57,7 +57,7 @@ class EventDetails:
     description: str = ""
     resolution_date: datetime.date | None = None
     seriousness: list[str] | tuple[str, ...] = ()
-    outcome: str = Outcome.UNKNOWN
+    outcome: str = AdverseEventOutcome.UNKNOWN
     causality: str = Causality.UNASSESSED
     action_taken: str = ""
     abated_on_stopping: str = Challenge.UNKNOWN
@@ -143,11 +143,11 @@ def _clinical_errors(details: EventDetails) -> dict[str, ValidationError]:
         )
     if details.grade not in (1, 2, 3, 4, 5):
         errors["grade"] = ValidationError("The CTCAE grade is 1 to 5.", code="invalid_grade")
-    elif details.grade == 5 and details.outcome != Outcome.FATAL:
+    elif details.grade == 5 and details.outcome != AdverseEventOutcome.FATAL:
         errors["grade"] = ValidationError(
             "Grade 5 is death: the outcome must be 'Fatal'.", code="grade_5_not_fatal"
         )
-    elif details.outcome == Outcome.FATAL and details.grade != 5:
+    elif details.outcome == AdverseEventOutcome.FATAL and details.grade != 5:
         errors["outcome"] = ValidationError(
             "A fatal outcome is CTCAE grade 5.", code="fatal_not_grade_5"
         )
@@ -156,7 +156,10 @@ def _clinical_errors(details: EventDetails) -> dict[str, ValidationError]:
         errors["seriousness"] = ValidationError(
             f"Not a seriousness criterion: {', '.join(unknown)}.", code="invalid_choice"
         )
-    elif details.outcome == Outcome.FATAL and Seriousness.DEATH not in details.seriousness:
+    elif (
+        details.outcome == AdverseEventOutcome.FATAL
+        and Seriousness.DEATH not in details.seriousness
+    ):
         errors["seriousness"] = ValidationError(
             "A fatal outcome is serious: tick 'Death'.", code="fatal_not_serious"
         )
