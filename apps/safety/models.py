@@ -203,7 +203,9 @@ class MedicationFlag(Recorded):
     class Source(models.TextChoices):
         VISIT = "visit", "Treatment recorded"
         MANUAL = "manual", "Raised by staff"
-        PATIENT_REPORT = "patient_report", "Patient reported dizziness"
+        # The stored value predates the name "self-report"; it stays so that flags already
+        # raised, their history and the API keep their value.
+        SELF_REPORT = "patient_report", "Patient reported dizziness"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.followups.models import PatientReport
+from apps.followups.models import SelfReport
 from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import (
@@ -150,8 +150,8 @@ def _dose_ids_field(*, required: bool) -> serializers.ListField:
 class AdverseEventCreateSerializer(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
     visit = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.none())
-    patient_report = serializers.PrimaryKeyRelatedField(
-        queryset=PatientReport.objects.none(),
+    self_report = serializers.PrimaryKeyRelatedField(
+        queryset=SelfReport.objects.none(),
         required=False,
         allow_null=True,
         help_text="A patient's self-report this event confirms (it is marked confirmed).",
@@ -167,7 +167,7 @@ class AdverseEventCreateSerializer(serializers.Serializer):
             patients = patients_visible_to(user)
             fields["patient"].queryset = patients
             fields["visit"].queryset = visits_visible_to(user)
-            fields["patient_report"].queryset = PatientReport.objects.filter(
+            fields["self_report"].queryset = SelfReport.objects.filter(
                 patient__in=patients.values("pk")
             )
         return fields
@@ -419,7 +419,7 @@ def _with_rule_codes(viewset):
             codes, field_name=field_name, actions=["create", "partial_update"]
         )(viewset)
     viewset = extend_validation_errors(
-        ["other_patient", "reviewed"], field_name="patient_report", actions=["create"]
+        ["other_patient", "reviewed"], field_name="self_report", actions=["create"]
     )(viewset)
     viewset = extend_validation_errors(
         ["voided"], field_name="non_field_errors", actions=["partial_update"]
@@ -446,7 +446,7 @@ def _with_rule_codes(viewset):
         "onset is not before the visit nor in the future, a resolution not before the onset; "
         "grade 5 goes with a fatal outcome; a serious event (any seriousness criterion) "
         "needs a narrative and e-mails the clinic's safety contact once, after commit. "
-        "With patient_report, that self-report is confirmed in the same transaction.",
+        "With self_report, that self-report is confirmed in the same transaction.",
         request=AdverseEventCreateSerializer,
         responses={201: AdverseEventSerializer},
         examples=[

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.clinic.selectors import clinic_profile
-from apps.followups.models import PatientReport
-from apps.followups.services.self_reports import patient_report_confirm, patient_reports_reopen
+from apps.followups.models import SelfReport
+from apps.followups.services.self_reports import self_report_confirm, self_reports_reopen
 from apps.patients.models import Patient
 from apps.safety.models import (
     AdverseEvent,
@@ -232,14 +232,14 @@ def adverse_event_record(
     event_type: AdverseEventType,
     onset_date: datetime.date,
     grade: int,
-    patient_report: PatientReport | None = None,
+    self_report: SelfReport | None = None,
     **details: Any,
 ) -> AdverseEvent:
     """Record an adverse event of `patient`, linked to doses of one of their visits (and
     so to the lots). `details` are the other EventDetails fields.
 
     A serious event (any seriousness criterion) e-mails the clinic's safety contact once,
-    after commit. With `patient_report`, that self-report is confirmed as this event in
+    after commit. With `self_report`, that self-report is confirmed as this event in
     the same transaction. Raises ValidationError with field keys; nothing is saved."""
     unknown = set(details) - set(DETAIL_FIELDS)
     if unknown:
@@ -275,8 +275,8 @@ def adverse_event_record(
         AdverseEventDose.objects.bulk_create(
             AdverseEventDose(adverse_event=event, dose_id=pk) for pk in dose_ids
         )
-        if patient_report is not None:
-            patient_report_confirm(by=by, report=patient_report, event=event)
+        if self_report is not None:
+            self_report_confirm(by=by, report=self_report, event=event)
         _notify_if_serious(event)
         return event
 
@@ -360,7 +360,7 @@ def adverse_event_void(*, by: User, event: AdverseEvent, reason: str) -> Adverse
         )
         # A self-report confirmed as this event is unanswered again: back to the worklist
         # for a clinician to confirm properly or dismiss.
-        patient_reports_reopen(
+        self_reports_reopen(
             by=by, event=locked, note=f"Adverse event {locked.pk} voided: {locked.void_reason}"
         )
         return locked
