@@ -61,7 +61,7 @@ _FOLLOW_UP_WORK = {
 _OUTCOME_RECORDING = {
     "outcomes.view_outcomeassessment",
     "outcomes.add_outcomeassessment",
-    "followups.view_patientreport",
+    "followups.view_selfreport",
     "reports.view_reports",
 }
 
@@ -82,7 +82,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "inventory.contact_lot_recipients",
         "safety.change_adverseevent",
         "safety.change_medicationflag",
-        "followups.change_patientreport",
+        "followups.change_selfreport",
         "outcomes.change_outcomeassessment",
         "reports.export_identified",
     },

@@ -200,7 +200,7 @@ class ReminderDelivery(models.Model):
 
 
 @pghistory.track()
-class PatientReport(models.Model):
+class SelfReport(models.Model):
     """What a patient answered through the self-report link. A "yes" waits in the
     worklist for a clinician to confirm into an adverse event or dismiss."""
 
@@ -210,7 +210,7 @@ class PatientReport(models.Model):
         CONFIRMED = "confirmed", "Confirmed as an adverse event"
         DISMISSED = "dismissed", "Dismissed"
 
-    follow_up = models.OneToOneField(FollowUp, on_delete=models.PROTECT, related_name="report")
+    follow_up = models.OneToOneField(FollowUp, on_delete=models.PROTECT, related_name="self_report")
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="self_reports"
     )
@@ -234,7 +234,7 @@ class PatientReport(models.Model):
         indexes = [
             models.Index(
                 fields=["submitted_at"],
-                name="report_waiting_idx",
+                name="self_report_waiting_idx",
                 condition=Q(review="waiting"),
             )
         ]

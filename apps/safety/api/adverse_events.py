@@ -20,15 +20,15 @@ from apps.accounts.models import User
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.followups.models import PatientReport
+from apps.followups.models import SelfReport
 from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import (
     AdverseEvent,
+    AdverseEventOutcome,
     AdverseEventType,
     Causality,
     Challenge,
-    Outcome,
     Seriousness,
 )
 from apps.safety.selectors import adverse_events as selectors
@@ -125,7 +125,7 @@ def _details_fields(*, required: bool) -> dict[str, serializers.Field]:
             help_text="FDA criteria met; empty: not serious.",
             **optional,
         ),
-        "outcome": serializers.ChoiceField(choices=Outcome.choices, **optional),
+        "outcome": serializers.ChoiceField(choices=AdverseEventOutcome.choices, **optional),
         "causality": serializers.ChoiceField(choices=Causality.choices, **optional),
         "action_taken": serializers.CharField(max_length=200, allow_blank=True, **optional),
         "abated_on_stopping": serializers.ChoiceField(choices=Challenge.choices, **optional),
@@ -157,8 +157,8 @@ def _dose_ids_field(*, required: bool) -> serializers.ListField:
 class AdverseEventCreateSerializer(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
     visit = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.none())
-    patient_report = serializers.PrimaryKeyRelatedField(
-        queryset=PatientReport.objects.none(),
+    self_report = serializers.PrimaryKeyRelatedField(
+        queryset=SelfReport.objects.none(),
         required=False,
         allow_null=True,
         help_text="A patient's self-report this event confirms (it is marked confirmed).",
@@ -176,7 +176,7 @@ class AdverseEventCreateSerializer(serializers.Serializer):
             patients = patients_visible_to(user)
             fields["patient"].queryset = patients  # type: ignore[attr-defined]
             fields["visit"].queryset = visits_visible_to(user)  # type: ignore[attr-defined]
-            fields["patient_report"].queryset = PatientReport.objects.filter(  # type: ignore[attr-defined]
+            fields["self_report"].queryset = SelfReport.objects.filter(  # type: ignore[attr-defined]
                 patient__in=patients.values("pk")
             )
         return fields
@@ -428,7 +428,7 @@ def _with_rule_codes(viewset):
             codes, field_name=field_name, actions=["create", "partial_update"]
         )(viewset)
     viewset = extend_validation_errors(
-        ["other_patient", "reviewed"], field_name="patient_report", actions=["create"]
+        ["other_patient", "reviewed"], field_name="self_report", actions=["create"]
     )(viewset)
     return extend_validation_errors(
         ["voided"], field_name="non_field_errors", actions=["partial_update"]
@@ -452,7 +452,7 @@ def _with_rule_codes(viewset):
         "onset is not before the visit nor in the future, a resolution not before the onset; "
         "grade 5 goes with a fatal outcome; a serious event (any seriousness criterion) "
         "needs a narrative and e-mails the clinic's safety contact once, after commit. "
-        "With patient_report, that self-report is confirmed in the same transaction.",
+        "With self_report, that self-report is confirmed in the same transaction.",
         request=AdverseEventCreateSerializer,
         responses={201: AdverseEventSerializer},
         examples=[

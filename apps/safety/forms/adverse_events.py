@@ -8,10 +8,10 @@ from django.db.models import QuerySet
 
 from apps.safety.models import (
     AdverseEvent,
+    AdverseEventOutcome,
     AdverseEventType,
     Causality,
     Challenge,
-    Outcome,
     Seriousness,
 )
 from apps.safety.services.adverse_events import DETAIL_FIELDS
@@ -59,7 +59,9 @@ class AdverseEventForm(forms.Form):
         label="Seriousness (FDA criteria met)",
         help_text="Tick none for a non-serious event.",
     )
-    outcome = forms.ChoiceField(choices=Outcome.choices, initial=Outcome.UNKNOWN)
+    outcome = forms.ChoiceField(
+        choices=AdverseEventOutcome.choices, initial=AdverseEventOutcome.UNKNOWN
+    )
     causality = forms.ChoiceField(choices=Causality.choices, initial=Causality.UNASSESSED)
     action_taken = forms.CharField(
         max_length=200,

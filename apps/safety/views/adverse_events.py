@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.followups.models import PatientReport
+from apps.followups.models import SelfReport
 from apps.safety.forms.adverse_events import (
     AdverseEventFilterForm,
     AdverseEventForm,
@@ -123,12 +123,12 @@ def _visit_from_query(request: StaffRequest) -> Visit:
         raise Http404("No such visit.") from missing
 
 
-def _report_from_query(request: StaffRequest, visit: Visit) -> PatientReport | None:
-    report_id = request.GET.get("patient_report", "")
+def _report_from_query(request: StaffRequest, visit: Visit) -> SelfReport | None:
+    report_id = request.GET.get("self_report", "")
     if not report_id:
         return None
     report = (
-        PatientReport.objects.filter(pk=report_id, patient_id=visit.patient_id).first()
+        SelfReport.objects.filter(pk=report_id, patient_id=visit.patient_id).first()
         if report_id.isdigit()
         else None
     )
@@ -137,7 +137,7 @@ def _report_from_query(request: StaffRequest, visit: Visit) -> PatientReport | N
     return report
 
 
-def _initial_from_report(report: PatientReport | None) -> dict[str, Any]:
+def _initial_from_report(report: SelfReport | None) -> dict[str, Any]:
     if report is None:
         return {"onset_date": timezone.localdate()}
     initial: dict[str, Any] = {"onset_date": timezone.localdate(report.submitted_at)}
@@ -171,7 +171,7 @@ def adverse_event_add(request: StaffRequest) -> HttpResponse:
                 patient=visit.patient,
                 visit=visit,
                 doses=form.cleaned_data["doses"],
-                patient_report=report,
+                self_report=report,
                 **form.details(),
             )
         except ValidationError as error:

@@ -8,8 +8,8 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from apps.audit.models import AccessLog
-from apps.followups.models import Kind, PatientReport
-from apps.followups.services.self_reports import patient_report_dismiss
+from apps.followups.models import Kind, SelfReport
+from apps.followups.services.self_reports import self_report_dismiss
 from tests.builders import assert_nothing_changed, treated
 from tests.factories import FollowUpFactory, OutcomeAssessmentFactory
 
@@ -21,7 +21,7 @@ def report(db):
     dose = treated(14)
     follow_up = FollowUpFactory(visit=dose.visit, kind=Kind.CHECK_IN, status="completed")
     OutcomeAssessmentFactory(dose=dose, follow_up=follow_up, pain=4, source="self_report")
-    return PatientReport.objects.create(
+    return SelfReport.objects.create(
         follow_up=follow_up,
         patient=follow_up.patient,
         submitted_at=timezone.now(),
@@ -29,12 +29,12 @@ def report(db):
         wound_signs=True,
         fever=False,
         dizziness=False,
-        review=PatientReport.Review.WAITING,
+        review=SelfReport.Review.WAITING,
     )
 
 
 def _url(report) -> str:
-    return reverse("followups:patient-report", kwargs={"pk": report.pk})
+    return reverse("followups:self-report", kwargs={"pk": report.pk})
 
 
 def test_a_clinician_reads_the_answers_and_the_page_is_logged(client, clinician, report):
@@ -44,12 +44,18 @@ def test_a_clinician_reads_the_answers_and_the_page_is_logged(client, clinician,
     assertContains(page, "Redness, warmth or pus where injected")
     assertContains(page, "4/10")
     assertContains(page, "Dismiss")
-    entry = AccessLog.objects.get(subject="patient-report")
+    entry = AccessLog.objects.get(subject="self-report")
     assert (entry.user, entry.patient_id, entry.object_id) == (
         clinician,
         report.patient_id,
         report.pk,
     )
+
+
+def test_the_review_page_s_former_path_leads_to_it(client, clinician, report):
+    client.force_login(clinician)
+    response = client.get(f"/follow-ups/reports/{report.pk}/")
+    assert (response.status_code, response.url) == (302, _url(report))
 
 
 def test_the_confirm_link_carries_the_visit_and_the_report(client, clinician, report):
@@ -58,7 +64,7 @@ def test_the_confirm_link_carries_the_visit_and_the_report(client, clinician, re
     record = reverse("safety:adverse-event-add")
     visit = report.follow_up.visit_id
     assertContains(page, "Confirm as adverse event")
-    assertContains(page, f"{record}?visit={visit}&amp;patient_report={report.pk}")
+    assertContains(page, f"{record}?visit={visit}&amp;self_report={report.pk}")
 
 
 def test_a_clinician_dismisses_with_a_note(client, clinician, report):
@@ -70,7 +76,7 @@ def test_a_clinician_dismisses_with_a_note(client, clinician, report):
     response = client.post(_url(report), {"note": "Called her: redness gone next day."})
     assert response.status_code == 302
     report.refresh_from_db()
-    assert report.review == PatientReport.Review.DISMISSED
+    assert report.review == SelfReport.Review.DISMISSED
     assert (report.reviewed_by, report.review_note) == (
         clinician,
         "Called her: redness gone next day.",
@@ -88,7 +94,7 @@ def test_a_nurse_reads_but_may_not_dismiss(client, nurse, report):
     with assert_nothing_changed():
         assert client.post(_url(report), {"note": "fine"}).status_code == 403
     report.refresh_from_db()
-    assert report.review == PatientReport.Review.WAITING
+    assert report.review == SelfReport.Review.WAITING
 
 
 @pytest.mark.parametrize("role", ["front_desk", "manager", "outsider"])
@@ -99,21 +105,21 @@ def test_others_may_not_read_a_report(client, request, role, report):
 
 def test_an_unknown_report_is_404(client, clinician):
     client.force_login(clinician)
-    assert client.get(reverse("followups:patient-report", kwargs={"pk": 999999})).status_code == 404
+    assert client.get(reverse("followups:self-report", kwargs={"pk": 999999})).status_code == 404
 
 
 def test_only_waiting_reports_are_dismissed(clinician, report):
-    PatientReport.objects.filter(pk=report.pk).update(review=PatientReport.Review.CONFIRMED)
+    SelfReport.objects.filter(pk=report.pk).update(review=SelfReport.Review.CONFIRMED)
     with pytest.raises(ValidationError) as refused:
-        patient_report_dismiss(by=clinician, report=report, note="fine")
+        self_report_dismiss(by=clinician, report=report, note="fine")
     assert "not waiting for review" in refused.value.message_dict["note"][0]
 
 
 def test_dismissing_needs_a_clinician_and_a_note(clinician, nurse, report):
     with pytest.raises(PermissionDenied):
-        patient_report_dismiss(by=nurse, report=report, note="fine")
+        self_report_dismiss(by=nurse, report=report, note="fine")
     with pytest.raises(ValidationError) as refused:
-        patient_report_dismiss(by=clinician, report=report, note="  ")
+        self_report_dismiss(by=clinician, report=report, note="  ")
     assert refused.value.message_dict == {"note": ["Say why nothing is recorded."]}
 
 

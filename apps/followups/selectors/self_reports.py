@@ -3,22 +3,22 @@
 from django.db.models import QuerySet
 
 from apps.accounts.models import User
-from apps.followups.models import PatientReport
+from apps.followups.models import SelfReport
 from apps.outcomes.models import OutcomeAssessment
 from apps.patients.selectors import patients_visible_to
 
 
-def patient_reports_visible_to(user: User) -> QuerySet[PatientReport]:
+def self_reports_visible_to(user: User) -> QuerySet[SelfReport]:
     """Reports of patients this user may open (voided patients too, by link)."""
-    if not user.has_perm("followups.view_patientreport"):
-        return PatientReport.objects.none()
+    if not user.has_perm("followups.view_selfreport"):
+        return SelfReport.objects.none()
     patients = patients_visible_to(user, include_voided=True)
-    return PatientReport.objects.filter(patient__in=patients.values("pk")).select_related(
+    return SelfReport.objects.filter(patient__in=patients.values("pk")).select_related(
         "patient", "follow_up__visit", "reviewed_by", "adverse_event"
     )
 
 
-def patient_report_scores(report: PatientReport) -> QuerySet[OutcomeAssessment]:
+def self_report_scores(report: SelfReport) -> QuerySet[OutcomeAssessment]:
     """The scores the patient gave with the report: one assessment per treated site."""
     return (
         OutcomeAssessment.objects.filter(follow_up_id=report.follow_up_id)
