@@ -1,4 +1,5 @@
 import hashlib
+from typing import TYPE_CHECKING, ClassVar
 
 import pghistory
 from django.contrib.auth.models import AbstractUser
@@ -28,6 +29,10 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name", "username"]
         permissions = [("manage_staff", "Can invite staff and change their accounts")]
 
+    if TYPE_CHECKING:
+        # Set on the signed-in user by django-otp's middleware on every request.
+        def is_verified(self) -> bool: ...
+
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
 
@@ -43,11 +48,12 @@ class User(AbstractUser):
             self.second_step_locked_until and self.second_step_locked_until > timezone.now()
         )
 
-    def _get_session_auth_hash(self, secret=None) -> str:
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Django checks this on every request: a new generation ends the open sessions.
         # Generation 0 keeps Django's own value, so sessions opened before it survive.
         if not self.session_generation:
-            return super()._get_session_auth_hash(secret=secret)
+            # django-stubs leave out this private method of AbstractBaseUser.
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
         return salted_hmac(
             "apps.accounts.User.session",
             f"{self.password}:{self.session_generation}",
@@ -63,6 +69,11 @@ class RecoveryCodeSet(Device):
 
     class Meta:
         verbose_name = "recovery code set"
+
+    if TYPE_CHECKING:
+        # django-otp ships no types, so its DeviceManager is invisible to mypy; naming
+        # the manager lets the member's `recoverycodeset_set` resolve.
+        _default_manager: ClassVar[models.Manager["RecoveryCodeSet"]]
 
     def verify_token(self, token: str) -> bool:
         used = self.codes.filter(digest=recovery_code_digest(token)).delete()[0]
@@ -98,6 +109,11 @@ class ApiToken(AbstractAuthToken):
 
     class Meta:
         ordering = ["-created"]
+
+    if TYPE_CHECKING:
+        # knox ships no types, so its AuthTokenManager is invisible to mypy; naming the
+        # manager lets the member's `auth_token_set` resolve.
+        _default_manager: ClassVar[models.Manager["ApiToken"]]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"

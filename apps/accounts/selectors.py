@@ -17,7 +17,7 @@ from exotrack.roles import MANAGER, ROLE_LABELS
 AUTHENTICATOR_MODELS = (TOTPDevice, WebAuthnCredential)
 
 
-def _authenticators(user_ref) -> list[Exists]:
+def _authenticators(user_ref: OuterRef) -> list[Exists]:
     return [
         Exists(model.objects.filter(user=user_ref, confirmed=True))
         for model in AUTHENTICATOR_MODELS

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
+from apps.accounts.models import User
 from apps.clinic.models import ClinicProfile, Location
 from apps.inventory.models import Lot
 from apps.outcomes.models import OutcomeAssessment, RegionInstrument
@@ -30,7 +31,8 @@ TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 CLINIC_ORGANIZATION_ID = "1"
 
 # SNOMED CT route codes for the routes that have a well-known one; others go as text.
-ROUTE_SNOMED = {
+# Keyed by the stored route value, which each Route member equals.
+ROUTE_SNOMED: dict[str, str] = {
     Route.INTRA_ARTICULAR: "12130007",
     Route.INTRAMUSCULAR: "78421000",
     Route.SUBCUTANEOUS: "34206005",
@@ -38,7 +40,7 @@ ROUTE_SNOMED = {
     Route.INTRAVENOUS: "47625008",
 }
 
-GENDER = {
+GENDER: dict[str, str] = {
     Patient.Sex.FEMALE: "female",
     Patient.Sex.MALE: "male",
     Patient.Sex.OTHER: "other",
@@ -130,7 +132,7 @@ def patient(record: Patient) -> Resource:
     return resource
 
 
-def practitioner(user) -> Resource:
+def practitioner(user: User) -> Resource:
     name: dict[str, Any] = {"text": str(user)}
     if user.last_name:
         name["family"] = user.last_name
@@ -279,7 +281,7 @@ def _causality(event: AdverseEvent) -> dict[str, Any]:
 
 def adverse_event(event: AdverseEvent) -> Resource:
     serious = event.is_serious
-    seriousness = {
+    seriousness: dict[str, Any] = {
         "coding": [
             {
                 "system": f"{TERMINOLOGY}/adverse-event-seriousness",

@@ -5,7 +5,9 @@ records after the last id seen (keyset, not OFFSET), their prefetches, and one q
 the included patients."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from apps.accounts.models import User
 from apps.fhir.errors import FhirError
 from apps.fhir.mapping import Resource
 from apps.fhir.resources import RESOURCE_TYPES, ResourceType
@@ -31,7 +33,7 @@ def patient_of(resource: Resource) -> int | None:
     return int(subject.removeprefix("Patient/")) if subject.startswith("Patient/") else None
 
 
-def resource_type_readable_by(user, name: str) -> ResourceType:
+def resource_type_readable_by(user: User, name: str) -> ResourceType[Any]:
     resource_type = RESOURCE_TYPES.get(name)
     if resource_type is None:
         raise FhirError(
@@ -44,7 +46,7 @@ def resource_type_readable_by(user, name: str) -> ResourceType:
     return resource_type
 
 
-def fhir_read(*, user, resource_type: ResourceType, resource_id: str) -> Resource:
+def fhir_read(*, user: User, resource_type: ResourceType[Any], resource_id: str) -> Resource:
     position = resource_type.position(resource_id)
     record = None
     if position is not None:
@@ -57,7 +59,7 @@ def fhir_read(*, user, resource_type: ResourceType, resource_id: str) -> Resourc
     )
 
 
-def fhir_search_page(*, user, resource_type: ResourceType, search: Search) -> Page:
+def fhir_search_page(*, user: User, resource_type: ResourceType[Any], search: Search) -> Page:
     records = resource_type.records(user).filter(search.filters)
     if search.after is not None:
         after_pk = search.after[0]

@@ -4,19 +4,25 @@ export all read this table, so what is listed is exactly what is served."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 
+from apps.accounts.models import User
 from apps.fhir import mapping, selectors
 from apps.fhir.mapping import Resource
 
+# The model whose records a resource type serves: its selector and mapping agree on it.
+Record = TypeVar("Record", bound=Model)
+
 
 @dataclass(frozen=True)
-class ResourceType:
+class ResourceType(Generic[Record]):
     name: str
-    records: Callable[..., QuerySet]
+    # The records the reader may see.
+    records: Callable[[User], QuerySet[Record]]
     # One record gives one resource, except an assessment: one Observation per score.
-    resources: Callable[[Model], Iterable[Resource]]
+    resources: Callable[[Record], Iterable[Resource]]
     # The permission a reader needs to read this type at all (else 403).
     permission: str
     # Lookups for the search parameters; "" when the type has no such parameter.
@@ -41,7 +47,10 @@ class ResourceType:
         return int(pk), self.parts.index(part) if part else 0
 
     def part_index(self, resource: Resource) -> int:
-        return self.position(resource["id"])[1] if self.parts else 0
+        # The resources mapped here carry the ids this table issues, so a typed part has
+        # a position.
+        position = self.position(resource["id"]) if self.parts else None
+        return position[1] if position is not None else 0
 
     def search_parameters(self) -> list[str]:
         names = ["_id"]
@@ -54,11 +63,12 @@ class ResourceType:
         return names
 
 
-def _one(function: Callable[[Model], Resource]) -> Callable[[Model], Iterable[Resource]]:
+def _one(function: Callable[[Record], Resource]) -> Callable[[Record], Iterable[Resource]]:
     return lambda record: (function(record),)
 
 
-RESOURCE_TYPES: dict[str, ResourceType] = {
+# Each row serves its own model, so the table holds resource types of any record.
+RESOURCE_TYPES: dict[str, ResourceType[Any]] = {
     rt.name: rt
     for rt in (
         ResourceType(

@@ -7,9 +7,11 @@ import calendar
 import datetime
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import DateTimeField, Model, Q
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -38,12 +40,14 @@ def _day_range(text: str) -> tuple[datetime.datetime, datetime.datetime]:
     zone = timezone.get_default_timezone()
     partial = _PARTIAL_DATE.match(text)
     if partial:
-        year, month, day = (int(part) if part else None for part in partial.groups())
+        year_text, month_text, day_text = partial.groups()
+        year = int(year_text)
         try:
-            if day is not None:
-                start = datetime.date(year, month, day)
+            if day_text:
+                start = datetime.date(year, int(month_text), int(day_text))
                 end = start + datetime.timedelta(days=1)
-            elif month is not None:
+            elif month_text:
+                month = int(month_text)
                 start = datetime.date(year, month, 1)
                 end = start + datetime.timedelta(days=calendar.monthrange(year, month)[1])
             else:
@@ -68,11 +72,13 @@ def _day_range(text: str) -> tuple[datetime.datetime, datetime.datetime]:
 def date_filter(lookup: str, value: str, *, is_datetime: bool) -> Q:
     prefix = value[:2] if value[:2] in _PREFIXES else "eq"
     text = value[2:] if value[:2] in _PREFIXES else value
-    start, end = _day_range(text)
+    first, after = _day_range(text)
+    start: datetime.date = first
+    end: datetime.date = after
     if not is_datetime:
         # A date column: compare calendar days in the clinic's zone.
-        start = timezone.localtime(start).date()
-        end = timezone.localtime(end - datetime.timedelta(microseconds=1)).date()
+        start = timezone.localtime(first).date()
+        end = timezone.localtime(after - datetime.timedelta(microseconds=1)).date()
         end += datetime.timedelta(days=1)
     within = Q(**{f"{lookup}__gte": start, f"{lookup}__lt": end})
     return {
@@ -90,7 +96,9 @@ def date_filter(lookup: str, value: str, *, is_datetime: bool) -> Q:
 def _is_datetime(model: type[Model], lookup: str) -> bool:
     *relations, name = lookup.split("__")
     for relation in relations:
-        model = model._meta.get_field(relation).related_model
+        # The table's lookups follow foreign keys, whose related model is known once the
+        # apps are loaded.
+        model = cast("type[Model]", model._meta.get_field(relation).related_model)
     return isinstance(model._meta.get_field(name), DateTimeField)
 
 
@@ -105,7 +113,9 @@ def _patient_ids(values: list[str]) -> set[int]:
     return ids
 
 
-def parse_search(resource_type: ResourceType, params, *, model: type[Model]) -> Search:
+def parse_search(
+    resource_type: ResourceType[Any], params: QueryDict, *, model: type[Model]
+) -> Search:
     search = Search(count=settings.FHIR_PAGE_SIZE)
     allowed = set(resource_type.search_parameters()) | _RESULT_PARAMETERS
     for name in params:
@@ -125,7 +135,9 @@ def parse_search(resource_type: ResourceType, params, *, model: type[Model]) -> 
                 raise FhirError(f"No {resource_type.name} has the id {one!r}.")
             search.ids.add(one)
     if search.ids:
-        pks = {resource_type.position(one)[0] for one in search.ids}
+        # Every id passed the check above, so each has a position.
+        positions = [resource_type.position(one) for one in search.ids]
+        pks = {position[0] for position in positions if position is not None}
         search.filters &= Q(pk__in=pks)
     if "patient" in params:
         search.patient_ids = _patient_ids(params.getlist("patient"))
@@ -137,14 +149,14 @@ def parse_search(resource_type: ResourceType, params, *, model: type[Model]) -> 
         for value in params.getlist(name):
             search.filters &= date_filter(lookup, value, is_datetime=_is_datetime(model, lookup))
     if "_count" in params:
-        text = params["_count"]
+        text = params.get("_count") or ""
         if not text.isdigit() or not 1 <= int(text) <= settings.FHIR_PAGE_SIZE_MAX:
             raise FhirError(
                 f"_count must be a whole number from 1 to {settings.FHIR_PAGE_SIZE_MAX}."
             )
         search.count = int(text)
     if "_after" in params:
-        search.after = resource_type.position(params["_after"])
+        search.after = resource_type.position(params.get("_after") or "")
         if search.after is None:
             raise FhirError("_after must be the id of the last resource of the previous page.")
     for value in params.getlist("_include"):

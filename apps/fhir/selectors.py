@@ -8,6 +8,7 @@ last id seen (keyset paging: a constant cost per page however deep)."""
 
 from django.db.models import Prefetch, QuerySet
 
+from apps.accounts.models import User
 from apps.clinic.models import ClinicProfile, Location
 from apps.clinic.selectors import all_locations
 from apps.inventory.models import Lot
@@ -22,40 +23,40 @@ from apps.treatments.models import Dose, Visit
 from apps.treatments.selectors import clinicians, visits_visible_to
 
 
-def fhir_patients(user) -> QuerySet[Patient]:
+def fhir_patients(user: User) -> QuerySet[Patient]:
     return patients_visible_to(user).order_by("pk")
 
 
-def fhir_practitioners(user) -> QuerySet:
+def fhir_practitioners(user: User) -> QuerySet[User]:
     # Staff who treat: readers of visits see them as performers anyway.
     if not user.has_perm("treatments.view_visit"):
         return clinicians().none()
     return clinicians().order_by("pk")
 
 
-def fhir_organizations(user) -> QuerySet[ClinicProfile]:
+def fhir_organizations(user: User) -> QuerySet[ClinicProfile]:
     if not user.has_perm("clinic.view_clinicprofile"):
         return ClinicProfile.objects.none()
     return ClinicProfile.objects.order_by("pk")
 
 
-def fhir_locations(user) -> QuerySet[Location]:
+def fhir_locations(user: User) -> QuerySet[Location]:
     if not user.has_perm("clinic.view_location"):
         return Location.objects.none()
     return all_locations().order_by("pk")
 
 
-def fhir_medications(user) -> QuerySet[Lot]:
+def fhir_medications(user: User) -> QuerySet[Lot]:
     if not user.has_perm("inventory.view_lot"):
         return Lot.objects.none()
     return Lot.objects.select_related("product__manufacturer").order_by("pk")
 
 
-def _standing_visits(user) -> QuerySet[Visit]:
+def _standing_visits(user: User) -> QuerySet[Visit]:
     return visits_visible_to(user).filter(voided_at__isnull=True, patient__voided_at__isnull=True)
 
 
-def fhir_procedures(user) -> QuerySet[Visit]:
+def fhir_procedures(user: User) -> QuerySet[Visit]:
     doses = Dose.objects.select_related("site").order_by("pk")
     return (
         _standing_visits(user)
@@ -67,7 +68,7 @@ def fhir_procedures(user) -> QuerySet[Visit]:
     )
 
 
-def fhir_medication_administrations(user) -> QuerySet[Dose]:
+def fhir_medication_administrations(user: User) -> QuerySet[Dose]:
     if not user.has_perm("treatments.view_dose"):
         return Dose.objects.none()
     return (
@@ -77,7 +78,7 @@ def fhir_medication_administrations(user) -> QuerySet[Dose]:
     )
 
 
-def fhir_adverse_events(user) -> QuerySet[AdverseEvent]:
+def fhir_adverse_events(user: User) -> QuerySet[AdverseEvent]:
     return (
         adverse_events_visible_to(user)
         .filter(voided_at__isnull=True, patient__voided_at__isnull=True)
@@ -89,7 +90,7 @@ def fhir_adverse_events(user) -> QuerySet[AdverseEvent]:
     )
 
 
-def fhir_flags(user) -> QuerySet[MedicationFlag]:
+def fhir_flags(user: User) -> QuerySet[MedicationFlag]:
     return (
         flags_visible_to(user)
         .select_related(None)
@@ -98,7 +99,7 @@ def fhir_flags(user) -> QuerySet[MedicationFlag]:
     )
 
 
-def fhir_assessments(user) -> QuerySet[OutcomeAssessment]:
+def fhir_assessments(user: User) -> QuerySet[OutcomeAssessment]:
     return (
         assessments_visible_to(user)
         .filter(

@@ -6,12 +6,14 @@ import datetime
 import json
 import shutil
 from pathlib import Path
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.fhir.models import BulkExport
 from apps.fhir.resources import RESOURCE_TYPES, ResourceType
 from apps.inventory.models import Lot
@@ -27,13 +29,13 @@ def bulk_export_directory(export: BulkExport) -> Path:
     return Path(settings.FHIR_EXPORT_DIR) / str(export.pk)
 
 
-def exportable_types(user) -> list[str]:
+def exportable_types(user: User) -> list[str]:
     return [name for name, rt in RESOURCE_TYPES.items() if user.has_perm(rt.permission)]
 
 
 def bulk_export_start(
     *,
-    by,
+    by: User,
     level: str,
     request_url: str,
     types: list[str] | None = None,
@@ -66,11 +68,13 @@ def bulk_export_start(
     return export
 
 
-def _records(export: BulkExport, resource_type: ResourceType):
+def _records(export: BulkExport, resource_type: ResourceType[Any]) -> QuerySet[Any]:
     records = resource_type.records(export.requested_by)
     if export.level == BulkExport.Level.GROUP and resource_type.in_patient_compartment:
+        # A group export always names its lot (the bulk_export_group_names_a_lot constraint).
+        lot_id = cast(int, export.lot_id)
         records = records.filter(
-            **{f"{resource_type.patient}__in": lot_recipient_patient_ids(lot_id=export.lot_id)}
+            **{f"{resource_type.patient}__in": lot_recipient_patient_ids(lot_id=lot_id)}
         )
     if resource_type.last_updated:
         # Rows changed after the start are left for the next export with _since set to
@@ -85,7 +89,9 @@ def _still_wanted(export: BulkExport) -> bool:
     return BulkExport.objects.filter(pk=export.pk, status=BulkExport.Status.RUNNING).exists()
 
 
-def _write_type(export: BulkExport, resource_type: ResourceType, directory: Path) -> int | None:
+def _write_type(
+    export: BulkExport, resource_type: ResourceType[Any], directory: Path
+) -> int | None:
     """Write one NDJSON file; the number of resources, or None when cancelled meanwhile."""
     path = directory / f"{resource_type.name}.ndjson"
     partial = path.with_suffix(".partial")
@@ -162,7 +168,7 @@ def bulk_export_run(*, export_id: str) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def bulk_export_cancel(*, export: BulkExport, by) -> None:
+def bulk_export_cancel(*, export: BulkExport, by: User) -> None:
     """Stop an export (the worker notices within a chunk) and delete its files."""
     if export.requested_by_id != by.pk:
         raise PermissionDenied("Only who asked for an export may cancel it.")

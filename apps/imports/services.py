@@ -11,7 +11,10 @@ import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
 
+from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -19,6 +22,7 @@ from django.db import connections, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.imports.models import ImportedPatient, PatientImport
 from apps.imports.parsing import Table, read_table
 from apps.patients.models import Patient
@@ -92,22 +96,22 @@ def _normalised(header: str) -> str:
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
-    by_name = {_normalised(header): header for header in headers}
+    by_name: dict[str, str | None] = {_normalised(header): header for header in headers}
     for field in FIELDS:
         by_name.setdefault(_normalised(field.label), None)
     mapping = {}
     for field in FIELDS:
         names = (_normalised(field.label), *field.aliases)
-        mapping[field.name] = next((by_name[n] for n in names if by_name.get(n)), "")
+        mapping[field.name] = next((header for n in names if (header := by_name.get(n))), "")
     return mapping
 
 
-def _check_permission(by) -> None:
+def _check_permission(by: User) -> None:
     if not by.has_perm(IMPORT_PERMISSION):
         raise PermissionDenied("Only clinic managers import patients.")
 
 
-def patient_import_upload(*, by, file: UploadedFile) -> PatientImport:
+def patient_import_upload(*, by: User, file: UploadedFile) -> PatientImport:
     """Keep an uploaded file and propose which of its columns is which."""
     _check_permission(by)
     limit = settings.IMPORT_MAX_MEGABYTES
@@ -123,7 +127,8 @@ def patient_import_upload(*, by, file: UploadedFile) -> PatientImport:
         raise ValidationError({"file": error.messages}) from error
     return PatientImport.objects.create(
         uploaded_by=by,
-        file_name=file.name[:255],
+        # An upload always has a name; the type allows a file without one.
+        file_name=(file.name or "")[:255],
         content=content,
         read_as=table.read_as,
         headers=table.headers,
@@ -133,7 +138,7 @@ def patient_import_upload(*, by, file: UploadedFile) -> PatientImport:
 
 
 def patient_import_map(
-    *, by, patient_import: PatientImport, mapping: dict[str, str], date_format: str
+    *, by: User, patient_import: PatientImport, mapping: dict[str, str], date_format: str
 ) -> PatientImport:
     """Say which column holds which field; the dry run has to be done again."""
     _check_permission(by)
@@ -268,7 +273,9 @@ def _person(fields: dict) -> tuple:
     )
 
 
-def _walk(patient_import: PatientImport, table: Table, progress: Callable[[int, int], None]):
+def _walk(
+    patient_import: PatientImport, table: Table, progress: Callable[[int, int], None]
+) -> tuple[list[dict[str, Any]], int, int]:
     """Register every row (inside the caller's transaction). Returns the problems and
     the counts of new patients and of patients already here."""
     by = patient_import.uploaded_by
@@ -337,7 +344,7 @@ def _walk(patient_import: PatientImport, table: Table, progress: Callable[[int, 
     return problems, new, already
 
 
-def _run(patient_import_id, *, working: str, keep: bool) -> None:
+def _run(patient_import_id: str | UUID, *, working: str, keep: bool) -> None:
     patient_import = (
         PatientImport.objects.select_related("uploaded_by")
         .filter(pk=patient_import_id, status=working)
@@ -370,12 +377,12 @@ def _run(patient_import_id, *, working: str, keep: bool) -> None:
     )
 
 
-def patient_import_check(*, patient_import_id) -> None:
+def patient_import_check(*, patient_import_id: str | UUID) -> None:
     """The dry run: every row through the services, every problem noted, nothing kept."""
     _run(patient_import_id, working=PatientImport.Status.CHECKING, keep=False)
 
 
-def patient_import_run(*, patient_import_id) -> None:
+def patient_import_run(*, patient_import_id: str | UUID) -> None:
     """The import: all rows or none."""
     _run(patient_import_id, working=PatientImport.Status.IMPORTING, keep=True)
 
@@ -388,7 +395,15 @@ def _start(patient_import: PatientImport, *, from_status: tuple[str, ...], worki
     return bool(started)
 
 
-def _hand_over(patient_import: PatientImport, task, service) -> None:
+class _ImportStep(Protocol):
+    """The dry run or the import, run here or by the worker."""
+
+    def __call__(self, *, patient_import_id: str | UUID) -> None: ...
+
+
+def _hand_over(
+    patient_import: PatientImport, task: DjangoTask[[str], None], service: _ImportStep
+) -> None:
     # Small files are done while the manager waits; large ones go to the worker and the
     # page shows its progress.
     if patient_import.rows_total <= settings.IMPORT_INLINE_MAX_ROWS:
@@ -398,7 +413,7 @@ def _hand_over(patient_import: PatientImport, task, service) -> None:
         task.delay_on_commit(str(patient_import.pk))
 
 
-def patient_import_check_start(*, by, patient_import: PatientImport) -> PatientImport:
+def patient_import_check_start(*, by: User, patient_import: PatientImport) -> PatientImport:
     from apps.imports.tasks import patient_import_check_task  # the task module imports this
 
     _check_permission(by)
@@ -412,7 +427,7 @@ def patient_import_check_start(*, by, patient_import: PatientImport) -> PatientI
     return patient_import
 
 
-def patient_import_start(*, by, patient_import: PatientImport) -> PatientImport:
+def patient_import_start(*, by: User, patient_import: PatientImport) -> PatientImport:
     from apps.imports.tasks import patient_import_run_task  # the task module imports this
 
     _check_permission(by)

@@ -5,10 +5,11 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.requests import StaffRequest
 from apps.imports.forms import MappingForm, UploadForm
 from apps.imports.models import PatientImport
 from apps.imports.services import (
@@ -28,7 +29,7 @@ manager_only = permission_required(IMPORT_PERMISSION, raise_exception=True)
 
 @login_required
 @manager_only
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: StaffRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -55,7 +56,7 @@ def _detail_context(patient_import: PatientImport, form: MappingForm) -> dict:
 
 @login_required
 @manager_only
-def import_detail(request: HttpRequest, pk) -> HttpResponse:
+def import_detail(request: StaffRequest, pk) -> HttpResponse:
     patient_import = get_object_or_404(PatientImport.objects.defer("content"), pk=pk)
     form = MappingForm(request.POST or None, patient_import=patient_import)
     if request.method == "POST" and form.is_valid():
@@ -81,7 +82,7 @@ def import_detail(request: HttpRequest, pk) -> HttpResponse:
 @login_required
 @manager_only
 @require_POST
-def import_start(request: HttpRequest, pk) -> HttpResponse:
+def import_start(request: StaffRequest, pk) -> HttpResponse:
     patient_import = get_object_or_404(PatientImport.objects.defer("content"), pk=pk)
     try:
         patient_import_start(by=request.user, patient_import=patient_import)
@@ -98,7 +99,7 @@ def import_start(request: HttpRequest, pk) -> HttpResponse:
 
 @login_required
 @manager_only
-def import_progress(request: HttpRequest, pk) -> HttpResponse:
+def import_progress(request: StaffRequest, pk) -> HttpResponse:
     """The progress line, polled by the page while the worker checks or imports."""
     patient_import = get_object_or_404(PatientImport.objects.defer("content"), pk=pk)
     response = render(request, "imports/_progress.html", {"patient_import": patient_import})
@@ -110,7 +111,7 @@ def import_progress(request: HttpRequest, pk) -> HttpResponse:
 
 @login_required
 @manager_only
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: StaffRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="exotrack-patients-template.csv"'
     writer = csv.writer(response)

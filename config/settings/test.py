@@ -33,4 +33,4 @@ DATABASES = {
     }
 }
 # No second factor unless a test asks for one (override_settings(MFA_REQUIRED_ROLES=...)).
-MFA_REQUIRED_ROLES: list[str] = []
+MFA_REQUIRED_ROLES = []

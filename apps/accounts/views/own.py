@@ -15,9 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp.models import Device
 
 from apps.accounts.forms import ApiTokenForm, AuthenticatorForm, CodeForm
 from apps.accounts.middleware import SECOND_STEP
+from apps.accounts.requests import StaffRequest
 from apps.accounts.selectors import (
     api_tokens_of,
     authenticators_of,
@@ -39,18 +41,20 @@ def _next_url(request: HttpRequest) -> str:
     return "/"
 
 
-def _passed(request: HttpRequest, device) -> None:
+def _passed(request: HttpRequest, device: Device) -> None:
     otp_login(request, device)
     request.session.pop(SECOND_STEP, None)
 
 
-def _token_allowed(request: HttpRequest) -> bool:
+def _token_allowed(request: StaffRequest) -> bool:
     user = request.user
     return user.is_verified() or not (second_factor_required(user) or second_factor_enrolled(user))
 
 
 @login_required
-def security(request: HttpRequest, *, created_token: str = "", token_form=None) -> HttpResponse:
+def security(
+    request: StaffRequest, *, created_token: str = "", token_form: ApiTokenForm | None = None
+) -> HttpResponse:
     user = request.user
     return render(
         request,
@@ -69,7 +73,7 @@ def security(request: HttpRequest, *, created_token: str = "", token_form=None) 
 
 
 @login_required
-def second_step(request: HttpRequest) -> HttpResponse:
+def second_step(request: StaffRequest) -> HttpResponse:
     """After the password: a code from the authenticator app, a recovery code or a passkey."""
     user = request.user
     if user.is_verified():
@@ -107,7 +111,7 @@ def _qr_svg(url: str) -> str:
 
 
 @login_required
-def enrol(request: HttpRequest) -> HttpResponse:
+def enrol(request: StaffRequest) -> HttpResponse:
     """Add an authenticator app (or a passkey). The secret waits in the session until a
     code from the app proves it was scanned; nothing is saved before that."""
     user = request.user
@@ -157,7 +161,7 @@ def _base32(key: str) -> str:
 
 @require_POST
 @login_required
-def recovery_codes_new(request: HttpRequest) -> HttpResponse:
+def recovery_codes_new(request: StaffRequest) -> HttpResponse:
     if not request.user.is_verified():
         return redirect("second-step")
     codes = mfa.recovery_codes_new(user=request.user)
@@ -168,7 +172,7 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def authenticator_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def authenticator_remove(request: StaffRequest, pk: int) -> HttpResponse:
     if not request.user.is_verified():
         return redirect("second-step")
     try:
@@ -182,7 +186,7 @@ def authenticator_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def passkey_remove(request: StaffRequest, pk: int) -> HttpResponse:
     if not request.user.is_verified():
         return redirect("second-step")
     try:
@@ -196,7 +200,7 @@ def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: StaffRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
@@ -217,7 +221,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def token_revoke(request: HttpRequest) -> HttpResponse:
+def token_revoke(request: StaffRequest) -> HttpResponse:
     try:
         token_services.api_token_revoke(by=request.user, digest=request.POST.get("token", ""))
     except ValidationError as error:

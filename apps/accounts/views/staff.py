@@ -5,12 +5,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.accounts.forms import InviteForm, RolesForm
 from apps.accounts.models import User
+from apps.accounts.requests import StaffRequest
 from apps.accounts.selectors import api_tokens_of, staff_list, staff_member_row
 from apps.accounts.services import staff as services
 
@@ -19,13 +20,13 @@ manager_only = permission_required("accounts.manage_staff", raise_exception=True
 
 @login_required
 @manager_only
-def staff_page(request: HttpRequest) -> HttpResponse:
+def staff_page(request: StaffRequest) -> HttpResponse:
     return render(request, "accounts/staff_list.html", {"rows": staff_list()})
 
 
 @login_required
 @manager_only
-def staff_invite(request: HttpRequest) -> HttpResponse:
+def staff_invite(request: StaffRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,7 +61,7 @@ def _member(pk: int) -> User:
 
 @login_required
 @manager_only
-def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_member(request: StaffRequest, pk: int) -> HttpResponse:
     row = staff_member_row(pk=pk)
     if row is None:
         raise Http404
@@ -75,7 +76,7 @@ def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @manager_only
-def staff_roles(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_roles(request: StaffRequest, pk: int) -> HttpResponse:
     member = _member(pk)
     form = RolesForm(request.POST)
     if form.is_valid():
@@ -111,7 +112,7 @@ _ACTIONS = {
 @require_POST
 @login_required
 @manager_only
-def staff_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def staff_action(request: StaffRequest, pk: int, action: str) -> HttpResponse:
     if action not in _ACTIONS:
         raise Http404
     member = _member(pk)
