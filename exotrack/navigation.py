@@ -30,6 +30,7 @@ NAVIGATION: list[NavItem] = [
         "safety:adverse-event-type-list",
         "safety.change_adverseeventtype",
     ),
+    NavItem("Consent forms", "consents:form-list", "consents.add_consentversion"),
     NavItem("Follow-up rules", "followups:rule-list", "followups.view_followuprule"),
     NavItem("Access log", "audit:access-log", "audit.view_accesslog"),
     NavItem("Clinic", "clinic:profile", "clinic.change_clinicprofile"),
