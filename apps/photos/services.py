@@ -24,7 +24,9 @@ def _check(*, dose: Dose, taken_on: datetime.date) -> dict[str, str]:
         errors["dose"] = "This visit was voided; photos go with a visit that stands."
     if taken_on > timezone.localdate():
         errors["taken_on"] = "The photo cannot be taken in the future."
-    if not photo_use_allows(patient_photo_use(patient=visit.patient, on=taken_on), PhotoUse.RECORD):
+    # The consent in force when the photo enters the record decides, whenever it was taken.
+    granted = patient_photo_use(patient=visit.patient, on=timezone.localdate())
+    if not photo_use_allows(granted, PhotoUse.RECORD):
         errors["upload"] = (
             "The patient has no consent in force that allows photos; take a consent first."
         )
