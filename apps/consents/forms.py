@@ -1,5 +1,4 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
 from apps.consents.models import PhotoUse
 from apps.consents.rendering import PLACEHOLDERS
@@ -59,12 +58,3 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label="Reason for withdrawal", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: per field where the form has that field."""
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.clinic.selectors import clinic_profile
 from apps.consents import rendering
-from apps.consents.forms import SignatureForm, add_service_errors
+from apps.consents.forms import SignatureForm
 from apps.consents.services import (
     SigningUnavailable,
     consent_request_open,
@@ -22,6 +22,7 @@ from apps.consents.services import (
     consent_text,
 )
 from apps.consents.tokens import LinkExpired, LinkInvalid, signing_request_id
+from exotrack.forms import add_service_errors
 
 # Why a link cannot be signed, and the HTTP status the page carries.
 UNAVAILABLE_STATUS = {"expired": 410, "used": 410, "replaced": 410, "unknown": 404, "tampered": 404}

@@ -3,6 +3,7 @@
 Every write runs in one transaction and raises ValidationError with field-level messages;
 `by` is the staff member acting (None only for a patient signing through their link)."""
 
+import functools
 import hashlib
 import logging
 
@@ -27,9 +28,21 @@ from apps.consents.signatures import signature_png
 from apps.consents.tokens import signing_token
 from apps.treatments.models import TreatmentSite
 from exotrack.emails import email_message
+from exotrack.history import recorded_by
 from exotrack.private_files import private_storage
 
 logger = logging.getLogger(__name__)
+
+
+def _recorded(service):
+    """Run `service` in one transaction, its history rows naming its `by` as the actor."""
+
+    @functools.wraps(service)
+    def run(*args, by, **kwargs):
+        with transaction.atomic(), recorded_by(by):
+            return service(*args, by=by, **kwargs)
+
+    return run
 
 
 def _check_text(*, title: str, body: str, site_categories: list[str]) -> dict[str, str]:
@@ -51,7 +64,7 @@ def _check_text(*, title: str, body: str, site_categories: list[str]) -> dict[st
     return errors
 
 
-@transaction.atomic
+@_recorded
 def consent_form_create(*, title: str, body: str, site_categories: list[str], by) -> ConsentVersion:
     """A new consent form with its first version, published at once."""
     errors = _check_text(title=title, body=body, site_categories=site_categories)
@@ -70,7 +83,7 @@ def consent_form_create(*, title: str, body: str, site_categories: list[str], by
     )
 
 
-@transaction.atomic
+@_recorded
 def consent_version_publish(
     *, form: ConsentForm, title: str, body: str, site_categories: list[str], by
 ) -> ConsentVersion:
@@ -133,7 +146,7 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%d %B %Y, %H:%M %Z")
 
 
-@transaction.atomic
+@_recorded
 def consent_sign(
     *,
     patient,
@@ -209,7 +222,7 @@ def consent_pdf_bytes(consent: SignedConsent) -> bytes:
     return pdf
 
 
-@transaction.atomic
+@_recorded
 def consent_withdraw(*, consent: SignedConsent, reason: str, by) -> SignedConsent:
     if not reason.strip():
         raise ValidationError({"reason": "Say why the consent is withdrawn."})
@@ -223,7 +236,7 @@ def consent_withdraw(*, consent: SignedConsent, reason: str, by) -> SignedConsen
     return consent
 
 
-@transaction.atomic
+@_recorded
 def consent_request_send(*, patient, version: ConsentVersion, product, by) -> ConsentRequest:
     """E-mail the patient a personal link to read and sign `version` on their own device."""
     errors = {}

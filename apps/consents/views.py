@@ -20,7 +20,6 @@ from apps.consents.forms import (
     SignatureForm,
     SigningChoiceForm,
     WithdrawForm,
-    add_service_errors,
 )
 from apps.consents.models import ConsentForm, ConsentVersion, SignedConsent
 from apps.consents.selectors import consent_form_versions, consent_forms, current_versions
@@ -35,6 +34,7 @@ from apps.consents.services import (
 )
 from apps.inventory.models import Product
 from apps.patients.selectors import patients_visible_to
+from exotrack.forms import add_service_errors
 
 
 def _clinical_patients(user, *, include_voided: bool = False):

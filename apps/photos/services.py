@@ -14,7 +14,9 @@ from apps.consents.selectors import patient_photo_use, photo_use_allows
 from apps.photos.models import Photo
 from apps.photos.processing import processed_photo
 from apps.treatments.models import Dose
+from exotrack.history import recorded_by
 from exotrack.private_files import private_storage
+from exotrack.voiding import void_record
 
 
 def _check(*, dose: Dose, taken_on: datetime.date) -> dict[str, str]:
@@ -33,7 +35,6 @@ def _check(*, dose: Dose, taken_on: datetime.date) -> dict[str, str]:
     return errors
 
 
-@transaction.atomic
 def photo_add(
     *, dose: Dose, taken_on: datetime.date, upload, view: str = "", note: str = "", by
 ) -> Photo:
@@ -47,6 +48,15 @@ def photo_add(
             errors["upload"] = problem.messages[0]
     if errors:
         raise ValidationError(errors)
+    with transaction.atomic(), recorded_by(by):
+        return _photo_store(
+            dose=dose, taken_on=taken_on, processed=processed, view=view, note=note, by=by
+        )
+
+
+def _photo_store(
+    *, dose: Dose, taken_on: datetime.date, processed, view: str, note: str, by
+) -> Photo:
     visit = dose.visit
     storage = private_storage()
     stem = f"photos/{visit.patient_id}/{taken_on:%Y%m%d}-{secrets.token_hex(8)}"
@@ -71,18 +81,15 @@ def photo_add(
     return photo
 
 
-@transaction.atomic
 def photo_void(*, photo: Photo, reason: str, by) -> Photo:
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the photo is voided."})
-    photo = Photo.objects.select_for_update().get(pk=photo.pk)
-    if photo.is_voided:
-        raise ValidationError("This photo was already voided.")
-    photo.voided_at = timezone.now()
-    photo.voided_by = by
-    photo.void_reason = reason.strip()
-    photo.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
-    return photo
+    return void_record(
+        record=photo,
+        by=by,
+        reason=reason,
+        permission="photos.void_photo",
+        noun="photo",
+        refused="Only a clinician or manager voids a photo.",
+    )
 
 
 def photo_file(photo: Photo, *, thumbnail: bool = False) -> bytes:

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.consents.forms import add_service_errors
 from apps.patients.selectors import patients_visible_to
 from apps.photos.forms import PhotoForm, PhotoVoidForm
 from apps.photos.models import Photo
@@ -18,6 +17,7 @@ from apps.photos.selectors import site_comparison
 from apps.photos.services import photo_add, photo_file, photo_void
 from apps.treatments.models import Laterality, TreatmentSite, Visit
 from apps.treatments.selectors import visits_visible_to
+from exotrack.forms import add_service_errors
 
 _SEE_PHOTOS = ["photos.view_photo", "patients.view_clinical", "treatments.view_visit"]
 
