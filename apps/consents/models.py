@@ -172,3 +172,22 @@ class SignedConsent(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+
+@pghistory.track()
+class VisitConsent(models.Model):
+    """A signed consent a recorded visit relied on, one row per consent (a visit treating
+    a knee and the face may rely on two forms)."""
+
+    visit = models.ForeignKey(
+        "treatments.Visit", on_delete=models.PROTECT, related_name="consents_relied_on"
+    )
+    consent = models.ForeignKey(SignedConsent, on_delete=models.PROTECT, related_name="visits")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "consent"], name="visit_consent_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit {self.visit_id} relied on consent {self.consent_id}"

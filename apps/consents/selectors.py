@@ -12,6 +12,7 @@ from apps.consents.models import (
     ConsentVersion,
     PhotoUse,
     SignedConsent,
+    VisitConsent,
 )
 
 
@@ -73,6 +74,40 @@ def consent_covering(*, patient, site_categories: set[str], on: datetime.date):
         if site_categories <= set(consent.version.site_categories):
             return consent
     return None
+
+
+def categories_with_forms() -> set[str]:
+    """Site categories some current consent form covers: where the clinic takes signed
+    consents. Elsewhere visits go on with the paper consent noted on the visit."""
+    covered: set[str] = set()
+    for categories in current_versions().values_list("site_categories", flat=True):
+        covered.update(categories)
+    return covered
+
+
+def consents_relied_on(
+    *, patient, site_categories: set[str], on: datetime.date
+) -> tuple[list[SignedConsent], set[str]]:
+    """For a visit on `on` treating these categories: the consents it relies on (the
+    newest in force for each category that has a form) and the categories none covers."""
+    needed = site_categories & categories_with_forms()
+    relied: list[SignedConsent] = []
+    uncovered = set(needed)
+    for consent in consents_in_force(patient=patient, on=on):
+        covers = uncovered & set(consent.version.site_categories)
+        if covers:
+            relied.append(consent)
+            uncovered -= covers
+    return relied, uncovered
+
+
+def visit_consents(*, visit) -> list[SignedConsent]:
+    return [
+        row.consent
+        for row in VisitConsent.objects.filter(visit=visit)
+        .select_related("consent__version")
+        .order_by("consent__signed_at")
+    ]
 
 
 def patient_photo_use(*, patient, on: datetime.date) -> str:

@@ -21,9 +21,10 @@ from apps.consents.models import (
     ConsentVersion,
     PhotoUse,
     SignedConsent,
+    VisitConsent,
 )
 from apps.consents.pdf import ConsentPage, consent_pdf
-from apps.consents.selectors import version_is_current
+from apps.consents.selectors import consents_relied_on, version_is_current
 from apps.consents.signatures import signature_png
 from apps.consents.tokens import signing_token
 from apps.treatments.models import TreatmentSite
@@ -327,3 +328,30 @@ def consent_sign_remotely(
     request.used_at = consent.signed_at
     request.save(update_fields=["used_at"])
     return consent
+
+
+def visit_consent_gap(*, patient, site_categories: set[str], on) -> str | None:
+    """What the visit form says when no signed consent covers a treated site: None when
+    one does for every category the clinic keeps a form for."""
+    _, uncovered = consents_relied_on(patient=patient, site_categories=site_categories, on=on)
+    if not uncovered:
+        return None
+    labels = dict(TreatmentSite.Category.choices)
+    names = ", ".join(sorted(labels[code].lower() for code in uncovered))
+    return (
+        f"No signed consent covers the {names} treatment: none in force signed in the "
+        f"{settings.CONSENT_VALID_DAYS} days up to the visit. Take the consent now, or "
+        "give the reason for going ahead without it."
+    )
+
+
+def visit_consents_link(*, visit) -> list[VisitConsent]:
+    """Record which signed consents the newly recorded visit relied on."""
+    relied, _ = consents_relied_on(
+        patient=visit.patient,
+        site_categories={dose.site.category for dose in visit.doses.select_related("site")},
+        on=timezone.localdate(visit.visited_at),
+    )
+    return VisitConsent.objects.bulk_create(
+        VisitConsent(visit=visit, consent=consent) for consent in relied
+    )

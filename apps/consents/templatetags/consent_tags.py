@@ -2,7 +2,7 @@
 
 from django import template
 
-from apps.consents.selectors import patient_consent_requests, patient_consents
+from apps.consents.selectors import patient_consent_requests, patient_consents, visit_consents
 
 register = template.Library()
 
@@ -21,4 +21,17 @@ def patient_consents_section(context, patient) -> dict:
         "may_sign": visible
         and not patient.is_voided
         and user.has_perm("consents.add_signedconsent"),
+    }
+
+
+@register.inclusion_tag("consents/_visit_consents.html", takes_context=True)
+def visit_consents_section(context, visit) -> dict:
+    user = context["user"]
+    visible = user.has_perm("consents.view_signedconsent") and user.has_perm(
+        "patients.view_clinical"
+    )
+    return {
+        "visible": visible,
+        "visit": visit,
+        "consents": visit_consents(visit=visit) if visible else [],
     }
