@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("apps.reports.urls")),
     path("consents/", include("apps.consents.urls")),
     path("photos/", include("apps.photos.urls")),
+    path("injection-maps/", include("apps.injection_maps.urls")),
     # Patients' e-mail links: no sign-in, nothing but what the signed token allows.
     path("p/", include("apps.followups.public_urls")),
     path("p/consent/", include("apps.consents.public_urls")),

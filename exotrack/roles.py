@@ -65,6 +65,7 @@ _CONSENT_TAKING = {
     "consents.add_consentrequest",
     "photos.view_photo",
     "photos.add_photo",
+    "injection_maps.add_injectionpoint",
 }
 _OUTCOME_RECORDING = {
     "outcomes.view_outcomeassessment",

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.reports",
     "apps.consents",
     "apps.photos",
+    "apps.injection_maps",
 ]
 
 MIDDLEWARE = [
