@@ -3,10 +3,12 @@
 import json
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from apps.injection_maps.diagrams import Diagram, diagram_for_site
 from apps.injection_maps.models import InjectionPoint
+from apps.treatments.models import Dose
+from apps.treatments.selectors import visits_visible_to
 
 
 @dataclass(frozen=True)
@@ -40,3 +42,17 @@ def visit_injection_maps(*, visit) -> list[DoseMap]:
         .order_by("id")
     )
     return [DoseMap(dose, diagram_for_site(dose.site), dose.standing_points) for dose in doses]
+
+
+def doses_visible_to(user) -> QuerySet[Dose]:
+    """Doses of the visits this user may open, none without clinical access."""
+    if not user.has_perm("patients.view_clinical"):
+        return Dose.objects.none()
+    return Dose.objects.filter(visit__in=visits_visible_to(user).values("pk")).select_related(
+        "site", "visit"
+    )
+
+
+def dose_injection_map(*, dose: Dose) -> DoseMap:
+    points = list(dose.injection_points.filter(voided_at__isnull=True).order_by("id"))
+    return DoseMap(dose, diagram_for_site(dose.site), points)

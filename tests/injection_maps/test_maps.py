@@ -110,3 +110,28 @@ def test_unreadable_points_are_refused_on_the_page(client, nurse, dose):
 def test_front_desk_sees_no_map(client, front_desk, dose):
     client.force_login(front_desk)
     assert client.get(reverse("injection_maps:print", args=[dose.visit_id])).status_code == 403
+
+
+def test_the_api_reads_and_replaces_a_doses_points(api_client, nurse, front_desk, dose):
+    from tests.conftest import login_api
+
+    url = f"/api/v1/injection-maps/{dose.pk}/"
+    login_api(api_client, nurse)
+    written = api_client.put(
+        url,
+        {"points": [{"x": "88", "y": "104.5", "share_percent": 60}, {"x": 116, "y": 98}]},
+        format="json",
+    )
+    assert written.status_code == 200, written.json()
+    body = api_client.get(url).json()
+    assert body["diagram"] == "knee" and body["diagram_version"] == 1
+    assert body["points"] == [
+        {"x": "88.0", "y": "104.5", "share_percent": 60},
+        {"x": "116.0", "y": "98.0", "share_percent": None},
+    ]
+    refused = api_client.put(url, {"points": [{"x": 999, "y": 10}]}, format="json")
+    assert refused.status_code == 400
+    assert "outside the diagram" in str(refused.json())
+    assert AccessLog.objects.filter(subject="injection-map", action="api_read").count() == 1
+    login_api(api_client, front_desk)
+    assert api_client.get(url).status_code == 403
