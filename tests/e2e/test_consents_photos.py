@@ -174,3 +174,72 @@ def test_baseline_and_follow_up_photos_line_up(page: Page, live_server, login, c
     )
     page.set_viewport_size(PHONE)
     assert _fits(page)
+
+
+def test_a_visit_for_a_site_the_consent_does_not_cover_asks_for_one(
+    page: Page, live_server, login, clinic
+):
+    from decimal import Decimal
+
+    from apps.treatments.models import Visit
+    from tests.factories import LocationFactory, LotFactory, TreatmentSiteFactory
+
+    clinician = UserFactory(first_name="Cleo", last_name="Park", role=roles.CLINICIAN)
+    LocationFactory(name="Main clinic")
+    TreatmentSiteFactory(name="Knee")
+    lot = LotFactory(vials_received=10, labelled_billions_per_vial=Decimal("5"))
+    face_only = consent_form_create(
+        title="Face treatment", body=BODY, site_categories=["face"], by=UserFactory()
+    )
+    consent_sign(
+        patient=clinic["patient"],
+        version=face_only,
+        product=None,
+        signed_name="Ada Lovelace",
+        signature=drawn_signature(),
+        photo_use=PhotoUse.RECORD,
+        by=clinic["nurse"],
+    )
+    login(page, live_server, clinician)
+    page.goto(f"/patients/{clinic['patient'].pk}/")
+    page.get_by_role("link", name="Record a visit").click()
+    page.get_by_label("Location").select_option(label="Main clinic")
+    page.get_by_label("Clinician").select_option(label="Cleo Park")
+    page.get_by_label("Indication").fill("Osteoarthritis, left knee")
+    page.locator('select[name="doses-0-site"]').select_option(label="Knee")
+    page.locator('select[name="doses-0-lot"]').select_option(str(lot.pk))
+    page.locator('select[name="doses-0-laterality"]').select_option("left")
+    page.locator('input[name="doses-0-billions"]').fill("4")
+    page.get_by_role("button", name="Record visit").click()
+
+    warnings = page.locator("#visit-warnings")
+    expect(warnings).to_contain_text("No signed consent covers the joint treatment")
+    take = warnings.get_by_role("link", name="Take the consent now (opens a new tab)")
+    expect(take).to_have_attribute("href", f"/consents/patients/{clinic['patient'].pk}/sign/")
+    assert not Visit.objects.exists()
+
+    page.get_by_label("Reason for going ahead").fill("Paper consent signed today, to be scanned")
+    page.get_by_role("button", name="Record visit").click()
+    expect(page.locator(".messages")).to_contain_text("Visit recorded for Ada Lovelace")
+    expect(page.locator("#visit-consents")).to_contain_text("None: recorded without")
+
+
+def test_two_tapped_injection_points_show_on_the_visit_page(page: Page, live_server, login, clinic):
+    dose = DoseFactory(visit=VisitFactory(patient=clinic["patient"]))
+    login(page, live_server, clinic["nurse"])
+    page.goto(f"/treatments/visits/{dose.visit_id}/")
+    page.get_by_role("link", name="Mark injection points").click()
+    diagram = page.locator("[data-map-editor] svg.diagram")
+    box = diagram.bounding_box()
+    diagram.click(position={"x": box["width"] * 0.4, "y": box["height"] * 0.45})
+    diagram.click(position={"x": box["width"] * 0.6, "y": box["height"] * 0.5})
+    expect(page.locator("[data-point-list] li")).to_have_count(2)
+    page.get_by_label("Share of the dose at point 1 (%)").fill("60")
+    page.get_by_label("Share of the dose at point 1 (%)").blur()
+    page.get_by_role("button", name="Save the map").click()
+    expect(page.get_by_text("Injection map saved.")).to_be_visible()
+    section = page.locator("#injection-maps")
+    expect(section.locator("circle")).to_have_count(2)
+    expect(section).to_contain_text("1 · 60%")
+    page.set_viewport_size(PHONE)
+    assert _fits(page)

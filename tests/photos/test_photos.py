@@ -162,3 +162,31 @@ def test_comparison_lines_up_one_site_by_days_since_treatment(
     assert "Baseline" in text and "Day 30" in text and "Day 60" in text
     assert text.index("Baseline") < text.index("Day 30") < text.index("Day 60")
     assert text.count('class="card"') == 3  # the other knee and the voided one left out
+
+
+def test_the_visit_page_shows_photos_and_maps_in_constant_queries(
+    client, nurse, dose, photo_consent, django_assert_num_queries
+):
+    from decimal import Decimal
+
+    from apps.injection_maps.services import PointInput, injection_map_save
+
+    photo_add(dose=dose, taken_on=timezone.localdate(), upload=upload(phone_photo()), by=nurse)
+    injection_map_save(dose=dose, points=[PointInput(Decimal(10), Decimal(10))], by=nurse)
+    client.force_login(nurse)
+    url = reverse("treatments:visit-detail", args=[dose.visit_id])
+    client.get(url)
+    # session, user, permissions (2), the visit with doses, warnings and vials opened (4),
+    # history context with the access-log insert (1), roles for the header (1); consents
+    # relied on (1), the map's doses and points (2), the photos (1); session save (3).
+    with django_assert_num_queries(17) as once:
+        page = client.get(url)
+    assert page.content.decode().count("/thumbnail.jpg") == 1
+    for _ in range(4):
+        photo_add(dose=dose, taken_on=timezone.localdate(), upload=upload(phone_photo()), by=nurse)
+    injection_map_save(
+        dose=dose, points=[PointInput(Decimal(i), Decimal(i)) for i in range(1, 30)], by=nurse
+    )
+    with django_assert_num_queries(len(once)):
+        page = client.get(url)
+    assert page.content.decode().count("/thumbnail.jpg") == 5
