@@ -51,13 +51,15 @@ def placeholder_values(
     }
 
 
-def fill_placeholders(body: str, values: dict[str, str]) -> str:
-    """The body with each {name} replaced. Values are escaped so that a product called
-    "*Exo*" reads as written rather than as emphasis."""
+def fill_placeholders(body: str, values: dict[str, str], *, markdown: bool = True) -> str:
+    """The text with each {name} replaced. In Markdown, values are escaped so that a
+    product called "*Exo*" reads as written rather than as emphasis."""
 
     def value(match: re.Match) -> str:
         text = values.get(match.group(1))
-        return match.group(0) if text is None else _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+        if text is None:
+            return match.group(0)
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", text) if markdown else text
 
     return _PLACEHOLDER.sub(value, body)
 

@@ -118,7 +118,7 @@ def consent_text(*, version: ConsentVersion, patient, product, on) -> tuple[str,
         clinic=clinic_profile().name, patient=patient.full_name, on=on, product=product
     )
     return (
-        rendering.fill_placeholders(version.title, values).replace("\\", ""),
+        rendering.fill_placeholders(version.title, values, markdown=False),
         rendering.fill_placeholders(version.body, values),
     )
 

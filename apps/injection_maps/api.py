@@ -1,14 +1,19 @@
 """API of injection maps: a dose's points on its diagram, read and replaced whole."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.injection_maps.selectors import dose_injection_map, doses_visible_to
+from apps.injection_maps.selectors import (
+    dose_injection_map,
+    dose_maps,
+    doses_visible_to,
+    with_standing_points,
+)
 from apps.injection_maps.services import PointInput, injection_map_save
 from exotrack.api.errors import service_error
 from exotrack.api.permissions import requires
@@ -69,6 +74,28 @@ class InjectionMapViewSet(viewsets.GenericViewSet):
         if self.action == "update":
             return [requires(*_READ, "injection_maps.add_injectionpoint")()]
         return [requires(*_READ)()]
+
+    @extend_schema(
+        summary="Injection maps of doses",
+        description="Every dose the caller may see, or only those of one visit.",
+        parameters=[OpenApiParameter("visit", int, description="Only this visit's doses.")],
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        doses = self.get_queryset()
+        visit = request.query_params.get("visit", "")
+        if visit:
+            if not visit.isdigit():
+                raise serializers.ValidationError({"visit": ["Give a visit's id."]})
+            doses = doses.filter(visit_id=int(visit))
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.API_READ,
+            subject="injection-maps",
+            path=request.get_full_path(),
+            detail={"filters": request.query_params.dict()},
+        )
+        page = self.paginate_queryset(with_standing_points(doses))
+        return self.get_paginated_response(InjectionMapSerializer(dose_maps(page), many=True).data)
 
     @extend_schema(
         summary="A dose's injection map",

@@ -7,9 +7,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
+from apps.consents.models import PhotoUse
+from apps.consents.selectors import patient_photo_use
 from apps.patients.selectors import patients_visible_to
 from apps.photos.forms import PhotoForm, PhotoVoidForm
 from apps.photos.models import Photo
@@ -76,7 +79,12 @@ def photo_upload(request: HttpRequest, visit_pk: int) -> HttpResponse:
 def photo_detail(request: HttpRequest, pk: int) -> HttpResponse:
     photo = _visible_photo(request, pk)
     _log(request, "photo", patient_id=photo.patient_id, object_id=photo.pk)
-    return render(request, "photos/photo_detail.html", {"photo": photo})
+    granted = patient_photo_use(patient=photo.patient, on=timezone.localdate())
+    return render(
+        request,
+        "photos/photo_detail.html",
+        {"photo": photo, "photo_use": PhotoUse(granted).label},
+    )
 
 
 def _image_response(request: HttpRequest, pk: int, *, thumbnail: bool) -> HttpResponse:

@@ -135,3 +135,14 @@ def test_the_api_reads_and_replaces_a_doses_points(api_client, nurse, front_desk
     assert AccessLog.objects.filter(subject="injection-map", action="api_read").count() == 1
     login_api(api_client, front_desk)
     assert api_client.get(url).status_code == 403
+
+
+def test_the_api_lists_a_visits_maps(api_client, nurse, dose):
+    from tests.conftest import login_api
+
+    other = DoseFactory(visit=dose.visit, lot=dose.lot, laterality="right")
+    injection_map_save(dose=other, points=[PointInput(Decimal(5), Decimal(6))], by=nurse)
+    login_api(api_client, nurse)
+    body = api_client.get("/api/v1/injection-maps/", {"visit": dose.visit_id}).json()
+    assert [(m["dose"], len(m["points"])) for m in body["results"]] == [(dose.pk, 0), (other.pk, 1)]
+    assert api_client.get("/api/v1/injection-maps/", {"visit": "x"}).status_code == 400
