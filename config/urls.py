@@ -23,8 +23,12 @@ urlpatterns = [
     path("outcomes/", include("apps.outcomes.urls")),
     path("reports/", include("apps.reports.urls")),
     path("imports/", include("apps.imports.urls")),
+    path("consents/", include("apps.consents.urls")),
+    path("photos/", include("apps.photos.urls")),
+    path("injection-maps/", include("apps.injection_maps.urls")),
     # Patients' e-mail links: no sign-in, nothing but what the signed token allows.
     path("p/", include("apps.followups.public_urls")),
+    path("p/consent/", include("apps.consents.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Split view: its start-up script is a file of its own, so the CSP needs no inline script.
     path(

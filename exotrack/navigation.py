@@ -30,6 +30,7 @@ NAVIGATION: list[NavItem] = [
         "safety:adverse-event-type-list",
         "safety.change_adverseeventtype",
     ),
+    NavItem("Consent forms", "consents:form-list", "consents.add_consentversion"),
     NavItem("Follow-up rules", "followups:rule-list", "followups.view_followuprule"),
     NavItem("Import patients", "imports:list", "imports.import_patients"),
     NavItem("Access log", "audit:access-log", "audit.view_accesslog"),

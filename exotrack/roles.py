@@ -58,6 +58,15 @@ _FOLLOW_UP_WORK = {
     "followups.change_followup",
     "followups.view_reminderdelivery",
 }
+# Patients sign consents before a clinical witness; photos are clinical records too.
+_CONSENT_TAKING = {
+    "consents.view_signedconsent",
+    "consents.add_signedconsent",
+    "consents.add_consentrequest",
+    "photos.view_photo",
+    "photos.add_photo",
+    "injection_maps.add_injectionpoint",
+}
 _OUTCOME_RECORDING = {
     "outcomes.view_outcomeassessment",
     "outcomes.add_outcomeassessment",
@@ -74,6 +83,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _SAFETY_RECORDING
     | _FOLLOW_UP_WORK
     | _OUTCOME_RECORDING
+    | _CONSENT_TAKING
+    | {"consents.withdraw_signedconsent", "photos.void_photo"}
     | {"treatments.add_visitwarning", "treatments.void_visit", "patients.void_patient"}
     # Edits and voids adverse events, acknowledges and resolves medication flags,
     # confirms or dismisses patient self-reports, exports identified reports, puts the
@@ -93,7 +104,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _CLINICAL_RECORDING
     | _SAFETY_RECORDING
     | _FOLLOW_UP_WORK
-    | _OUTCOME_RECORDING,
+    | _OUTCOME_RECORDING
+    | _CONSENT_TAKING,
     # Patient identity and contact details only: no clinical field anywhere.
     # Follow-up calls and rebooking: the worklist without clinical answers.
     FRONT_DESK: _CLINIC_READ | _PATIENT_IDENTITY | _FOLLOW_UP_WORK,
@@ -142,6 +154,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "reports.view_reports",
         "reports.export_identified",
         "imports.import_patients",
+        "consents.view_consentform",
+        "consents.add_consentform",
+        "consents.add_consentversion",
+        "consents.view_signedconsent",
+        "consents.withdraw_signedconsent",
+        "photos.view_photo",
+        "photos.void_photo",
     },
 }
 

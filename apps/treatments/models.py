@@ -137,6 +137,7 @@ class VisitWarning(models.Model):
         CUMULATIVE_DOSE_HIGH = "cumulative_dose_high", "High total dose in 30 days"
         IMMUNOCOMPROMISED = "immunocompromised", "Immunocompromised patient"
         COLD_SORE_NO_PROPHYLAXIS = "cold_sore_no_prophylaxis", "Cold-sore history, no prophylaxis"
+        NO_SIGNED_CONSENT = "no_signed_consent", "No signed consent covering the treated sites"
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="warnings")
     code = models.CharField(max_length=32, choices=Code.choices)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.clinic.models import Location
+from apps.consents.services import visit_consent_gap
 from apps.inventory.models import Lot
 from apps.inventory.services import stock_return, stock_use
 from apps.patients.models import Patient
@@ -184,6 +185,13 @@ def visit_warnings(
                 "The patient has a cold-sore history and no prophylaxis is recorded.",
             )
         )
+    consent_gap = visit_consent_gap(
+        patient=patient,
+        site_categories={d.site.category for d in doses},
+        on=timezone.localdate(visited_at),
+    )
+    if consent_gap:
+        warnings.append(PendingWarning(VisitWarning.Code.NO_SIGNED_CONSENT, consent_gap))
     return warnings
 
 

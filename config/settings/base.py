@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "apps.reports",
     "apps.fhir",
     "apps.imports",
+    "apps.consents",
+    "apps.photos",
+    "apps.injection_maps",
 ]
 
 MIDDLEWARE = [
@@ -492,3 +495,22 @@ API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 # Tokens one member may create per hour, and failed token uses per client address per hour.
 API_TOKEN_CREATIONS_PER_HOUR = env.int("API_TOKEN_CREATIONS_PER_HOUR", default=10)
 API_TOKEN_FAILURES_PER_HOUR = env.int("API_TOKEN_FAILURES_PER_HOUR", default=20)
+
+# Clinical files: signed-consent PDFs and photos (exotrack/private_files.py). A private
+# folder by default, never served by the static server; any Django storage instead, e.g.
+# {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": ...}} with
+# django-storages installed.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+PRIVATE_FILES_STORAGE = {
+    "BACKEND": env.str(
+        "PRIVATE_FILES_BACKEND", default="django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": env.json("PRIVATE_FILES_OPTIONS", default={}),
+}
+# Consents: a visit relies on a signed consent at most this many days old; a patient's
+# remote-signing link works this many days, once.
+CONSENT_VALID_DAYS = env.int("CONSENT_VALID_DAYS", default=365)
+CONSENT_SIGNING_LINK_DAYS = env.int("CONSENT_SIGNING_LINK_DAYS", default=7)
+# Photos: the largest upload and picture accepted (a 12-megapixel phone photo is 3-8 MB).
+PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=25_000_000)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from apps.accounts.services.api_tokens import api_token_create
 from exotrack import roles
-from tests.e2e.conftest import sign_in
+from tests.e2e.browser import sign_in
 from tests.factories import PASSWORD, UserFactory
 from tests.integration.smtp_server import smtp_server
 

@@ -3,7 +3,7 @@
 import json
 from urllib.parse import urlsplit
 
-from tests.fhir.conftest import validate
+from tests.fhir.helpers import validate
 
 
 def kick_off(client, path: str, **params):

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from fhir.resources import construct_fhir_element
 
 from apps.clinic.models import ClinicProfile
 from apps.patients.models import Patient
@@ -23,12 +22,6 @@ from tests.factories import (
     TreatmentSiteFactory,
     VisitFactory,
 )
-
-
-def validate(resource: dict) -> dict:
-    """Parse with the R4 (4.0.1) models of fhir.resources: raises on anything invalid."""
-    construct_fhir_element(resource["resourceType"], resource)
-    return resource
 
 
 @dataclass

@@ -11,7 +11,7 @@ from apps.audit.models import AccessLog
 from apps.fhir.resources import RESOURCE_TYPES
 from tests.builders import login_api
 from tests.factories import PatientFactory
-from tests.fhir.conftest import validate
+from tests.fhir.helpers import validate
 
 pytestmark = pytest.mark.django_db
 

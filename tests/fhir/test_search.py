@@ -17,7 +17,7 @@ from tests.factories import (
     PatientFactory,
     VisitFactory,
 )
-from tests.fhir.conftest import validate
+from tests.fhir.helpers import validate
 
 pytestmark = pytest.mark.django_db
 

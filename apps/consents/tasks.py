@@ -1,0 +1,19 @@
+"""Thin Celery tasks of the consents app: each calls a service."""
+
+from celery import shared_task
+
+from apps.consents.services import consent_request_email_send
+
+
+# SMTP errors are OSErrors: retried with growing waits; the service sends once.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=12,
+    ignore_result=True,
+)
+def consent_request_email(request_id: int) -> None:
+    consent_request_email_send(request_id=request_id)
