@@ -82,8 +82,28 @@ def stock_movements() -> QuerySet[StockMovement]:
     return StockMovement.objects.select_related("lot__product", "by").order_by("-at", "-id")
 
 
+def stock_movement_search(*, lot_id: int | None = None, kind: str = "") -> QuerySet[StockMovement]:
+    """The stock ledger, newest first, narrowed to a lot and a kind of movement."""
+    movements = stock_movements()
+    if lot_id is not None:
+        movements = movements.filter(lot_id=lot_id)
+    if kind:
+        movements = movements.filter(kind=kind)
+    return movements
+
+
 def products() -> QuerySet[Product]:
     return Product.objects.select_related("manufacturer")
+
+
+def product_search(*, manufacturer_id: int | None = None, gtin: str = "") -> QuerySet[Product]:
+    """Products of a manufacturer, or the one a scanned GTIN names."""
+    found = products()
+    if manufacturer_id is not None:
+        found = found.filter(manufacturer_id=manufacturer_id)
+    if gtin:
+        found = found.filter(gtin=gtin)
+    return found
 
 
 def products_with_stock(

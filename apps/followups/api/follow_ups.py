@@ -14,7 +14,11 @@ from rest_framework.response import Response
 from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
-from apps.followups.selectors.follow_ups import deliveries_visible_to, follow_ups_visible_to
+from apps.followups.selectors.follow_ups import (
+    deliveries_visible_to,
+    follow_up_search,
+    follow_ups_visible_to,
+)
 from apps.followups.services import scheduling
 from apps.patients.models import Patient
 from apps.patients.selectors import may_see_clinical, patients_visible_to
@@ -121,6 +125,9 @@ class FollowUpCancelSerializer(serializers.Serializer):
 
 
 class FollowUpFilter(django_filters.FilterSet):
+    """The follow-up list's query parameters, validated and documented here (the field
+    names give their documented types) and answered by selectors.follow_up_search."""
+
     due_from = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
     due_to = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
     status = django_filters.ChoiceFilter(choices=FollowUp.Status.choices)
@@ -131,6 +138,18 @@ class FollowUpFilter(django_filters.FilterSet):
     class Meta:
         model = FollowUp
         fields = ["due_from", "due_to", "status", "kind", "channel", "patient"]
+
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        return follow_up_search(
+            user=self.request.user,
+            due_from=given["due_from"],
+            due_to=given["due_to"],
+            status=given["status"],
+            kind=given["kind"],
+            channel=given["channel"],
+            patient_id=given["patient"],
+        )
 
 
 CanWorkFollowUps = requires(WORK_PERMISSION)

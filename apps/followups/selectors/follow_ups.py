@@ -1,5 +1,7 @@
 """Reads of follow-ups and their reminder deliveries, filtered by the reader's role."""
 
+import datetime
+
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from apps.accounts.models import User
@@ -22,6 +24,33 @@ def follow_ups_visible_to(user: User, *, include_voided: bool = True) -> QuerySe
         return FollowUp.objects.none()
     patients = patients_visible_to(user, include_voided=include_voided)
     return follow_ups_with_details().filter(patient__in=patients.values("pk"))
+
+
+def follow_up_search(
+    *,
+    user: User,
+    due_from: datetime.date | None = None,
+    due_to: datetime.date | None = None,
+    status: str = "",
+    kind: str = "",
+    channel: str = "",
+    patient_id: int | None = None,
+) -> QuerySet[FollowUp]:
+    """Follow-ups this user may see, soonest due first, narrowed by what the filters name."""
+    follow_ups = follow_ups_visible_to(user).order_by("due_on", "id")
+    if due_from is not None:
+        follow_ups = follow_ups.filter(due_on__gte=due_from)
+    if due_to is not None:
+        follow_ups = follow_ups.filter(due_on__lte=due_to)
+    if status:
+        follow_ups = follow_ups.filter(status=status)
+    if kind:
+        follow_ups = follow_ups.filter(kind=kind)
+    if channel:
+        follow_ups = follow_ups.filter(channel=channel)
+    if patient_id is not None:
+        follow_ups = follow_ups.filter(patient_id=patient_id)
+    return follow_ups
 
 
 def patient_follow_ups(*, patient: Patient) -> QuerySet[FollowUp]:

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import mixins, viewsets
 
 from apps.accounts.requests import StaffAPIRequest
-from apps.inventory import services
+from apps.inventory import selectors, services
 from apps.inventory.api import examples
 from apps.inventory.api.serializers import ProductSerializer
 from apps.inventory.models import Product
@@ -13,8 +13,15 @@ from exotrack.api.errors import service_errors_documented
 
 
 class ProductFilter(django_filters.FilterSet):
+    """The product list's query parameters, validated and documented here (the field
+    names give their documented types) and answered by selectors.product_search."""
+
     manufacturer = django_filters.NumberFilter(field_name="manufacturer_id")
     gtin = django_filters.CharFilter()
+
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        return selectors.product_search(manufacturer_id=given["manufacturer"], gtin=given["gtin"])
 
 
 @service_errors_documented(

@@ -10,8 +10,15 @@ from apps.inventory.models import StockMovement
 
 
 class StockMovementFilter(django_filters.FilterSet):
+    """The ledger's query parameters, validated and documented here (the field names give
+    their documented types) and answered by selectors.stock_movement_search."""
+
     lot = django_filters.NumberFilter(field_name="lot_id")
     kind = django_filters.ChoiceFilter(choices=StockMovement.Kind.choices)
+
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        return selectors.stock_movement_search(lot_id=given["lot"], kind=given["kind"])
 
 
 @extend_schema_view(

@@ -103,6 +103,9 @@ class AssessmentVoidSerializer(serializers.Serializer):
 
 
 class OutcomeAssessmentFilter(django_filters.FilterSet):
+    """The assessment list's query parameters, validated and documented here (the field
+    names give their documented types) and answered by selectors.assessment_search."""
+
     dose = django_filters.NumberFilter(field_name="dose_id")
     patient = django_filters.NumberFilter(field_name="dose__visit__patient_id")
     timepoint = django_filters.ChoiceFilter(choices=Timepoint.choices)
@@ -110,6 +113,15 @@ class OutcomeAssessmentFilter(django_filters.FilterSet):
     class Meta:
         model = OutcomeAssessment
         fields = ["dose", "patient", "timepoint"]
+
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        return selectors.assessment_search(
+            user=self.request.user,
+            dose_id=given["dose"],
+            patient_id=given["patient"],
+            timepoint=given["timepoint"],
+        )
 
 
 _ASSESSMENT_EXAMPLE = {

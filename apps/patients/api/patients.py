@@ -30,6 +30,7 @@ from apps.patients.selectors import (
     medications_prefetch,
     patient_medications,
     patient_search,
+    patients_matching,
     patients_visible_to,
 )
 from apps.patients.services import (
@@ -123,9 +124,24 @@ class PatientVoidSerializer(serializers.Serializer):
 
 
 class PatientFilter(django_filters.FilterSet):
+    """The patient list's exact-value parameters, validated and documented here (from the
+    model's fields) and answered by selectors.patients_matching, which narrows what the
+    list's free-text search (q) found."""
+
     class Meta:
         model = Patient
         fields = ["mrn", "date_of_birth", "sex", "preferred_location"]
+
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        location = given["preferred_location"]
+        return patients_matching(
+            queryset,
+            mrn=given["mrn"],
+            date_of_birth=given["date_of_birth"],
+            sex=given["sex"],
+            preferred_location_id=location.pk if location is not None else None,
+        )
 
 
 # Medications are clinical: the front desk never reaches them.
