@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.treatments.models import Laterality, Route, TreatmentSite
 from apps.treatments.services import SITE_FIELDS, DoseInput
+from exotrack.query_ids import parse_id
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -87,10 +88,10 @@ class DoseForm(forms.Form):
         # The usable lots, plus whatever lot this row names (e.g. from a scan), so a lot
         # that became unusable is refused by the service with its reason, not silently.
         choices = [("", "Choose a lot"), *lot_choices]
-        chosen = self.data.get(self.add_prefix("lot")) if self.is_bound else None
+        chosen = parse_id(self.data.get(self.add_prefix("lot"))) if self.is_bound else None
         known = {str(value) for value, _ in choices}
-        if chosen and chosen not in known and chosen.isdigit():
-            choices.append((int(chosen), f"Lot #{chosen}"))
+        if chosen is not None and str(chosen) not in known:
+            choices.append((chosen, f"Lot #{chosen}"))
         self.fields["lot"].choices = choices
 
     def clean_billions(self) -> Decimal:

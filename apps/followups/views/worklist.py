@@ -27,6 +27,7 @@ from apps.followups.services import scheduling
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.selectors import treatment_sites
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 
 WORK_PERMISSION = "followups.change_followup"
 
@@ -118,8 +119,8 @@ def follow_up_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("followups.add_followup", raise_exception=True)
 def follow_up_add(request: HttpRequest) -> HttpResponse:
-    patient_id = request.GET.get("patient", "")
-    if not patient_id.isdigit():
+    patient_id = id_from_query(request.GET, "patient")
+    if patient_id is None:
         raise Http404("Open the patient first, then add the follow-up.")
     patient = get_object_or_404(patients_visible_to(request.user), pk=patient_id)
     sites = treatment_sites(active_only=True) if may_see_clinical(request.user) else None

@@ -29,6 +29,7 @@ from apps.treatments.models import Visit
 from apps.treatments.selectors import visit_detail
 from exotrack.csv_export import csv_filename, csv_lines, csv_response
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 
 PAGE_SIZE = 50
 
@@ -112,22 +113,22 @@ def _detail_context(event: AdverseEvent, *, void_form: AdverseEventVoidForm | No
 
 
 def _visit_from_query(request: HttpRequest) -> Visit:
-    visit_id = request.GET.get("visit", "")
-    if not visit_id.isdigit():
+    visit_id = id_from_query(request.GET, "visit")
+    if visit_id is None:
         raise Http404("Open the visit first, then record the adverse event.")
     try:
-        return visit_detail(user=request.user, pk=int(visit_id))
+        return visit_detail(user=request.user, pk=visit_id)
     except Visit.DoesNotExist as missing:
         raise Http404("No such visit.") from missing
 
 
 def _report_from_query(request: HttpRequest, visit: Visit) -> PatientReport | None:
-    report_id = request.GET.get("patient_report", "")
-    if not report_id:
+    if not request.GET.get("patient_report"):
         return None
+    report_id = id_from_query(request.GET, "patient_report")
     report = (
         PatientReport.objects.filter(pk=report_id, patient_id=visit.patient_id).first()
-        if report_id.isdigit()
+        if report_id is not None
         else None
     )
     if report is None:
