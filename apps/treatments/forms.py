@@ -7,7 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.treatments.models import Laterality, Route, TreatmentSite
-from apps.treatments.services import SITE_FIELDS, DoseInput
+from apps.treatments.services import (
+    SITE_FIELDS,
+    DoseInput,
+    max_sites_per_visit,
+    too_many_sites_error,
+)
 from exotrack.query_ids import parse_id
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -114,6 +119,15 @@ class DoseForm(forms.Form):
 
 
 class BaseDoseFormSet(forms.BaseFormSet):
+    validate_max = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read when the page is built (a setting); absolute_max at the same number, so a
+        # posted TOTAL_FORMS of 100,000 builds no more rows than that before refusing.
+        self.max_num = self.absolute_max = max_sites_per_visit()
+        self.error_messages["too_many_forms"] = too_many_sites_error().message
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):

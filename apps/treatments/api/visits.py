@@ -1,6 +1,8 @@
 """Visits over REST. Serializers check shapes; the visit service checks the clinic's
 rules, so the API and the pages answer alike."""
 
+from collections.abc import Mapping
+
 import django_filters
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -159,6 +161,14 @@ class VisitCreateSerializer(serializers.Serializer):
         )
         self.fields["clinician"].queryset = selectors.clinicians()
 
+    def to_internal_value(self, data):
+        # Before any dose row is validated: each costs lookups.
+        doses = data.get("doses") if isinstance(data, Mapping) else None
+        if isinstance(doses, list) and len(doses) > services.max_sites_per_visit():
+            error = services.too_many_sites_error()
+            raise serializers.ValidationError({"doses": [ErrorDetail(error.message, error.code)]})
+        return super().to_internal_value(data)
+
 
 class VisitVoidSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why this visit is voided.")
@@ -270,6 +280,7 @@ _VISIT_RULE_CODES = {
     "patient": ["patient_voided"],
     "visited_at": ["in_future", "before_birth"],
     "location": ["location_retired"],
+    "doses": ["too_many_sites"],
     "doses.INDEX.site": ["site_retired"],
     "doses.INDEX.laterality": ["side_required"],
     "doses.INDEX.lot": ["no_lot", "lot_unusable", "not_enough_stock"],
