@@ -11,6 +11,7 @@ from apps.inventory.models import Lot, Product
 from apps.reports.exports import ExportOptions
 from apps.reports.filters import ReportFilters
 from apps.treatments.models import TreatmentSite
+from exotrack.dates import ClinicDateField
 from exotrack.roles import CLINICIAN
 
 IDENTIFIED = "identified"
@@ -18,10 +19,10 @@ DEIDENTIFIED = "deidentified"
 
 
 class ReportFilterForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = ClinicDateField(
         required=False, label="Visits from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = ClinicDateField(
         required=False, label="Visits to", widget=forms.DateInput(attrs={"type": "date"})
     )
     site_category = forms.ChoiceField(

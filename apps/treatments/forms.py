@@ -13,6 +13,7 @@ from apps.treatments.services import (
     max_sites_per_visit,
     too_many_sites_error,
 )
+from exotrack.dates import ClinicDateField
 from exotrack.query_ids import parse_id
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -147,10 +148,10 @@ class VisitVoidForm(forms.Form):
 
 
 class VisitFilterForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = ClinicDateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = ClinicDateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     clinician = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any clinician")

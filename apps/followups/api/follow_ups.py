@@ -17,6 +17,7 @@ from apps.patients.models import Patient
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.models import TreatmentSite
 from exotrack.api.permissions import requires
+from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
 WORK_PERMISSION = "followups.change_followup"
 
@@ -74,7 +75,7 @@ class FollowUpDeskSerializer(FollowUpSerializer):
 class FollowUpCreateSerializer(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
     kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in scheduling.MANUAL_KINDS])
-    due_on = serializers.DateField()
+    due_on = ClinicDateSerializerField()
     channel = serializers.ChoiceField(
         choices=Channel.choices,
         default=Channel.EMAIL,
@@ -106,7 +107,7 @@ class FollowUpCompleteSerializer(serializers.Serializer):
 
 
 class FollowUpRescheduleSerializer(serializers.Serializer):
-    due_on = serializers.DateField(help_text="The new day (today or later).")
+    due_on = ClinicDateSerializerField(help_text="The new day (today or later).")
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
 
 
@@ -115,8 +116,8 @@ class FollowUpCancelSerializer(serializers.Serializer):
 
 
 class FollowUpFilter(django_filters.FilterSet):
-    due_from = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
-    due_to = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+    due_from = ClinicDateFilter(field_name="due_on", lookup_expr="gte")
+    due_to = ClinicDateFilter(field_name="due_on", lookup_expr="lte")
     status = django_filters.ChoiceFilter(choices=FollowUp.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)

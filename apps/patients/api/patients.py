@@ -40,6 +40,7 @@ from apps.patients.services import (
 from exotrack.api.fields import SlugRelatedField
 from exotrack.api.permissions import requires
 from exotrack.api.voiding import VoidActionMixin
+from exotrack.dates import BIRTH_DATE, START_DATE, ClinicDateFilter, ClinicDateSerializerField
 
 
 class MedicationSerializer(serializers.ModelSerializer):
@@ -60,10 +61,11 @@ class MedicationSerializer(serializers.ModelSerializer):
             "stopped_on",
         ]
         read_only_fields = ["stopped_on"]
+        extra_kwargs = {"started_on": {"validators": [START_DATE]}}
 
 
 class MedicationStopSerializer(serializers.Serializer):
-    stopped_on = serializers.DateField()
+    stopped_on = ClinicDateSerializerField()
 
 
 class PatientIdentitySerializer(serializers.ModelSerializer):
@@ -99,6 +101,7 @@ class PatientIdentitySerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {"date_of_birth": {"validators": [BIRTH_DATE]}}
 
 
 class PatientClinicalSerializer(PatientIdentitySerializer):
@@ -118,6 +121,8 @@ class PatientFilter(django_filters.FilterSet):
     class Meta:
         model = Patient
         fields = ["mrn", "date_of_birth", "sex", "preferred_location"]
+
+    date_of_birth = ClinicDateFilter()
 
 
 # Medications are clinical: the front desk never reaches them.

@@ -33,6 +33,7 @@ from apps.treatments.models import (
 )
 from exotrack.api.filters import number_filter
 from exotrack.api.voiding import VoidActionMixin
+from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
 # Named once in the schema (settings ENUM_NAME_OVERRIDES), wherever a warning code appears.
 WARNING_CODES = VisitWarning.Code.choices
@@ -41,7 +42,7 @@ WARNING_CODES = VisitWarning.Code.choices
 class DoseSerializer(serializers.ModelSerializer):
     site_name = serializers.CharField(source="site.name", read_only=True)
     lot_number = serializers.CharField(source="lot.lot_number", read_only=True)
-    lot_expiry_date = serializers.DateField(source="lot.expiry_date", read_only=True)
+    lot_expiry_date = ClinicDateSerializerField(source="lot.expiry_date", read_only=True)
     product = serializers.CharField(source="lot.product.name", read_only=True)
     manufacturer = serializers.CharField(source="lot.product.manufacturer.name", read_only=True)
 
@@ -179,8 +180,8 @@ class VisitFilter(django_filters.FilterSet):
     the visit search the visits page uses (selectors.visit_search)."""
 
     patient = number_filter()
-    date_from = django_filters.DateFilter()
-    date_to = django_filters.DateFilter()
+    date_from = ClinicDateFilter()
+    date_to = ClinicDateFilter()
     clinician = number_filter()
     location = number_filter()
     lot = django_filters.NumberFilter()
