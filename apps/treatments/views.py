@@ -69,6 +69,14 @@ def visit_add(request: HttpRequest) -> HttpResponse:
     if patient_id is None:
         raise Http404("Open the patient first, then record the visit.")
     patient = get_object_or_404(patients_visible_to(request.user), pk=patient_id)
+    # The form shows the patient: a read of their record.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="visit-form",
+        patient_id=patient.pk,
+        path=request.get_full_path(),
+    )
     data = request.POST if request.method == "POST" else None
     clinicians = selectors.clinicians()
     initial = {}

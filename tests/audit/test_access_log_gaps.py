@@ -61,3 +61,22 @@ def test_the_lot_page_logs_the_patients_it_lists(client, nurse, lot_with_recipie
 
     (log,) = AccessLog.objects.filter(subject="lot-recipients")
     assert log.detail["patients"] == patients
+
+
+@pytest.mark.parametrize(
+    ("page", "name", "subject"),
+    [
+        ("treatments:visit-add", "patient", "visit-form"),
+        ("followups:follow-up-add", "patient", "follow-up-form"),
+        ("safety:adverse-event-add", "visit", "adverse-event-form"),
+    ],
+)
+def test_a_new_record_form_naming_a_patient_is_a_read(
+    client, clinician, known_clinic, page, name, subject
+):
+    client.force_login(clinician)
+    value = known_clinic.patient.pk if name == "patient" else known_clinic.visit.pk
+    assert client.get(reverse(page), {name: value}).status_code == 200
+
+    (log,) = AccessLog.objects.filter(subject=subject)
+    assert (log.action, log.patient_id) == ("view", known_clinic.patient.pk)

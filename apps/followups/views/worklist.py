@@ -123,6 +123,14 @@ def follow_up_add(request: HttpRequest) -> HttpResponse:
     if patient_id is None:
         raise Http404("Open the patient first, then add the follow-up.")
     patient = get_object_or_404(patients_visible_to(request.user), pk=patient_id)
+    # The form shows the patient: a read of their record.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="follow-up-form",
+        patient_id=patient.pk,
+        path=request.get_full_path(),
+    )
     sites = treatment_sites(active_only=True) if may_see_clinical(request.user) else None
     form = FollowUpAddForm(request.POST or None, sites=sites)
     if request.method == "POST" and form.is_valid():

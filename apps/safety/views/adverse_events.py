@@ -153,6 +153,15 @@ def _initial_from_report(report: PatientReport | None) -> dict:
 def adverse_event_add(request: HttpRequest) -> HttpResponse:
     visit = _visit_from_query(request)
     report = _report_from_query(request, visit)
+    # The form shows the patient and the visit's doses: a read of their record.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="adverse-event-form",
+        patient_id=visit.patient_id,
+        object_id=visit.pk,
+        path=request.get_full_path(),
+    )
     doses = list(visit.doses.all())
     initial = _initial_from_report(report)
     if len(doses) == 1:
