@@ -32,7 +32,10 @@ def _years_from(day: datetime.date, years: int) -> datetime.date:
 @deconstructible
 class ClinicDateRange:
     """Refuses a date outside the clinic's range, narrowed to `years_back` years before
-    today and `years_ahead` years after it (0: not after today) when given."""
+    today and `years_ahead` years after it (0: not after today) when given. One error
+    code, which the published API schema lists for every field that has the validator."""
+
+    code = "date_out_of_range"
 
     def __init__(self, *, years_back: int | None = None, years_ahead: int | None = None):
         self.years_back = years_back
@@ -50,15 +53,13 @@ class ClinicDateRange:
     def __call__(self, value: datetime.date) -> None:
         earliest, latest = self.bounds()
         if value < earliest:
-            raise ValidationError(
-                f"Give a date from {earliest:%Y-%m-%d} on.", code="date_too_early"
-            )
+            raise ValidationError(f"Give a date from {earliest:%Y-%m-%d} on.", code=self.code)
         if value > latest:
             raise ValidationError(
                 "The date cannot be in the future."
                 if latest == timezone.localdate()
                 else f"Give a date up to {latest:%Y-%m-%d}.",
-                code="date_too_late",
+                code=self.code,
             )
 
     def __eq__(self, other: object) -> bool:
