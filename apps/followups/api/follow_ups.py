@@ -11,7 +11,15 @@ from rest_framework.response import Response
 
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
-from apps.followups.selectors.follow_ups import deliveries_visible_to, follow_ups_visible_to
+from apps.followups.selectors.follow_ups import (
+    DESK_KINDS,
+    DESK_RECALL_KIND,
+    deliveries_visible_to,
+    follow_ups_visible_to,
+    kind_filter_value,
+    kind_shown_to,
+    notes_shown_to,
+)
 from apps.followups.services import scheduling
 from apps.patients.models import Patient
 from apps.patients.selectors import may_see_clinical, patients_visible_to
@@ -62,14 +70,32 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-# Front desk: booking and calls, no clinical detail (which site, which rule).
+# Front desk: booking and calls, no clinical detail (which site, which rule, which lot;
+# the kind and the notes as selectors.follow_ups says).
 _CLINICAL = {"visit", "rule", "rule_name", "site", "site_name", "lot"}
 
 
 class FollowUpDeskSerializer(FollowUpSerializer):
+    kind = serializers.ChoiceField(
+        choices=DESK_KINDS,
+        read_only=True,
+        help_text=f"A recall contact reads as {DESK_RECALL_KIND}: a call to make.",
+    )
+    note = serializers.CharField(read_only=True, help_text="Empty unless you wrote it.")
+    completion_note = serializers.CharField(
+        read_only=True, help_text="Empty unless you completed it."
+    )
+
     class Meta(FollowUpSerializer.Meta):
         fields = [f for f in FollowUpSerializer.Meta.fields if f not in _CLINICAL]
         read_only_fields = fields
+
+    def to_representation(self, instance: FollowUp) -> dict:
+        row = super().to_representation(instance)
+        user = self.context["request"].user
+        row["kind"] = kind_shown_to(user, instance)[0]
+        row["note"], row["completion_note"] = notes_shown_to(user, instance)
+        return row
 
 
 class FollowUpCreateSerializer(serializers.Serializer):
@@ -119,13 +145,20 @@ class FollowUpFilter(django_filters.FilterSet):
     due_from = ClinicDateFilter(field_name="due_on", lookup_expr="gte")
     due_to = ClinicDateFilter(field_name="due_on", lookup_expr="lte")
     status = django_filters.ChoiceFilter(choices=FollowUp.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=Kind.choices)
+    kind = django_filters.ChoiceFilter(
+        choices=[*Kind.choices, (DESK_RECALL_KIND, "Call the patient (recall contact)")],
+        method="filter_kind",
+    )
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     patient = django_filters.NumberFilter(field_name="patient_id")
 
     class Meta:
         model = FollowUp
         fields = ["due_from", "due_to", "status", "kind", "channel", "patient"]
+
+    def filter_kind(self, queryset, name, value):
+        kind = kind_filter_value(self.request.user, value)
+        return queryset.filter(kind=kind) if kind is not None else queryset.none()
 
 
 CanWorkFollowUps = requires(WORK_PERMISSION)
