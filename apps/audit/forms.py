@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from apps.audit.models import AccessLog
+from exotrack.dates import ClinicDateField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -16,8 +17,8 @@ class AccessLogFilterForm(forms.Form):
     action = forms.ChoiceField(
         required=False, choices=[("", "Any"), *AccessLog.Action.choices], label="Action"
     )
-    date_from = forms.DateField(required=False, widget=_DATE, label="From")
-    date_to = forms.DateField(required=False, widget=_DATE, label="To")
+    date_from = ClinicDateField(required=False, widget=_DATE, label="From")
+    date_to = ClinicDateField(required=False, widget=_DATE, label="To")
 
     def clean_patient(self) -> str:
         return self.cleaned_data["patient"].strip().upper()

@@ -1,9 +1,13 @@
+import pghistory
+import pgtrigger
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 
 
 class AccessLog(models.Model):
-    """Who read which patient record or export, and when (UTC). Append-only."""
+    """Who read which patient record or export, and when (UTC). Append-only: the
+    database refuses UPDATE and DELETE, as it does for the stock ledger."""
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
@@ -25,6 +29,34 @@ class AccessLog(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         permissions = [("view_history", "Can view the change history of clinical records")]
+        triggers = [
+            pgtrigger.Protect(
+                name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.action} {self.subject} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# Staff accounts and their roles (group membership) leave history like clinical records:
+# a role decides what someone may see. Tracked here, through proxies, so the triggers and
+# event tables are this app's and the accounts app keeps its own models. The password hash
+# is never copied into history, and a sign-in (last_login) is no change of the account.
+User = get_user_model()
+
+
+@pghistory.track(exclude=["password", "last_login"], model_name="StaffAccountEvent")
+class StaffAccount(User):
+    class Meta:
+        proxy = True
+
+
+@pghistory.track(
+    pghistory.InsertEvent("role.add"),
+    pghistory.DeleteEvent("role.remove"),
+    model_name="StaffRoleEvent",
+)
+class StaffRole(User.groups.through):
+    class Meta:
+        proxy = True

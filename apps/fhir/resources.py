@@ -11,6 +11,7 @@ from django.db.models import Model, QuerySet
 from apps.accounts.models import User
 from apps.fhir import mapping, selectors
 from apps.fhir.mapping import Resource
+from exotrack.query_ids import parse_id
 
 # The model whose records a resource type serves: its selector and mapping agree on it.
 Record = TypeVar("Record", bound=Model)
@@ -42,9 +43,10 @@ class ResourceType(Generic[Record]):
                 return None
         else:
             pk, part = resource_id, ""
-        if not pk.isdigit() or len(pk) > 18:
+        record_id = parse_id(pk)
+        if record_id is None:
             return None
-        return int(pk), self.parts.index(part) if part else 0
+        return record_id, self.parts.index(part) if part else 0
 
     def part_index(self, resource: Resource) -> int:
         # The resources mapped here carry the ids this table issues, so a typed part has

@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.fhir.errors import FhirError
 from apps.fhir.resources import ResourceType
+from exotrack.query_ids import parse_id
 
 # Parameters that shape the answer rather than filter it; _format may only ask for JSON.
 _RESULT_PARAMETERS = {"_count", "_include", "_format", "_after"}
@@ -106,10 +107,10 @@ def _patient_ids(values: list[str]) -> set[int]:
     ids = set()
     for value in values:
         for one in value.split(","):
-            pk = one.removeprefix("Patient/")
-            if not pk.isdigit() or len(pk) > 18:
+            pk = parse_id(one.removeprefix("Patient/"))
+            if pk is None:
                 raise FhirError(f"patient must be a Patient id or Patient/<id>, not {one!r}.")
-            ids.add(int(pk))
+            ids.add(pk)
     return ids
 
 
@@ -150,7 +151,10 @@ def parse_search(
             search.filters &= date_filter(lookup, value, is_datetime=_is_datetime(model, lookup))
     if "_count" in params:
         text = params.get("_count") or ""
-        if not text.isdigit() or not 1 <= int(text) <= settings.FHIR_PAGE_SIZE_MAX:
+        if (
+            not (text.isascii() and text.isdigit())
+            or not 1 <= int(text) <= settings.FHIR_PAGE_SIZE_MAX
+        ):
             raise FhirError(
                 f"_count must be a whole number from 1 to {settings.FHIR_PAGE_SIZE_MAX}."
             )

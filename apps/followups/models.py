@@ -169,6 +169,7 @@ class FollowUp(Recorded):
         return f"{self.get_kind_display()} due {self.due_on:%Y-%m-%d}"
 
 
+@pghistory.track()
 class ReminderDelivery(models.Model):
     """One attempt to hand a reminder to the SMTP server: kept for every attempt."""
 

@@ -23,6 +23,7 @@ from apps.inventory.forms import (
 )
 from apps.inventory.models import Lot, Manufacturer, Product
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 from exotrack.sections import LOT_PAGE, LOT_PAGE_ACTIONS
 
 PAGE_SIZE = 50
@@ -212,10 +213,7 @@ def lot_options(request: StaffRequest) -> HttpResponse:
         on = datetime.date.fromisoformat(request.GET.get("on", ""))
     except ValueError:
         on = timezone.localdate()
-    product = request.GET.get("product")
-    lots = selectors.lots_usable_on(
-        on=on, product=int(product) if product and product.isdigit() else None
-    )
+    lots = selectors.lots_usable_on(on=on, product=id_from_query(request.GET, "product"))
     return render(
         request,
         "inventory/_lot_options.html",

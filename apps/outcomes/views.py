@@ -15,19 +15,20 @@ from apps.followups.models import FollowUp
 from apps.outcomes import selectors, services
 from apps.outcomes.forms import AssessmentDayForm, AssessmentVoidForm, EpisodeForm
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 
 
 def _what_to_assess(request: StaffRequest) -> tuple[FollowUp | None, list]:
     """The follow-up (or None) and the treated sites the page scores."""
-    follow_up_id = request.GET.get("follow_up", "")
-    dose_id = request.GET.get("dose", "")
+    follow_up_id = id_from_query(request.GET, "follow_up")
+    dose_id = id_from_query(request.GET, "dose")
     doses = selectors.doses_visible_to(request.user)
-    if follow_up_id.isdigit():
+    if follow_up_id is not None:
         follow_up = get_object_or_404(
             selectors.follow_ups_assessable_by(request.user), pk=follow_up_id
         )
-        return follow_up, list(doses.filter(visit=follow_up.visit).order_by("id"))
-    if dose_id.isdigit():
+        return follow_up, list(doses.filter(visit_id=follow_up.visit_id).order_by("id"))
+    if dose_id is not None:
         return None, [get_object_or_404(doses, pk=dose_id)]
     raise Http404("Open the patient or the follow-up first, then record the outcome.")
 

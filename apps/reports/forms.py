@@ -14,6 +14,7 @@ from apps.inventory.models import Lot, Product
 from apps.reports.exports import ExportOptions
 from apps.reports.filters import ReportFilters
 from apps.treatments.models import TreatmentSite
+from exotrack.dates import ClinicDateField
 from exotrack.roles import CLINICIAN
 
 IDENTIFIED = "identified"
@@ -28,10 +29,10 @@ class LotChoiceField(forms.ModelChoiceField):
 
 
 class ReportFilterForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = ClinicDateField(
         required=False, label="Visits from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = ClinicDateField(
         required=False, label="Visits to", widget=forms.DateInput(attrs={"type": "date"})
     )
     site_category = forms.ChoiceField(

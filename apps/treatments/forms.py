@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from apps.accounts.forms import ClinicianChoiceField
 from apps.treatments.models import Laterality, Route, TreatmentSite
-from apps.treatments.services import SITE_FIELDS, DoseInput
+from apps.treatments.services import (
+    SITE_FIELDS,
+    DoseInput,
+    max_sites_per_visit,
+    too_many_sites_error,
+)
+from exotrack.dates import ClinicDateField
+from exotrack.query_ids import parse_id
 
 if TYPE_CHECKING:
     from apps.clinic.models import Location
@@ -95,10 +102,10 @@ class DoseForm(forms.Form):
         # The usable lots, plus whatever lot this row names (e.g. from a scan), so a lot
         # that became unusable is refused by the service with its reason, not silently.
         choices = [("", "Choose a lot"), *lot_choices]
-        chosen = self.data.get(self.add_prefix("lot")) if self.is_bound else None
+        chosen = parse_id(self.data.get(self.add_prefix("lot"))) if self.is_bound else None
         known = {str(value) for value, _ in choices}
-        if chosen and chosen not in known and chosen.isdigit():
-            choices.append((int(chosen), f"Lot #{chosen}"))
+        if chosen is not None and str(chosen) not in known:
+            choices.append((chosen, f"Lot #{chosen}"))
         cast(forms.ChoiceField, self.fields["lot"]).choices = choices
 
     def clean_billions(self) -> Decimal:
@@ -121,6 +128,15 @@ class DoseForm(forms.Form):
 
 
 class BaseDoseFormSet(forms.BaseFormSet):
+    validate_max = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read when the page is built (a setting); absolute_max at the same number, so a
+        # posted TOTAL_FORMS of 100,000 builds no more rows than that before refusing.
+        self.max_num = self.absolute_max = max_sites_per_visit()
+        self.error_messages["too_many_forms"] = too_many_sites_error().message
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
@@ -140,10 +156,10 @@ class VisitVoidForm(forms.Form):
 
 
 class VisitFilterForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = ClinicDateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = ClinicDateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     clinician = ClinicianChoiceField(queryset=None, required=False, empty_label="Any clinician")

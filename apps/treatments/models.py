@@ -129,6 +129,7 @@ class Dose(models.Model):
         return f"{self.billions} bn to {self.site}"
 
 
+@pghistory.track()
 class VisitWarning(models.Model):
     """A warning the clinician saw and acknowledged, with the reason, when recording."""
 
@@ -155,6 +156,8 @@ class VisitWarning(models.Model):
         return self.get_code_display()
 
 
+# `returned` is set when a voided visit gives its vials back to stock.
+@pghistory.track()
 class VialsOpened(models.Model):
     """Vials of one lot opened at one visit, and the ledger movement that took them."""
 

@@ -86,6 +86,19 @@ def _dose_errors(index: int, dose: DoseInput) -> dict[str, str | ValidationError
     return errors
 
 
+def max_sites_per_visit() -> int:
+    """How many sites one visit may treat (TREATMENT_MAX_SITES_PER_VISIT)."""
+    return settings.TREATMENT_MAX_SITES_PER_VISIT
+
+
+def too_many_sites_error() -> ValidationError:
+    limit = max_sites_per_visit()
+    return ValidationError(
+        f"A visit treats at most {limit} sites; record the others as another visit.",
+        code="too_many_sites",
+    )
+
+
 def _visit_errors(
     *,
     patient: Patient,
@@ -256,6 +269,9 @@ def visit_record(
 
     Raises ValidationError (field errors; `doses.<n>.<field>` for a dose row) or
     WarningsNeedAcknowledgement when a warning has no reason from a clinician."""
+    if len(doses) > max_sites_per_visit():
+        # Before anything else: every dose row costs lookups.
+        raise ValidationError({"doses": too_many_sites_error()})
     acknowledgements = {
         code: reason.strip() for code, reason in (acknowledgements or {}).items() if reason
     }

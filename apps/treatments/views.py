@@ -28,6 +28,7 @@ from apps.treatments.forms import (
 )
 from apps.treatments.models import TreatmentSite, Visit, VisitWarning
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 from exotrack.roles import CLINICIAN
 
 PAGE_SIZE = 50
@@ -65,10 +66,18 @@ def _dose_form_kwargs(*, on: datetime.date) -> dict:
 
 @permission_required("treatments.add_visit", raise_exception=True)
 def visit_add(request: StaffRequest) -> HttpResponse:
-    patient_id = request.GET.get("patient", "")
-    if not patient_id.isdigit():
+    patient_id = id_from_query(request.GET, "patient")
+    if patient_id is None:
         raise Http404("Open the patient first, then record the visit.")
     patient = get_object_or_404(patients_visible_to(request.user), pk=patient_id)
+    # The form shows the patient: a read of their record.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="visit-form",
+        patient_id=patient.pk,
+        path=request.get_full_path(),
+    )
     data = request.POST if request.method == "POST" else None
     clinicians = selectors.clinicians()
     initial = {}
@@ -133,7 +142,8 @@ def vial_scan(request: StaffRequest) -> HttpResponse:
     """Read a scanned vial into one dose row: its lot, and the site's usual route. Returns
     the row alone (htmx swaps it in). Nothing is saved."""
     prefix = request.POST.get("prefix", "")
-    if not prefix.startswith(f"{DOSE_PREFIX}-") or not prefix[len(DOSE_PREFIX) + 1 :].isdigit():
+    row = prefix.removeprefix(f"{DOSE_PREFIX}-")
+    if row == prefix or not (row.isascii() and row.isdigit()):
         raise Http404("No such dose row.")
     on = _visit_day(request.POST)
     kwargs = _dose_form_kwargs(on=on)

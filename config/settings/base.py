@@ -204,6 +204,9 @@ INVENTORY_LOW_STOCK_VIALS = env.int("INVENTORY_LOW_STOCK_VIALS", default=5)
 TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS = env.int(
     "TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS", default=30
 )
+# A visit treats at most this many sites: more is a mistake (or an attack) refused before
+# any row is read, since each site costs lookups and a stock lock.
+TREATMENT_MAX_SITES_PER_VISIT = env.int("TREATMENT_MAX_SITES_PER_VISIT", default=20)
 
 # Outcomes: a responder's pain fell from baseline by at least this many points, or by at
 # least this percentage (DOMAIN.md: about 2 points or 30 %).

@@ -179,12 +179,12 @@ class TestLots:
         client = login_api(api_client, manager)
         LotFactory()
         client.get("/api/v1/stock-movements/")  # the user's permissions are cached from here on
-        # count, one page of movements with their lot, product and user
-        with django_assert_num_queries(2):
+        # the access-log row, count, one page of movements with their lot, product and user
+        with django_assert_num_queries(3):
             client.get("/api/v1/stock-movements/")
         for _ in range(49):
             LotFactory()
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(3):
             assert len(client.get("/api/v1/stock-movements/").json()["results"]) == 50
 
 

@@ -49,7 +49,8 @@ def authenticator_setup_url(*, user: User, key: str) -> str:
 def authenticator_enrol(*, user: User, key: str, code: str, name: str) -> TOTPDevice:
     """Add the authenticator once a code from it matches; that code cannot be used again."""
     totp = TOTP(unhexlify(key.encode()))
-    if not code.strip().isdigit() or not totp.verify(int(code.strip()), tolerance=1):
+    typed = code.strip()
+    if not (typed.isascii() and typed.isdigit()) or not totp.verify(int(typed), tolerance=1):
         raise ValidationError(
             {"code": "That code does not match. Type the 6 digits your app shows now."}
         )

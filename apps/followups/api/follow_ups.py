@@ -15,15 +15,21 @@ from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
 from apps.followups.selectors.follow_ups import (
+    DESK_KINDS,
+    DESK_RECALL_KIND,
     deliveries_visible_to,
     follow_up_search,
     follow_ups_visible_to,
+    kind_filter_value,
+    kind_shown_to,
+    notes_shown_to,
 )
 from apps.followups.services import scheduling
 from apps.patients.models import Patient
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.models import TreatmentSite
 from exotrack.api.permissions import requires
+from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
 WORK_PERMISSION = "followups.change_followup"
 
@@ -68,20 +74,38 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-# Front desk: booking and calls, no clinical detail (which site, which rule).
+# Front desk: booking and calls, no clinical detail (which site, which rule, which lot;
+# the kind and the notes as selectors.follow_ups says).
 _CLINICAL = {"visit", "rule", "rule_name", "site", "site_name", "lot"}
 
 
 class FollowUpDeskSerializer(FollowUpSerializer):
+    kind = serializers.ChoiceField(
+        choices=DESK_KINDS,
+        read_only=True,
+        help_text=f"A recall contact reads as {DESK_RECALL_KIND}: a call to make.",
+    )
+    note = serializers.CharField(read_only=True, help_text="Empty unless you wrote it.")
+    completion_note = serializers.CharField(
+        read_only=True, help_text="Empty unless you completed it."
+    )
+
     class Meta(FollowUpSerializer.Meta):
         fields = [f for f in FollowUpSerializer.Meta.fields if f not in _CLINICAL]
         read_only_fields = fields
+
+    def to_representation(self, instance: FollowUp) -> dict:
+        row = super().to_representation(instance)
+        user = self.context["request"].user
+        row["kind"] = kind_shown_to(user, instance)[0]
+        row["note"], row["completion_note"] = notes_shown_to(user, instance)
+        return row
 
 
 class FollowUpCreateSerializer(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
     kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in scheduling.MANUAL_KINDS])
-    due_on = serializers.DateField()
+    due_on = ClinicDateSerializerField()
     channel = serializers.ChoiceField(
         choices=Channel.choices,
         default=Channel.EMAIL,
@@ -116,7 +140,7 @@ class FollowUpCompleteSerializer(serializers.Serializer):
 
 
 class FollowUpRescheduleSerializer(serializers.Serializer):
-    due_on = serializers.DateField(help_text="The new day (today or later).")
+    due_on = ClinicDateSerializerField(help_text="The new day (today or later).")
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
 
 
@@ -128,10 +152,12 @@ class FollowUpFilter(django_filters.FilterSet):
     """The follow-up list's query parameters, validated and documented here (the field
     names give their documented types) and answered by selectors.follow_up_search."""
 
-    due_from = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
-    due_to = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+    due_from = ClinicDateFilter(field_name="due_on", lookup_expr="gte")
+    due_to = ClinicDateFilter(field_name="due_on", lookup_expr="lte")
     status = django_filters.ChoiceFilter(choices=FollowUp.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=Kind.choices)
+    kind = django_filters.ChoiceFilter(
+        choices=[*Kind.choices, (DESK_RECALL_KIND, "Call the patient (recall contact)")],
+    )
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     patient = django_filters.NumberFilter(field_name="patient_id")
 
@@ -141,12 +167,16 @@ class FollowUpFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         given = self.form.cleaned_data
+        # The desk asks for recall contacts as calls to make; a kind it may not see finds none.
+        kind = kind_filter_value(self.request.user, given["kind"]) if given["kind"] else ""
+        if kind is None:
+            return queryset.none()
         return follow_up_search(
             user=self.request.user,
             due_from=given["due_from"],
             due_to=given["due_to"],
             status=given["status"],
-            kind=given["kind"],
+            kind=kind,
             channel=given["channel"],
             patient_id=given["patient"],
         )

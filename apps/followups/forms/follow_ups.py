@@ -8,6 +8,7 @@ from django import forms
 
 from apps.followups.models import Channel
 from apps.followups.services.scheduling import MANUAL_KINDS
+from exotrack.dates import ClinicDateField
 
 if TYPE_CHECKING:
     from apps.treatments.models import TreatmentSite
@@ -17,7 +18,7 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class FollowUpAddForm(forms.Form):
     kind = forms.ChoiceField(choices=[(k.value, k.label) for k in MANUAL_KINDS])
-    due_on = forms.DateField(label="Due on", widget=_DATE)
+    due_on = ClinicDateField(label="Due on", widget=_DATE)
     channel = forms.ChoiceField(
         choices=Channel.choices,
         initial=Channel.EMAIL,
@@ -45,7 +46,7 @@ class FollowUpCompleteForm(forms.Form):
 
 
 class FollowUpRescheduleForm(forms.Form):
-    due_on = forms.DateField(label="New day", widget=_DATE)
+    due_on = ClinicDateField(label="New day", widget=_DATE)
     note = forms.CharField(label="Why", max_length=500, required=False)
 
 

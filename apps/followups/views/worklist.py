@@ -28,6 +28,7 @@ from apps.followups.services import scheduling
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.selectors import treatment_sites
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 
 WORK_PERMISSION = "followups.change_followup"
 
@@ -119,10 +120,18 @@ def follow_up_cancel(request: StaffRequest, pk: int) -> HttpResponse:
 
 @permission_required("followups.add_followup", raise_exception=True)
 def follow_up_add(request: StaffRequest) -> HttpResponse:
-    patient_id = request.GET.get("patient", "")
-    if not patient_id.isdigit():
+    patient_id = id_from_query(request.GET, "patient")
+    if patient_id is None:
         raise Http404("Open the patient first, then add the follow-up.")
     patient = get_object_or_404(patients_visible_to(request.user), pk=patient_id)
+    # The form shows the patient: a read of their record.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="follow-up-form",
+        patient_id=patient.pk,
+        path=request.get_full_path(),
+    )
     sites = treatment_sites(active_only=True) if may_see_clinical(request.user) else None
     form = FollowUpAddForm(request.POST or None, sites=sites)
     if request.method == "POST" and form.is_valid():

@@ -15,6 +15,7 @@ from apps.injection_maps.selectors import (
 )
 from apps.injection_maps.services import PointInput, injection_map_save
 from exotrack.api.permissions import requires
+from exotrack.query_ids import id_from_query
 
 _READ = ("treatments.view_dose", "patients.view_clinical")
 
@@ -80,11 +81,11 @@ class InjectionMapViewSet(viewsets.GenericViewSet):
     )
     def list(self, request: Request, *args, **kwargs) -> Response:
         doses = self.get_queryset()
-        visit = request.query_params.get("visit", "")
-        if visit:
-            if not visit.isdigit():
+        if request.query_params.get("visit"):
+            visit_id = id_from_query(request.query_params, "visit")
+            if visit_id is None:
                 raise serializers.ValidationError({"visit": ["Give a visit's id."]})
-            doses = doses.filter(visit_id=int(visit))
+            doses = doses.filter(visit_id=visit_id)
         access_log_record(
             user=request.user,
             action=AccessLog.Action.API_READ,

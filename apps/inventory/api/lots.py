@@ -24,6 +24,7 @@ from apps.inventory.services import MAX_VIALS_PER_MOVEMENT
 from exotrack.api.errors import service_errors_documented
 from exotrack.api.extensions import ExtensibleResource
 from exotrack.api.permissions import requires
+from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
 
 class LotChangeSerializer(serializers.ModelSerializer):
@@ -69,7 +70,7 @@ class ScanSerializer(serializers.Serializer):
 class ScannedVialSerializer(serializers.Serializer):
     gtin = serializers.CharField()
     lot_number = serializers.CharField()
-    expiry_date = serializers.DateField(allow_null=True)
+    expiry_date = ClinicDateSerializerField(allow_null=True)
     serial = serializers.CharField(allow_blank=True)
     product = ProductSerializer()
     lot = LotSerializer(allow_null=True, help_text="The received lot, or null if not yet received.")
@@ -78,12 +79,12 @@ class ScannedVialSerializer(serializers.Serializer):
 class LotFilter(django_filters.FilterSet):
     product = django_filters.NumberFilter(field_name="product_id")
     status = django_filters.ChoiceFilter(choices=Lot.Status.choices)
-    usable_on = django_filters.DateFilter(
+    usable_on = ClinicDateFilter(
         method="filter_usable_on",
         label="Only lots usable on this date (available, not expired, in stock), "
         "first-expiry-first-out: the lot picker of a visit.",
     )
-    expires_by = django_filters.DateFilter(field_name="expiry_date", lookup_expr="lte")
+    expires_by = ClinicDateFilter(field_name="expiry_date", lookup_expr="lte")
 
     def filter_usable_on(self, queryset, name, value):
         return queryset.filter(selectors.usable_on(value)).order_by(*selectors.FEFO)

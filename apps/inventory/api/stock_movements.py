@@ -4,6 +4,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.inventory import selectors
 from apps.inventory.api.serializers import StockMovementSerializer
 from apps.inventory.models import StockMovement
@@ -25,7 +26,11 @@ class StockMovementFilter(django_filters.FilterSet):
     list=extend_schema(summary="The stock ledger", description="Newest first."),
     retrieve=extend_schema(summary="One stock movement"),
 )
-class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
+class StockMovementViewSet(AccessLoggedReadsMixin, viewsets.ReadOnlyModelViewSet):
+    """Reads are access-logged: a movement's reason may name a patient (a visit's MRN)."""
+
+    access_log_list_subject = "stock-movements"
+    access_log_subject = "stock-movement"
     queryset = selectors.stock_movements()
     serializer_class = StockMovementSerializer
     filterset_class = StockMovementFilter

@@ -18,6 +18,7 @@ from apps.outcomes import selectors, services
 from apps.outcomes.models import OutcomeAssessment, Timepoint
 from apps.treatments.models import Dose
 from exotrack.api.voiding import VoidActionMixin
+from exotrack.dates import ClinicDateSerializerField
 
 
 class OutcomeAssessmentSerializer(serializers.ModelSerializer):
@@ -55,7 +56,7 @@ class OutcomeAssessmentCreateSerializer(serializers.Serializer):
     dose = serializers.PrimaryKeyRelatedField(
         queryset=Dose.objects.none(), help_text="The episode: one treated site of one visit."
     )
-    assessed_on = serializers.DateField(
+    assessed_on = ClinicDateSerializerField(
         help_text="Not before the visit, not in the future. The timepoint follows from it."
     )
     # Ranges are the service's to check, with the clinic's own wording.

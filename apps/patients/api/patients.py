@@ -45,6 +45,7 @@ from apps.patients.services import (
 from exotrack.api.fields import SlugRelatedField
 from exotrack.api.permissions import requires
 from exotrack.api.voiding import VoidActionMixin
+from exotrack.dates import BIRTH_DATE, START_DATE, ClinicDateFilter, ClinicDateSerializerField
 
 if TYPE_CHECKING:
     # The stubs' type of what get_permissions returns.
@@ -69,10 +70,11 @@ class MedicationSerializer(serializers.ModelSerializer):
             "stopped_on",
         ]
         read_only_fields = ["stopped_on"]
+        extra_kwargs = {"started_on": {"validators": [START_DATE]}}
 
 
 class MedicationStopSerializer(serializers.Serializer):
-    stopped_on = serializers.DateField()
+    stopped_on = ClinicDateSerializerField()
 
 
 class PatientIdentitySerializer(serializers.ModelSerializer):
@@ -108,6 +110,7 @@ class PatientIdentitySerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {"date_of_birth": {"validators": [BIRTH_DATE]}}
 
 
 class PatientClinicalSerializer(PatientIdentitySerializer):
@@ -127,6 +130,8 @@ class PatientFilter(django_filters.FilterSet):
     """The patient list's exact-value parameters, validated and documented here (from the
     model's fields) and answered by selectors.patients_matching, which narrows what the
     list's free-text search (q) found."""
+
+    date_of_birth = ClinicDateFilter()
 
     class Meta:
         model = Patient

@@ -38,6 +38,7 @@ from apps.treatments.selectors import visits_visible_to
 from exotrack.api.fields import SlugRelatedField
 from exotrack.api.filters import number_filter
 from exotrack.api.voiding import VoidActionMixin
+from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
 # Ids are PostgreSQL bigints: anything larger is refused as a field error, not a 500.
 LARGEST_ID = 2**63 - 1
@@ -117,8 +118,8 @@ def _details_fields(*, required: bool) -> dict[str, serializers.Field]:
             required=required,
         ),
         "description": serializers.CharField(max_length=200, allow_blank=True, **optional),
-        "onset_date": serializers.DateField(required=required),
-        "resolution_date": serializers.DateField(allow_null=True, **optional),
+        "onset_date": ClinicDateSerializerField(required=required),
+        "resolution_date": ClinicDateSerializerField(allow_null=True, **optional),
         "grade": serializers.ChoiceField(choices=_GRADES, required=required),
         "seriousness": serializers.ListField(
             child=serializers.ChoiceField(choices=Seriousness.choices),
@@ -136,11 +137,11 @@ def _details_fields(*, required: bool) -> dict[str, serializers.Field]:
             max_digits=5, decimal_places=1, allow_null=True, **optional
         ),
         "narrative": serializers.CharField(allow_blank=True, **optional),
-        "reported_to_manufacturer_on": serializers.DateField(allow_null=True, **optional),
+        "reported_to_manufacturer_on": ClinicDateSerializerField(allow_null=True, **optional),
         "manufacturer_reference": serializers.CharField(
             max_length=80, allow_blank=True, **optional
         ),
-        "reported_to_fda_on": serializers.DateField(allow_null=True, **optional),
+        "reported_to_fda_on": ClinicDateSerializerField(allow_null=True, **optional),
         "fda_reference": serializers.CharField(max_length=80, allow_blank=True, **optional),
     }
 
@@ -194,7 +195,7 @@ class AdverseEventVoidSerializer(serializers.Serializer):
 class MedWatchPatientSerializer(serializers.Serializer):
     identifier = serializers.CharField(help_text="The MRN: never the name.")
     age_years = serializers.IntegerField(help_text="Age at onset.")
-    date_of_birth = serializers.DateField()
+    date_of_birth = ClinicDateSerializerField()
     sex = serializers.CharField()
     weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
 
@@ -205,15 +206,15 @@ class MedWatchEventSerializer(serializers.Serializer):
     event = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
     ctcae_grade = serializers.IntegerField()
-    onset_date = serializers.DateField()
-    resolution_date = serializers.DateField(allow_null=True)
+    onset_date = ClinicDateSerializerField()
+    resolution_date = ClinicDateSerializerField(allow_null=True)
     outcome = serializers.CharField()
     causality = serializers.CharField()
     action_taken = serializers.CharField(allow_blank=True)
     narrative = serializers.CharField(allow_blank=True)
-    reported_to_manufacturer_on = serializers.DateField(allow_null=True)
+    reported_to_manufacturer_on = ClinicDateSerializerField(allow_null=True)
     manufacturer_reference = serializers.CharField(allow_blank=True)
-    reported_to_fda_on = serializers.DateField(allow_null=True)
+    reported_to_fda_on = ClinicDateSerializerField(allow_null=True)
     fda_reference = serializers.CharField(allow_blank=True)
 
 
@@ -222,19 +223,19 @@ class MedWatchProductSerializer(serializers.Serializer):
     manufacturer = serializers.CharField()
     regulatory_status = serializers.CharField(allow_blank=True)
     lot_number = serializers.CharField()
-    expiry_date = serializers.DateField()
+    expiry_date = ClinicDateSerializerField()
     dose = serializers.CharField()
     route = serializers.CharField()
     site = serializers.CharField()
-    therapy_start = serializers.DateField()
-    therapy_end = serializers.DateField()
+    therapy_start = ClinicDateSerializerField()
+    therapy_end = ClinicDateSerializerField()
 
 
 class MedWatchMedicationSerializer(serializers.Serializer):
     name = serializers.CharField()
     dose = serializers.CharField(allow_blank=True)
-    started_on = serializers.DateField(allow_null=True)
-    stopped_on = serializers.DateField(allow_null=True)
+    started_on = ClinicDateSerializerField(allow_null=True)
+    stopped_on = ClinicDateSerializerField(allow_null=True)
 
 
 class MedWatchProductsSerializer(serializers.Serializer):
@@ -251,7 +252,7 @@ class MedWatchProductsSerializer(serializers.Serializer):
 
 class MedWatchSerializer(serializers.Serializer):
     event_id = serializers.IntegerField()
-    report_date = serializers.DateField()
+    report_date = ClinicDateSerializerField()
     a_patient = MedWatchPatientSerializer()
     b_event = MedWatchEventSerializer()
     c_products = MedWatchProductsSerializer()
@@ -267,8 +268,8 @@ class AdverseEventFilter(django_filters.FilterSet):
     event_type = django_filters.CharFilter()
     serious = django_filters.BooleanFilter()
     grade = django_filters.TypedChoiceFilter(choices=_GRADES, coerce=int)
-    onset_from = django_filters.DateFilter()
-    onset_to = django_filters.DateFilter()
+    onset_from = ClinicDateFilter()
+    onset_to = ClinicDateFilter()
 
     def filter_queryset(self, queryset):
         given = self.form.cleaned_data

@@ -14,7 +14,7 @@ from apps.accounts.requests import StaffAPIRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
-from apps.safety.selectors.recalls import lot_recipients, recipient_columns
+from apps.safety.selectors.recalls import lot_recipients, patients_read, recipient_columns
 from apps.safety.services.recalls import lot_quarantine, lot_recall, lot_recipients_contact
 from exotrack.api.permissions import requires
 
@@ -117,16 +117,16 @@ class LotRecallActions(_ViewSet):
     )
     def recipients(self, request: StaffAPIRequest, pk: str | None = None) -> Response:
         lot = self.get_object()
+        rows = lot_recipients(lot_id=lot.pk, columns=recipient_columns(request.user))
+        page = self.paginate_queryset(rows)
         access_log_record(
             user=request.user,
             action=AccessLog.Action.API_READ,
             subject="lot-recipients",
             object_id=lot.pk,
             path=request.get_full_path(),
-            detail={"lot_number": lot.lot_number},
+            detail={"lot_number": lot.lot_number, "patients": patients_read(page)},
         )
-        rows = lot_recipients(lot_id=lot.pk, columns=recipient_columns(request.user))
-        page = self.paginate_queryset(rows)
         return self.get_paginated_response(RecipientSerializer(page, many=True).data)
 
     @extend_schema(

@@ -16,6 +16,7 @@ from apps.safety.models import (
 )
 from apps.safety.services.adverse_events import DETAIL_FIELDS
 from apps.treatments.models import Dose, Laterality
+from exotrack.dates import ClinicDateField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _GRADES = AdverseEvent._meta.get_field("grade").flatchoices
@@ -47,8 +48,8 @@ class AdverseEventForm(forms.Form):
     description = forms.CharField(
         max_length=200, required=False, help_text="What happened, when the type is 'Other'."
     )
-    onset_date = forms.DateField(label="Onset", widget=_DATE)
-    resolution_date = forms.DateField(label="Resolved on", widget=_DATE, required=False)
+    onset_date = ClinicDateField(label="Onset", widget=_DATE)
+    resolution_date = ClinicDateField(label="Resolved on", widget=_DATE, required=False)
     grade = forms.TypedChoiceField(
         coerce=int, choices=[("", "Choose a grade"), *_GRADES], label="CTCAE grade"
     )
@@ -86,13 +87,13 @@ class AdverseEventForm(forms.Form):
         required=False,
         help_text="Required for a serious event: what happened, what was done, how it ended.",
     )
-    reported_to_manufacturer_on = forms.DateField(
+    reported_to_manufacturer_on = ClinicDateField(
         label="Reported to the manufacturer on", widget=_DATE, required=False
     )
     manufacturer_reference = forms.CharField(
         label="Manufacturer's reference", max_length=80, required=False
     )
-    reported_to_fda_on = forms.DateField(label="Reported to FDA on", widget=_DATE, required=False)
+    reported_to_fda_on = ClinicDateField(label="Reported to FDA on", widget=_DATE, required=False)
     fda_reference = forms.CharField(label="FDA reference", max_length=80, required=False)
 
     def __init__(
@@ -137,8 +138,8 @@ class AdverseEventFilterForm(forms.Form):
         coerce=int, choices=[("", "Any grade"), *_GRADES], empty_value=None, required=False
     )
     lot = forms.CharField(label="Lot number", max_length=40, required=False)
-    onset_from = forms.DateField(label="Onset from", required=False, widget=_DATE)
-    onset_to = forms.DateField(label="Onset to", required=False, widget=_DATE)
+    onset_from = ClinicDateField(label="Onset from", required=False, widget=_DATE)
+    onset_to = ClinicDateField(label="Onset to", required=False, widget=_DATE)
 
     def __init__(self, *args: Any, event_types: QuerySet[AdverseEventType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

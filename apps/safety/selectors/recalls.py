@@ -53,3 +53,8 @@ def lot_recipient_patient_ids(*, lot_id: int) -> QuerySet:
         .values("visit__patient_id")
         .distinct()
     )
+
+
+def patients_read(rows) -> list[int]:
+    """The patients a page of recipient rows shows, for the access log of its read."""
+    return sorted({row["visit__patient_id"] for row in rows})

@@ -31,6 +31,7 @@ from apps.treatments.models import Visit
 from apps.treatments.selectors import visit_detail
 from exotrack.csv_export import csv_filename, csv_lines, csv_response
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 
 PAGE_SIZE = 50
 
@@ -114,22 +115,22 @@ def _detail_context(event: AdverseEvent, *, void_form: AdverseEventVoidForm | No
 
 
 def _visit_from_query(request: StaffRequest) -> Visit:
-    visit_id = request.GET.get("visit", "")
-    if not visit_id.isdigit():
+    visit_id = id_from_query(request.GET, "visit")
+    if visit_id is None:
         raise Http404("Open the visit first, then record the adverse event.")
     try:
-        return visit_detail(user=request.user, pk=int(visit_id))
+        return visit_detail(user=request.user, pk=visit_id)
     except Visit.DoesNotExist as missing:
         raise Http404("No such visit.") from missing
 
 
 def _report_from_query(request: StaffRequest, visit: Visit) -> SelfReport | None:
-    report_id = request.GET.get("self_report", "")
-    if not report_id:
+    if not request.GET.get("self_report"):
         return None
+    report_id = id_from_query(request.GET, "self_report")
     report = (
         SelfReport.objects.filter(pk=report_id, patient_id=visit.patient_id).first()
-        if report_id.isdigit()
+        if report_id is not None
         else None
     )
     if report is None:
@@ -154,6 +155,15 @@ def _initial_from_report(report: SelfReport | None) -> dict[str, Any]:
 def adverse_event_add(request: StaffRequest) -> HttpResponse:
     visit = _visit_from_query(request)
     report = _report_from_query(request, visit)
+    # The form shows the patient and the visit's doses: a read of their record.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="adverse-event-form",
+        patient_id=visit.patient_id,
+        object_id=visit.pk,
+        path=request.get_full_path(),
+    )
     doses = list(visit.doses.all())
     initial = _initial_from_report(report)
     if len(doses) == 1:

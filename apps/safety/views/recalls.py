@@ -14,7 +14,7 @@ from apps.audit.services import access_log_record
 from apps.inventory.models import Lot
 from apps.safety.forms.recalls import LotRecallForm
 from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
-from apps.safety.selectors.recalls import lot_recipients, recipient_columns
+from apps.safety.selectors.recalls import lot_recipients, patients_read, recipient_columns
 from apps.safety.services.recalls import lot_recall, lot_recipients_contact
 from exotrack.csv_export import csv_lines, csv_response
 
@@ -91,7 +91,13 @@ def lot_recipients_csv(request: StaffRequest, pk: int) -> StreamingHttpResponse:
         subject="export:lot-recipients",
         object_id=lot.pk,
         path=request.get_full_path(),
-        detail={"lot_number": lot.lot_number, "columns": list(columns)},
+        detail={
+            "lot_number": lot.lot_number,
+            "columns": list(columns),
+            "patients": patients_read(
+                lot_recipients(lot_id=lot.pk, columns=("visit__patient_id",))
+            ),
+        },
     )
     rows = (
         [row[c] for c in columns]

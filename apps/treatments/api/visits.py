@@ -1,6 +1,7 @@
 """Visits over REST. Serializers check shapes; the visit service checks the clinic's
 rules, so the API and the pages answer alike."""
 
+from collections.abc import Mapping
 from typing import cast
 
 import django_filters
@@ -35,6 +36,7 @@ from apps.treatments.models import (
 )
 from exotrack.api.filters import number_filter
 from exotrack.api.voiding import VoidActionMixin
+from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
 # Named once in the schema (settings ENUM_NAME_OVERRIDES), wherever a warning code appears.
 WARNING_CODES = VisitWarning.Code.choices
@@ -43,7 +45,7 @@ WARNING_CODES = VisitWarning.Code.choices
 class DoseSerializer(serializers.ModelSerializer):
     site_name = serializers.CharField(source="site.name", read_only=True)
     lot_number = serializers.CharField(source="lot.lot_number", read_only=True)
-    lot_expiry_date = serializers.DateField(source="lot.expiry_date", read_only=True)
+    lot_expiry_date = ClinicDateSerializerField(source="lot.expiry_date", read_only=True)
     product = serializers.CharField(source="lot.product.name", read_only=True)
     manufacturer = serializers.CharField(source="lot.product.manufacturer.name", read_only=True)
 
@@ -167,6 +169,14 @@ class VisitCreateSerializer(serializers.Serializer):
         )
         clinician.queryset = selectors.clinicians()  # type: ignore[arg-type]
 
+    def to_internal_value(self, data):
+        # Before any dose row is validated: each costs lookups.
+        doses = data.get("doses") if isinstance(data, Mapping) else None
+        if isinstance(doses, list) and len(doses) > services.max_sites_per_visit():
+            error = services.too_many_sites_error()
+            raise serializers.ValidationError({"doses": [ErrorDetail(error.message, error.code)]})
+        return super().to_internal_value(data)
+
 
 class VisitVoidSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why this visit is voided.")
@@ -177,8 +187,8 @@ class VisitFilter(django_filters.FilterSet):
     the visit search the visits page uses (selectors.visit_search)."""
 
     patient = number_filter()
-    date_from = django_filters.DateFilter()
-    date_to = django_filters.DateFilter()
+    date_from = ClinicDateFilter()
+    date_to = ClinicDateFilter()
     clinician = number_filter()
     location = number_filter()
     lot = django_filters.NumberFilter()
@@ -278,6 +288,7 @@ _VISIT_RULE_CODES = {
     "patient": ["patient_voided"],
     "visited_at": ["in_future", "before_birth"],
     "location": ["location_retired"],
+    "doses": ["too_many_sites"],
     "doses.INDEX.site": ["site_retired"],
     "doses.INDEX.laterality": ["side_required"],
     "doses.INDEX.lot": ["no_lot", "lot_unusable", "not_enough_stock"],
