@@ -39,17 +39,10 @@ class AccessLog(models.Model):
         return f"{self.user} {self.action} {self.subject} at {self.at:%Y-%m-%d %H:%M}"
 
 
-# Staff accounts and their roles (group membership) leave history like clinical records:
-# a role decides what someone may see. Tracked here, through proxies, so the triggers and
-# event tables are this app's and the accounts app keeps its own models. The password hash
-# is never copied into history, and a sign-in (last_login) is no change of the account.
+# Staff roles (group membership) leave history like clinical records: a role decides what
+# someone may see. Django makes the membership table itself, so it is tracked here through
+# a proxy; the account's own history is the accounts app's (apps.accounts.models.User).
 User = get_user_model()
-
-
-@pghistory.track(exclude=["password", "last_login"], model_name="StaffAccountEvent")
-class StaffAccount(User):
-    class Meta:
-        proxy = True
 
 
 @pghistory.track(

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from apps.audit.models import StaffAccount, StaffRole
+from apps.accounts.models import User
+from apps.audit.models import StaffRole
 from apps.audit.services import access_log_record
 from apps.followups.models import ReminderDelivery
 from apps.patients.models import MedicationClass
@@ -40,23 +41,23 @@ def actor(event) -> int | None:
     return event.pgh_context.metadata.get("user") if event.pgh_context else None
 
 
-class TestStaffAccounts:
+class TestUsers:
     def test_an_account_change_names_who_made_it(self, manager):
         nurse = UserFactory(role="nurse")
         with recorded_by(manager):
-            StaffAccount.objects.filter(pk=nurse.pk).update(is_active=False)
+            User.objects.filter(pk=nurse.pk).update(is_active=False)
 
-        event = StaffAccount.pgh_event_model.objects.filter(pgh_obj_id=nurse.pk).latest("pgh_id")
+        event = User.pgh_event_model.objects.filter(pgh_obj_id=nurse.pk).latest("pgh_id")
         assert (event.pgh_label, event.is_active, actor(event)) == ("update", False, manager.pk)
 
     def test_a_sign_in_is_no_change_and_the_password_hash_is_never_copied(self):
         nurse = UserFactory()
-        before = labels(StaffAccount, nurse.pk)
+        before = labels(User, nurse.pk)
         nurse.last_login = timezone.now()
         nurse.save(update_fields=["last_login"])
 
-        assert labels(StaffAccount, nurse.pk) == before
-        fields = {f.name for f in StaffAccount.pgh_event_model._meta.get_fields()}
+        assert labels(User, nurse.pk) == before
+        fields = {f.name for f in User.pgh_event_model._meta.get_fields()}
         assert "password" not in fields and "last_login" not in fields
 
     def test_a_role_given_and_taken_away(self, manager):

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followups', '0004_history_leaves_out_sender_leases'),
+        ('followups', '0006_self_report_history_triggers'),
         ('pghistory', '0007_auto_20250421_0444'),
     ]
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('inventory', '0003_lot_recipients_contact_permission'),
         ('pghistory', '0007_auto_20250421_0444'),
-        ('treatments', '0002_history_of_deletes'),
+        ('treatments', '0003_no_signed_consent_warning'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
