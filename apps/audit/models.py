@@ -50,6 +50,6 @@ User = get_user_model()
     pghistory.DeleteEvent("role.remove"),
     model_name="StaffRoleEvent",
 )
-class StaffRole(User.groups.through):
+class StaffRole(User.groups.through):  # type: ignore[name-defined]  # made by Django, unseen by the stubs
     class Meta:
         proxy = True

@@ -27,7 +27,7 @@ def _what_to_assess(request: StaffRequest) -> tuple[FollowUp | None, list]:
         follow_up = get_object_or_404(
             selectors.follow_ups_assessable_by(request.user), pk=follow_up_id
         )
-        return follow_up, list(doses.filter(visit_id=follow_up.visit_id).order_by("id"))
+        return follow_up, list(doses.filter(visit=follow_up.visit).order_by("id"))
     if dose_id is not None:
         return None, [get_object_or_404(doses, pk=dose_id)]
     raise Http404("Open the patient or the follow-up first, then record the outcome.")

@@ -135,7 +135,8 @@ class BaseDoseFormSet(forms.BaseFormSet):
         # Read when the page is built (a setting); absolute_max at the same number, so a
         # posted TOTAL_FORMS of 100,000 builds no more rows than that before refusing.
         self.max_num = self.absolute_max = max_sites_per_visit()
-        self.error_messages["too_many_forms"] = too_many_sites_error().message
+        # BaseFormSet builds error_messages in __init__; the stubs do not declare it.
+        self.error_messages["too_many_forms"] = too_many_sites_error().message  # type: ignore[attr-defined]
 
     def clean(self) -> None:
         super().clean()

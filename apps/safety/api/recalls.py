@@ -125,7 +125,7 @@ class LotRecallActions(_ViewSet):
             subject="lot-recipients",
             object_id=lot.pk,
             path=request.get_full_path(),
-            detail={"lot_number": lot.lot_number, "patients": patients_read(page)},
+            detail={"lot_number": lot.lot_number, "patients": patients_read(page or [])},
         )
         return self.get_paginated_response(RecipientSerializer(page, many=True).data)
 

@@ -174,7 +174,9 @@ class VisitCreateSerializer(serializers.Serializer):
         doses = data.get("doses") if isinstance(data, Mapping) else None
         if isinstance(doses, list) and len(doses) > services.max_sites_per_visit():
             error = services.too_many_sites_error()
-            raise serializers.ValidationError({"doses": [ErrorDetail(error.message, error.code)]})
+            raise serializers.ValidationError(
+                {"doses": [ErrorDetail(str(error.message), error.code)]}
+            )
         return super().to_internal_value(data)
 
 
