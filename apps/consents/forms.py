@@ -1,7 +1,11 @@
-from django import forms
+from typing import Any, cast
 
-from apps.consents.models import PhotoUse
+from django import forms
+from django.db.models import QuerySet
+
+from apps.consents.models import ConsentVersion, PhotoUse
 from apps.consents.rendering import PLACEHOLDERS
+from apps.inventory.models import Product
 from apps.treatments.models import TreatmentSite
 
 _PLACEHOLDER_HELP = "Placeholders filled in when the patient reads it: " + "; ".join(
@@ -28,8 +32,10 @@ class ConsentVersionForm(forms.Form):
 class SigningChoiceForm(forms.Form):
     """Which form (and product) the patient is about to read."""
 
-    version = forms.ModelChoiceField(label="Consent form", queryset=None, empty_label=None)
-    product = forms.ModelChoiceField(
+    version: "forms.ModelChoiceField[ConsentVersion]" = forms.ModelChoiceField(
+        label="Consent form", queryset=None, empty_label=None
+    )
+    product: "forms.ModelChoiceField[Product]" = forms.ModelChoiceField(
         label="Product",
         queryset=None,
         required=False,
@@ -37,10 +43,17 @@ class SigningChoiceForm(forms.Form):
         help_text="Its name and regulatory status fill the form's placeholders.",
     )
 
-    def __init__(self, *args, versions, products, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        versions: QuerySet[ConsentVersion],
+        products: QuerySet[Product],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = versions
-        self.fields["product"].queryset = products
+        # self.fields is typed as holding plain Fields: these are the ones declared above.
+        cast("forms.ModelChoiceField[ConsentVersion]", self.fields["version"]).queryset = versions
+        cast("forms.ModelChoiceField[Product]", self.fields["product"]).queryset = products
 
 
 class SignatureForm(forms.Form):

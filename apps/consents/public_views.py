@@ -28,7 +28,7 @@ from exotrack.forms import add_service_errors
 UNAVAILABLE_STATUS = {"expired": 410, "used": 410, "replaced": 410, "unknown": 404, "tampered": 404}
 
 
-def _unavailable(request: HttpRequest, reason: str, context: dict) -> HttpResponse:
+def _unavailable(request: HttpRequest, reason: str, context: dict[str, object]) -> HttpResponse:
     return render(
         request,
         "consents/public/unavailable.html",
@@ -40,7 +40,7 @@ def _unavailable(request: HttpRequest, reason: str, context: dict) -> HttpRespon
 @never_cache
 @require_http_methods(["GET", "POST"])
 def remote_sign(request: HttpRequest, token: str) -> HttpResponse:
-    context = {"clinic": clinic_profile()}
+    context: dict[str, object] = {"clinic": clinic_profile()}
     try:
         consent_request = consent_request_open(signing_request_id(token))
     except LinkExpired:

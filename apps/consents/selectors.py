@@ -1,6 +1,7 @@
 """Reads of consent forms and signed consents."""
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Max, OuterRef, QuerySet, Subquery
@@ -14,6 +15,10 @@ from apps.consents.models import (
     SignedConsent,
     VisitConsent,
 )
+
+if TYPE_CHECKING:
+    from apps.patients.models import Patient
+    from apps.treatments.models import Visit
 
 
 def consent_forms() -> QuerySet[ConsentForm]:
@@ -41,7 +46,7 @@ def version_is_current(version: ConsentVersion) -> bool:
     ).exists()
 
 
-def patient_consents(*, patient) -> QuerySet[SignedConsent]:
+def patient_consents(*, patient: "Patient") -> QuerySet[SignedConsent]:
     return (
         SignedConsent.objects.filter(patient=patient)
         .select_related("version", "witness", "withdrawn_by", "product")
@@ -50,7 +55,7 @@ def patient_consents(*, patient) -> QuerySet[SignedConsent]:
     )
 
 
-def patient_consent_requests(*, patient) -> QuerySet[ConsentRequest]:
+def patient_consent_requests(*, patient: "Patient") -> QuerySet[ConsentRequest]:
     """Signing links sent and not yet used, newest first."""
     return (
         ConsentRequest.objects.filter(patient=patient, used_at__isnull=True)
@@ -59,7 +64,7 @@ def patient_consent_requests(*, patient) -> QuerySet[ConsentRequest]:
     )
 
 
-def consents_in_force(*, patient, on: datetime.date) -> QuerySet[SignedConsent]:
+def consents_in_force(*, patient: "Patient", on: datetime.date) -> QuerySet[SignedConsent]:
     """Signed, not withdrawn, and signed within CONSENT_VALID_DAYS before `on`."""
     earliest = on - datetime.timedelta(days=settings.CONSENT_VALID_DAYS)
     return patient_consents(patient=patient).filter(
@@ -67,7 +72,9 @@ def consents_in_force(*, patient, on: datetime.date) -> QuerySet[SignedConsent]:
     )
 
 
-def consent_covering(*, patient, site_categories: set[str], on: datetime.date):
+def consent_covering(
+    *, patient: "Patient", site_categories: set[str], on: datetime.date
+) -> SignedConsent | None:
     """The newest consent in force whose version covers every one of these site
     categories, or None."""
     for consent in consents_in_force(patient=patient, on=on):
@@ -86,7 +93,7 @@ def categories_with_forms() -> set[str]:
 
 
 def consents_relied_on(
-    *, patient, site_categories: set[str], on: datetime.date
+    *, patient: "Patient", site_categories: set[str], on: datetime.date
 ) -> tuple[list[SignedConsent], set[str]]:
     """For a visit on `on` treating these categories: the consents it relies on (the
     newest in force for each category that has a form) and the categories none covers."""
@@ -101,7 +108,7 @@ def consents_relied_on(
     return relied, uncovered
 
 
-def visit_consents(*, visit) -> list[SignedConsent]:
+def visit_consents(*, visit: "Visit") -> list[SignedConsent]:
     return [
         row.consent
         for row in VisitConsent.objects.filter(visit=visit)
@@ -110,7 +117,7 @@ def visit_consents(*, visit) -> list[SignedConsent]:
     ]
 
 
-def patient_photo_use(*, patient, on: datetime.date) -> str:
+def patient_photo_use(*, patient: "Patient", on: datetime.date) -> str:
     """What the patient's consents in force allow photos to be used for: the widest use
     of the newest consent (a newer signature replaces an older choice)."""
     newest = consents_in_force(patient=patient, on=on).values_list("photo_use", flat=True)
@@ -118,4 +125,4 @@ def patient_photo_use(*, patient, on: datetime.date) -> str:
 
 
 def photo_use_allows(granted: str, use: str) -> bool:
-    return PHOTO_USE_ORDER.index(granted) >= PHOTO_USE_ORDER.index(use)
+    return PHOTO_USE_ORDER.index(PhotoUse(granted)) >= PHOTO_USE_ORDER.index(PhotoUse(use))

@@ -3,9 +3,12 @@
 Every write runs in one transaction and raises ValidationError with field-level messages;
 `by` is the staff member acting (None only for a patient signing through their link)."""
 
+import datetime
 import functools
 import hashlib
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,16 +35,27 @@ from exotrack.emails import email_message
 from exotrack.history import recorded_by
 from exotrack.private_files import private_storage
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+    from apps.inventory.models import Product
+    from apps.patients.models import Patient
+    from apps.treatments.models import Visit
+
 logger = logging.getLogger(__name__)
 
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 
-def _recorded(service):
+
+def _recorded(service: Callable[Params, Result]) -> Callable[Params, Result]:
     """Run `service` in one transaction, its history rows naming its `by` as the actor."""
 
     @functools.wraps(service)
-    def run(*args, by, **kwargs):
+    def run(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        # Every service wrapped here takes `by`, a staff member or None, as a required keyword.
+        by = cast("User | None", kwargs["by"])
         with transaction.atomic(), recorded_by(by):
-            return service(*args, by=by, **kwargs)
+            return service(*args, **kwargs)
 
     return run
 
@@ -66,7 +80,9 @@ def _check_text(*, title: str, body: str, site_categories: list[str]) -> dict[st
 
 
 @_recorded
-def consent_form_create(*, title: str, body: str, site_categories: list[str], by) -> ConsentVersion:
+def consent_form_create(
+    *, title: str, body: str, site_categories: list[str], by: "User"
+) -> ConsentVersion:
     """A new consent form with its first version, published at once."""
     errors = _check_text(title=title, body=body, site_categories=site_categories)
     if not errors and ConsentForm.objects.filter(title__iexact=title.strip()).exists():
@@ -86,7 +102,12 @@ def consent_form_create(*, title: str, body: str, site_categories: list[str], by
 
 @_recorded
 def consent_version_publish(
-    *, form: ConsentForm, title: str, body: str, site_categories: list[str], by
+    *,
+    form: ConsentForm,
+    title: str,
+    body: str,
+    site_categories: list[str],
+    by: "User",
 ) -> ConsentVersion:
     """The next version of a form. Published versions stay as they were."""
     errors = _check_text(title=title, body=body, site_categories=site_categories)
@@ -112,7 +133,13 @@ def consent_version_publish(
     )
 
 
-def consent_text(*, version: ConsentVersion, patient, product, on) -> tuple[str, str]:
+def consent_text(
+    *,
+    version: ConsentVersion,
+    patient: "Patient",
+    product: "Product | None",
+    on: datetime.date,
+) -> tuple[str, str]:
     """The version's title and body as this patient reads them today (placeholders filled)."""
     values = rendering.placeholder_values(
         clinic=clinic_profile().name, patient=patient.full_name, on=on, product=product
@@ -123,7 +150,9 @@ def consent_text(*, version: ConsentVersion, patient, product, on) -> tuple[str,
     )
 
 
-def _check_signing(*, version: ConsentVersion, signed_name: str, signature: str, photo_use: str):
+def _check_signing(
+    *, version: ConsentVersion, signed_name: str, signature: str, photo_use: str
+) -> bytes:
     errors = {}
     png = b""
     if not version_is_current(version):
@@ -143,20 +172,20 @@ def _check_signing(*, version: ConsentVersion, signed_name: str, signature: str,
     return png
 
 
-def _local(moment) -> str:
+def _local(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%d %B %Y, %H:%M %Z")
 
 
 @_recorded
 def consent_sign(
     *,
-    patient,
+    patient: "Patient",
     version: ConsentVersion,
-    product,
+    product: "Product | None",
     signed_name: str,
     signature: str,
     photo_use: str,
-    by,
+    by: "User | None",
     request: ConsentRequest | None = None,
 ) -> SignedConsent:
     """Record the patient's signature on `version` and archive the PDF of what they read.
@@ -224,7 +253,7 @@ def consent_pdf_bytes(consent: SignedConsent) -> bytes:
 
 
 @_recorded
-def consent_withdraw(*, consent: SignedConsent, reason: str, by) -> SignedConsent:
+def consent_withdraw(*, consent: SignedConsent, reason: str, by: "User") -> SignedConsent:
     if not reason.strip():
         raise ValidationError({"reason": "Say why the consent is withdrawn."})
     consent = SignedConsent.objects.select_for_update().get(pk=consent.pk)
@@ -238,7 +267,9 @@ def consent_withdraw(*, consent: SignedConsent, reason: str, by) -> SignedConsen
 
 
 @_recorded
-def consent_request_send(*, patient, version: ConsentVersion, product, by) -> ConsentRequest:
+def consent_request_send(
+    *, patient: "Patient", version: ConsentVersion, product: "Product | None", by: "User"
+) -> ConsentRequest:
     """E-mail the patient a personal link to read and sign `version` on their own device."""
     errors = {}
     if not patient.email:
@@ -330,7 +361,9 @@ def consent_sign_remotely(
     return consent
 
 
-def visit_consent_gap(*, patient, site_categories: set[str], on) -> str | None:
+def visit_consent_gap(
+    *, patient: "Patient", site_categories: set[str], on: datetime.date
+) -> str | None:
     """What the visit form says when no signed consent covers a treated site: None when
     one does for every category the clinic keeps a form for."""
     _, uncovered = consents_relied_on(patient=patient, site_categories=site_categories, on=on)
@@ -345,7 +378,7 @@ def visit_consent_gap(*, patient, site_categories: set[str], on) -> str | None:
     )
 
 
-def visit_consents_link(*, visit) -> list[VisitConsent]:
+def visit_consents_link(*, visit: "Visit") -> list[VisitConsent]:
     """Record which signed consents the newly recorded visit relied on."""
     relied, _ = consents_relied_on(
         patient=visit.patient,

@@ -1,12 +1,15 @@
 """Thin Celery tasks of the consents app: each calls a service."""
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 
 from apps.consents.services import consent_request_email_send
 
 
 # SMTP errors are OSErrors: retried with growing waits; the service sends once.
+# DjangoTask, the app's task class anyway, named so that its delay_on_commit is typed.
 @shared_task(
+    base=DjangoTask,
     acks_late=True,
     autoretry_for=(OSError,),
     retry_backoff=30,

@@ -7,11 +7,14 @@ import base64
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.accounts.models import User
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.consents import rendering
@@ -33,21 +36,22 @@ from apps.consents.services import (
     consent_withdraw,
 )
 from apps.inventory.models import Product
+from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from exotrack.forms import add_service_errors
 
 
-def _clinical_patients(user, *, include_voided: bool = False):
+def _clinical_patients(user: User, *, include_voided: bool = False) -> QuerySet[Patient]:
     # Consents are clinical records: without clinical access no patient is found here.
     patients = patients_visible_to(user, include_voided=include_voided)
     return patients if user.has_perm("patients.view_clinical") else patients.none()
 
 
-def _clinical_patient(request: HttpRequest, pk: int):
+def _clinical_patient(request: StaffRequest, pk: int) -> Patient:
     return get_object_or_404(_clinical_patients(request.user), pk=pk)
 
 
-def _visible_consent(request: HttpRequest, pk: int) -> SignedConsent:
+def _visible_consent(request: StaffRequest, pk: int) -> SignedConsent:
     consent = get_object_or_404(
         SignedConsent.objects.select_related("version", "patient", "witness", "withdrawn_by"),
         pk=pk,
@@ -62,13 +66,13 @@ def _visible_consent(request: HttpRequest, pk: int) -> SignedConsent:
 
 @login_required
 @permission_required("consents.view_consentform", raise_exception=True)
-def form_list(request: HttpRequest) -> HttpResponse:
+def form_list(request: StaffRequest) -> HttpResponse:
     return render(request, "consents/form_list.html", {"forms": consent_forms()})
 
 
 @login_required
 @permission_required("consents.add_consentform", raise_exception=True)
-def form_create(request: HttpRequest) -> HttpResponse:
+def form_create(request: StaffRequest) -> HttpResponse:
     form = ConsentVersionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -85,7 +89,7 @@ def form_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("consents.view_consentform", raise_exception=True)
-def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def form_detail(request: StaffRequest, pk: int) -> HttpResponse:
     consent_form = get_object_or_404(ConsentForm, pk=pk)
     versions = list(consent_form_versions(form=consent_form))
     return render(
@@ -97,9 +101,10 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("consents.add_consentversion", raise_exception=True)
-def version_create(request: HttpRequest, pk: int) -> HttpResponse:
+def version_create(request: StaffRequest, pk: int) -> HttpResponse:
     consent_form = get_object_or_404(ConsentForm, pk=pk)
-    latest = consent_form.versions.order_by("-number").first()
+    # A form is created with its first version, so it always has a latest one.
+    latest = consent_form.versions.latest("number")
     initial = {
         "title": latest.title,
         "body": latest.body,
@@ -129,7 +134,7 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("consents.view_consentform", raise_exception=True)
-def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def version_detail(request: StaffRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(
         ConsentVersion.objects.select_related("form", "published_by"), pk=pk
     )
@@ -148,7 +153,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # Clinical staff: signing in the clinic, and remote-signing links.
 
 
-def _choice_form(data):
+def _choice_form(data: QueryDict | None) -> SigningChoiceForm:
     return SigningChoiceForm(
         data,
         versions=current_versions(),
@@ -158,13 +163,13 @@ def _choice_form(data):
 
 @login_required
 @permission_required("consents.add_signedconsent", raise_exception=True)
-def sign(request: HttpRequest, pk: int) -> HttpResponse:
+def sign(request: StaffRequest, pk: int) -> HttpResponse:
     """Step one chooses the form and product (GET); step two shows the filled-in text with
     the signature pad, and signing posts back here with the same choice."""
     patient = _clinical_patient(request, pk)
     data = request.POST if request.method == "POST" else (request.GET or None)
     choice = _choice_form(data)
-    context = {"patient": patient, "choice": choice}
+    context: dict[str, object] = {"patient": patient, "choice": choice}
     if not choice.is_bound or not choice.is_valid():
         return render(request, "consents/sign_choose.html", context)
     version, product = choice.cleaned_data["version"], choice.cleaned_data["product"]
@@ -199,7 +204,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required("consents.add_consentrequest", raise_exception=True)
-def send_link(request: HttpRequest, pk: int) -> HttpResponse:
+def send_link(request: StaffRequest, pk: int) -> HttpResponse:
     patient = _clinical_patient(request, pk)
     choice = _choice_form(request.POST)
     if choice.is_valid():
@@ -226,7 +231,7 @@ def send_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("consents.view_signedconsent", raise_exception=True)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: StaffRequest, pk: int) -> HttpResponse:
     consent = _visible_consent(request, pk)
     access_log_record(
         user=request.user,
@@ -250,7 +255,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("consents.view_signedconsent", raise_exception=True)
-def pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def pdf(request: StaffRequest, pk: int) -> HttpResponse:
     consent = _visible_consent(request, pk)
     download = request.GET.get("download") == "1"
     access_log_record(
@@ -276,7 +281,7 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("consents.withdraw_signedconsent", raise_exception=True)
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: StaffRequest, pk: int) -> HttpResponse:
     consent = _visible_consent(request, pk)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,19 +1,24 @@
 """Reads of injection maps: each dose of a visit with its diagram and standing points."""
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 
 from apps.injection_maps.diagrams import Diagram, diagram_for_site
 from apps.injection_maps.models import InjectionPoint
-from apps.treatments.models import Dose
+from apps.treatments.models import Dose, Visit
 from apps.treatments.selectors import visits_visible_to
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 
 @dataclass(frozen=True)
 class DoseMap:
-    dose: object
+    dose: Dose
     diagram: Diagram
     points: list[InjectionPoint]
 
@@ -36,16 +41,20 @@ def _standing_points() -> Prefetch:
     )
 
 
-def dose_maps(doses) -> list[DoseMap]:
+def dose_maps(doses: Iterable[Dose]) -> list[DoseMap]:
     """Maps of doses fetched with `with_standing_points`."""
-    return [DoseMap(dose, diagram_for_site(dose.site), dose.standing_points) for dose in doses]
+    return [
+        # standing_points is set by the prefetch's to_attr, which the stubs cannot see.
+        DoseMap(dose, diagram_for_site(dose.site), dose.standing_points)  # type: ignore[attr-defined]
+        for dose in doses
+    ]
 
 
 def with_standing_points(doses: QuerySet[Dose]) -> QuerySet[Dose]:
     return doses.prefetch_related(_standing_points())
 
 
-def visit_injection_maps(*, visit) -> list[DoseMap]:
+def visit_injection_maps(*, visit: Visit) -> list[DoseMap]:
     """One query for the doses and one for their points, whatever their number."""
     doses = (
         visit.doses.select_related("site", "lot__product")
@@ -55,7 +64,7 @@ def visit_injection_maps(*, visit) -> list[DoseMap]:
     return dose_maps(doses)
 
 
-def doses_visible_to(user) -> QuerySet[Dose]:
+def doses_visible_to(user: "User") -> QuerySet[Dose]:
     """Doses of the visits this user may open, none without clinical access."""
     if not user.has_perm("patients.view_clinical"):
         return Dose.objects.none()

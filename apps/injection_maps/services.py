@@ -3,6 +3,7 @@ voided (kept, with their history), the new ones added, in one transaction."""
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +13,9 @@ from apps.injection_maps.diagrams import diagram_for_site
 from apps.injection_maps.models import InjectionPoint
 from apps.treatments.models import Dose
 from exotrack.history import recorded_by
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 MAX_POINTS_PER_DOSE = 40
 
@@ -23,12 +27,12 @@ class PointInput:
     share_percent: int | None = None
 
 
-def _tenths(value) -> Decimal:
+def _tenths(value: object) -> Decimal:
     # A tenth of a diagram unit is finer than a fingertip can tap.
     return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def points_from_data(raw) -> list[PointInput]:
+def points_from_data(raw: object) -> list[PointInput]:
     """Points as the map page or the API sends them: [{"x": .., "y": .., "share_percent": ..}]."""
     if not isinstance(raw, list):
         raise ValidationError("The points could not be read; tap them again.")
@@ -48,7 +52,7 @@ def points_from_data(raw) -> list[PointInput]:
     return points
 
 
-def injection_map_save(*, dose: Dose, points: list[PointInput], by) -> list[InjectionPoint]:
+def injection_map_save(*, dose: Dose, points: list[PointInput], by: "User") -> list[InjectionPoint]:
     diagram = diagram_for_site(dose.site)
     if dose.visit.is_voided:
         raise ValidationError("This visit was voided; its map cannot change.")

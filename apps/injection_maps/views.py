@@ -6,10 +6,11 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.injection_maps.selectors import visit_injection_maps
@@ -20,7 +21,7 @@ from apps.treatments.selectors import visits_visible_to
 _SEE = ["treatments.view_visit", "treatments.view_dose", "patients.view_clinical"]
 
 
-def _visit(request: HttpRequest, pk: int) -> Visit:
+def _visit(request: StaffRequest, pk: int) -> Visit:
     if not request.user.has_perm("patients.view_clinical"):
         raise Http404("No such visit.")
     try:
@@ -32,7 +33,7 @@ def _visit(request: HttpRequest, pk: int) -> Visit:
 @login_required
 @permission_required([*_SEE, "injection_maps.add_injectionpoint"], raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def map_edit(request: HttpRequest, visit_pk: int) -> HttpResponse:
+def map_edit(request: StaffRequest, visit_pk: int) -> HttpResponse:
     visit = _visit(request, visit_pk)
     maps = visit_injection_maps(visit=visit)
     errors: dict[int, str] = {}
@@ -59,7 +60,7 @@ def map_edit(request: HttpRequest, visit_pk: int) -> HttpResponse:
 
 @login_required
 @permission_required(_SEE, raise_exception=True)
-def map_print(request: HttpRequest, visit_pk: int) -> HttpResponse:
+def map_print(request: StaffRequest, visit_pk: int) -> HttpResponse:
     visit = _visit(request, visit_pk)
     access_log_record(
         user=request.user,

@@ -1,9 +1,25 @@
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
+
+from apps.treatments.models import Dose
+
+
+class TreatedSiteChoiceField(forms.ModelChoiceField):
+    """A choice among a visit's doses, each shown by its site (and side where it has one)."""
+
+    def label_from_instance(self, obj: Dose) -> str:
+        return (
+            f"{obj.site.name} ({obj.get_laterality_display().lower()})"
+            if obj.site.laterality_applies
+            else obj.site.name
+        )
 
 
 class PhotoForm(forms.Form):
-    dose = forms.ModelChoiceField(label="Treated site", queryset=None, empty_label=None)
+    dose = TreatedSiteChoiceField(label="Treated site", queryset=None, empty_label=None)
     taken_on = forms.DateField(
         label="Taken on", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
     )
@@ -20,14 +36,10 @@ class PhotoForm(forms.Form):
     )
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, doses, **kwargs):
+    def __init__(self, *args: Any, doses: QuerySet[Dose], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dose"].queryset = doses
-        self.fields["dose"].label_from_instance = lambda dose: (
-            f"{dose.site.name} ({dose.get_laterality_display().lower()})"
-            if dose.site.laterality_applies
-            else dose.site.name
-        )
+        # self.fields is typed as holding plain Fields: this is the one declared above.
+        cast(TreatedSiteChoiceField, self.fields["dose"]).queryset = doses
 
 
 class PhotoVoidForm(forms.Form):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pillow_heif
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
@@ -40,7 +41,7 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.0f} MB"
 
 
-def _read(upload) -> bytes:
+def _read(upload: File) -> bytes:
     limit = settings.PHOTO_MAX_UPLOAD_BYTES
     if upload.size > limit:
         raise ValidationError(
@@ -71,7 +72,7 @@ def _pixels_only(image: Image.Image) -> Image.Image:
     return clean
 
 
-def processed_photo(upload) -> ProcessedPhoto:
+def processed_photo(upload: File) -> ProcessedPhoto:
     """The upload checked and re-encoded, or ValidationError with what is wrong."""
     data = _read(upload)
     if b"%PDF-" in data:
@@ -86,7 +87,8 @@ def processed_photo(upload) -> ProcessedPhoto:
                     f"The picture is {width} by {height} pixels; photos up to "
                     f"{settings.PHOTO_MAX_PIXELS / 1_000_000:.0f} megapixels are accepted."
                 )
-            uploaded_format = image.format
+            # Image.open names the format it identified; only images made in memory have none.
+            uploaded_format = image.format or ""
             image.load()
             clean = _pixels_only(image)
     except Image.DecompressionBombError:

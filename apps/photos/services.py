@@ -3,20 +3,24 @@
 import datetime
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 
 from apps.consents.models import PhotoUse
 from apps.consents.selectors import patient_photo_use, photo_use_allows
 from apps.photos.models import Photo
-from apps.photos.processing import processed_photo
+from apps.photos.processing import ProcessedPhoto, processed_photo
 from apps.treatments.models import Dose
 from exotrack.history import recorded_by
 from exotrack.private_files import private_storage
 from exotrack.voiding import void_record
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 
 def _check(*, dose: Dose, taken_on: datetime.date) -> dict[str, str]:
@@ -36,18 +40,22 @@ def _check(*, dose: Dose, taken_on: datetime.date) -> dict[str, str]:
 
 
 def photo_add(
-    *, dose: Dose, taken_on: datetime.date, upload, view: str = "", note: str = "", by
+    *,
+    dose: Dose,
+    taken_on: datetime.date,
+    upload: File,
+    view: str = "",
+    note: str = "",
+    by: "User",
 ) -> Photo:
     """Store a photo of a treated site. Nothing is kept if any check fails."""
     errors = _check(dose=dose, taken_on=taken_on)
-    processed = None
-    if not errors:
-        try:
-            processed = processed_photo(upload)
-        except ValidationError as problem:
-            errors["upload"] = problem.messages[0]
     if errors:
         raise ValidationError(errors)
+    try:
+        processed = processed_photo(upload)
+    except ValidationError as problem:
+        raise ValidationError({"upload": problem.messages[0]}) from None
     with transaction.atomic(), recorded_by(by):
         return _photo_store(
             dose=dose, taken_on=taken_on, processed=processed, view=view, note=note, by=by
@@ -55,7 +63,13 @@ def photo_add(
 
 
 def _photo_store(
-    *, dose: Dose, taken_on: datetime.date, processed, view: str, note: str, by
+    *,
+    dose: Dose,
+    taken_on: datetime.date,
+    processed: ProcessedPhoto,
+    view: str,
+    note: str,
+    by: "User",
 ) -> Photo:
     visit = dose.visit
     storage = private_storage()
@@ -81,7 +95,7 @@ def _photo_store(
     return photo
 
 
-def photo_void(*, photo: Photo, reason: str, by) -> Photo:
+def photo_void(*, photo: Photo, reason: str, by: "User") -> Photo:
     return void_record(
         record=photo,
         by=by,

@@ -5,10 +5,13 @@ written to the access log; the files are never served by the static server."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from apps.accounts.models import User
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.consents.models import PhotoUse
@@ -25,7 +28,7 @@ from exotrack.forms import add_service_errors
 _SEE_PHOTOS = ["photos.view_photo", "patients.view_clinical", "treatments.view_visit"]
 
 
-def _visible_photos(user):
+def _visible_photos(user: User) -> QuerySet[Photo]:
     if not user.has_perm("patients.view_clinical"):
         return Photo.objects.none()
     patients = patients_visible_to(user, include_voided=True)
@@ -34,11 +37,11 @@ def _visible_photos(user):
     ).filter(patient__in=patients.values("pk"))
 
 
-def _visible_photo(request: HttpRequest, pk: int) -> Photo:
+def _visible_photo(request: StaffRequest, pk: int) -> Photo:
     return get_object_or_404(_visible_photos(request.user), pk=pk)
 
 
-def _log(request: HttpRequest, subject: str, *, patient_id: int, object_id: int) -> None:
+def _log(request: StaffRequest, subject: str, *, patient_id: int, object_id: int) -> None:
     access_log_record(
         user=request.user,
         action=AccessLog.Action.VIEW,
@@ -51,7 +54,7 @@ def _log(request: HttpRequest, subject: str, *, patient_id: int, object_id: int)
 
 @login_required
 @permission_required([*_SEE_PHOTOS, "photos.add_photo"], raise_exception=True)
-def photo_upload(request: HttpRequest, visit_pk: int) -> HttpResponse:
+def photo_upload(request: StaffRequest, visit_pk: int) -> HttpResponse:
     try:
         visit = visits_visible_to(request.user).get(pk=visit_pk)
     except Visit.DoesNotExist as missing:
@@ -76,7 +79,7 @@ def photo_upload(request: HttpRequest, visit_pk: int) -> HttpResponse:
 
 @login_required
 @permission_required(_SEE_PHOTOS, raise_exception=True)
-def photo_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_detail(request: StaffRequest, pk: int) -> HttpResponse:
     photo = _visible_photo(request, pk)
     _log(request, "photo", patient_id=photo.patient_id, object_id=photo.pk)
     granted = patient_photo_use(patient=photo.patient, on=timezone.localdate())
@@ -87,7 +90,7 @@ def photo_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _image_response(request: HttpRequest, pk: int, *, thumbnail: bool) -> HttpResponse:
+def _image_response(request: StaffRequest, pk: int, *, thumbnail: bool) -> HttpResponse:
     photo = _visible_photo(request, pk)
     _log(
         request,
@@ -103,19 +106,19 @@ def _image_response(request: HttpRequest, pk: int, *, thumbnail: bool) -> HttpRe
 
 @login_required
 @permission_required(_SEE_PHOTOS, raise_exception=True)
-def photo_image(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_image(request: StaffRequest, pk: int) -> HttpResponse:
     return _image_response(request, pk, thumbnail=False)
 
 
 @login_required
 @permission_required(_SEE_PHOTOS, raise_exception=True)
-def photo_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_thumbnail(request: StaffRequest, pk: int) -> HttpResponse:
     return _image_response(request, pk, thumbnail=True)
 
 
 @login_required
 @permission_required(_SEE_PHOTOS, raise_exception=True)
-def site_compare(request: HttpRequest, patient_pk: int, site_pk: int, side: str) -> HttpResponse:
+def site_compare(request: StaffRequest, patient_pk: int, site_pk: int, side: str) -> HttpResponse:
     if not request.user.has_perm("patients.view_clinical") or side not in Laterality.values:
         raise Http404("No such site.")
     patient = get_object_or_404(
@@ -145,7 +148,7 @@ def site_compare(request: HttpRequest, patient_pk: int, site_pk: int, side: str)
 
 @login_required
 @permission_required([*_SEE_PHOTOS, "photos.void_photo"], raise_exception=True)
-def photo_void_view(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_void_view(request: StaffRequest, pk: int) -> HttpResponse:
     photo = _visible_photo(request, pk)
     form = PhotoVoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,10 +1,14 @@
 """API of injection maps: a dose's points on its diagram, read and replaced whole."""
 
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.request import Request
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.injection_maps.selectors import (
@@ -14,6 +18,7 @@ from apps.injection_maps.selectors import (
     with_standing_points,
 )
 from apps.injection_maps.services import PointInput, injection_map_save
+from apps.treatments.models import Dose
 from exotrack.api.permissions import requires
 from exotrack.query_ids import id_from_query
 
@@ -46,7 +51,9 @@ class InjectionMapSerializer(serializers.Serializer):
 
 
 class InjectionMapWriteSerializer(serializers.Serializer):
-    points = InjectionPointSerializer(many=True, max_length=40)
+    points: "serializers.ListSerializer[Any]" = serializers.ListSerializer(
+        child=InjectionPointSerializer(), max_length=40
+    )
 
 
 _EXAMPLE = {
@@ -64,12 +71,14 @@ _EXAMPLE = {
 class InjectionMapViewSet(viewsets.GenericViewSet):
     """The injection map of one dose (one treated site of a visit), by the dose's id."""
 
+    # Behind authentication and the permission classes the user is signed-in staff.
+    request: StaffAPIRequest
     serializer_class = InjectionMapSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Dose]:
         return doses_visible_to(self.request.user)
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         if self.action == "update":
             return [requires(*_READ, "injection_maps.add_injectionpoint")()]
         return [requires(*_READ)()]
@@ -79,7 +88,7 @@ class InjectionMapViewSet(viewsets.GenericViewSet):
         description="Every dose the caller may see, or only those of one visit.",
         parameters=[OpenApiParameter("visit", int, description="Only this visit's doses.")],
     )
-    def list(self, request: Request, *args, **kwargs) -> Response:
+    def list(self, request: StaffAPIRequest, *args: Any, **kwargs: Any) -> Response:
         doses = self.get_queryset()
         if request.query_params.get("visit"):
             visit_id = id_from_query(request.query_params, "visit")
@@ -93,14 +102,15 @@ class InjectionMapViewSet(viewsets.GenericViewSet):
             path=request.get_full_path(),
             detail={"filters": request.query_params.dict()},
         )
-        page = self.paginate_queryset(with_standing_points(doses))
+        # None only without a paginator, which get_paginated_response refuses anyway.
+        page = self.paginate_queryset(with_standing_points(doses)) or []
         return self.get_paginated_response(InjectionMapSerializer(dose_maps(page), many=True).data)
 
     @extend_schema(
         summary="A dose's injection map",
         examples=[OpenApiExample("A knee with two points", value=_EXAMPLE, response_only=True)],
     )
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+    def retrieve(self, request: StaffAPIRequest, *args: Any, **kwargs: Any) -> Response:
         dose = self.get_object()
         access_log_record(
             user=request.user,
@@ -119,7 +129,7 @@ class InjectionMapViewSet(viewsets.GenericViewSet):
         request=InjectionMapWriteSerializer,
         responses={200: InjectionMapSerializer},
     )
-    def update(self, request: Request, *args, **kwargs) -> Response:
+    def update(self, request: StaffAPIRequest, *args: Any, **kwargs: Any) -> Response:
         dose = self.get_object()
         serializer = InjectionMapWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
