@@ -2,8 +2,9 @@
 
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -20,9 +21,16 @@ from apps.injection_maps.selectors import (
 from apps.injection_maps.services import PointInput, injection_map_save
 from apps.treatments.models import Dose
 from exotrack.api.permissions import requires
-from exotrack.query_ids import id_from_query
 
 _READ = ("treatments.view_dose", "patients.view_clinical")
+
+
+class InjectionMapFilter(django_filters.FilterSet):
+    visit = django_filters.NumberFilter(field_name="visit_id", help_text="Only this visit's doses.")
+
+    class Meta:
+        model = Dose
+        fields = ["visit"]
 
 
 class InjectionPointSerializer(serializers.Serializer):
@@ -74,6 +82,7 @@ class InjectionMapViewSet(viewsets.GenericViewSet):
     # Behind authentication and the permission classes the user is signed-in staff.
     request: StaffAPIRequest
     serializer_class = InjectionMapSerializer
+    filterset_class = InjectionMapFilter
 
     def get_queryset(self) -> QuerySet[Dose]:
         return doses_visible_to(self.request.user)
@@ -86,15 +95,9 @@ class InjectionMapViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Injection maps of doses",
         description="Every dose the caller may see, or only those of one visit.",
-        parameters=[OpenApiParameter("visit", int, description="Only this visit's doses.")],
     )
     def list(self, request: StaffAPIRequest, *args: Any, **kwargs: Any) -> Response:
-        doses = self.get_queryset()
-        if request.query_params.get("visit"):
-            visit_id = id_from_query(request.query_params, "visit")
-            if visit_id is None:
-                raise serializers.ValidationError({"visit": ["Give a visit's id."]})
-            doses = doses.filter(visit_id=visit_id)
+        doses = self.filter_queryset(self.get_queryset())
         access_log_record(
             user=request.user,
             action=AccessLog.Action.API_READ,
