@@ -23,7 +23,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run    start ExoTrack at http://127.0.0.1:8000 (private PostgreSQL, demo data)"
 	@echo "make test   linters, migration check and the whole test suite (CI runs this)"
-	@echo "make lint   ruff and hadolint only      make fmt   format the code with ruff"
+	@echo "make lint   ruff, hadolint and mypy only      make fmt   format the code with ruff"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/hadolint Dockerfile
+	$(TEST_ENV) $(BIN)/mypy
 
 fmt: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

@@ -7,6 +7,7 @@ from apps.accounts.api.me import MeView
 from apps.clinic.api.clinic_profile import ClinicProfileView
 from apps.clinic.api.locations import LocationViewSet
 from apps.followups.api.follow_ups import FollowUpViewSet, ReminderDeliveryViewSet
+from apps.injection_maps.api.injection_maps import InjectionMapViewSet
 from apps.inventory.api.lots import LotViewSet
 from apps.inventory.api.manufacturers import ManufacturerViewSet
 from apps.inventory.api.products import ProductViewSet
@@ -40,6 +41,8 @@ router.register("follow-ups", FollowUpViewSet, basename="follow-up")
 router.register("reminder-deliveries", ReminderDeliveryViewSet, basename="reminder-delivery")
 router.register("safety/signals", SafetySignalViewSet, basename="safety-signal")
 router.register("outcome-assessments", OutcomeAssessmentViewSet, basename="outcome-assessment")
+# A dose's injection map, by the dose's id.
+router.register("injection-maps", InjectionMapViewSet, basename="injection-map")
 
 urlpatterns = [
     *router.urls,

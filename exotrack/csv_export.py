@@ -1,12 +1,17 @@
 """Safe CSV for staff downloads: RFC 4180, UTF-8, streamed, never a spreadsheet formula.
 
-A cell a spreadsheet would read as a formula (starting = + - @, tab, CR, LF or NUL) is
-prefixed with an apostrophe (OWASP "CSV injection"). The rule has two forms that must
-agree: `csv_safe_cell` for rows built in Python, `sql_csv_safe` for exports that
-PostgreSQL writes itself with COPY (`copy_csv_chunks`), at the speed of the database."""
+A cell a spreadsheet would read as a formula (starting = + - @, their fullwidth forms
+U+FF1D U+FF0B U+FF0D U+FF20 that some spreadsheets read as the ASCII ones, tab, CR, LF
+or NUL) is prefixed with an apostrophe (OWASP "CSV injection"). A spreadsheet set to a
+semicolon-separated locale splits a cell at each `;`, so a formula start right after a
+`;` gets the apostrophe too (`a;=1+1` becomes `a;'=1+1`). The rule has two forms that
+must agree: `csv_safe_cell` for rows built in Python, `sql_csv_safe` for exports that
+PostgreSQL writes itself with COPY (`copy_csv_chunks`), at the speed of the database.
+Both are the same regular expression, which Python and PostgreSQL read alike."""
 
 import csv
 import datetime
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -15,7 +20,32 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from psycopg import sql
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+# NUL last: PostgreSQL text cannot hold it, so the SQL form leaves it out.
+FORMULA_STARTS = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\uff1d",
+    "\uff0b",
+    "\uff0d",
+    "\uff20",
+    "\t",
+    "\r",
+    "\n",
+    "\0",
+)
+# Where a spreadsheet starts reading a cell: the cell's start, or after a `;`. The
+# hyphen goes last in the class, where it is no range in either dialect.
+_CELL_STARTS = "(^|;)"
+
+
+def _formula_ahead(starts: tuple[str, ...]) -> str:
+    ordered = sorted(starts, key=lambda c: c == "-")
+    return f"{_CELL_STARTS}(?=[{''.join(ordered)}])"
+
+
+_FORMULA_AHEAD = re.compile(_formula_ahead(FORMULA_STARTS))
 # Bytes handed to the web server at a time: one write per row would cost more than COPY.
 COPY_CHUNK_BYTES = 256 * 1024
 
@@ -31,8 +61,8 @@ def csv_safe_cell(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
-        return "'" + text
+    if isinstance(value, str):
+        return _FORMULA_AHEAD.sub(r"\1'", text)
     return text
 
 
@@ -64,11 +94,11 @@ def csv_response(*, stem: str, chunks: Iterable[str | bytes]) -> StreamingHttpRe
 
 def sql_csv_safe(text: sql.Composable) -> sql.Composed:
     """The SQL form of `csv_safe_cell` for a text expression. NUL is left out of the
-    test: PostgreSQL text cannot hold it, so no cell from the database starts with it."""
-    starts = sql.Literal([c for c in FORMULA_STARTS if c != "\0"])
-    return sql.SQL(
-        "CASE WHEN left({text}, 1) = ANY({starts}) THEN {prefix} || {text} ELSE {text} END"
-    ).format(text=text, starts=starts, prefix=sql.Literal("'"))
+    class: PostgreSQL text cannot hold it, so no cell from the database contains it."""
+    pattern = _formula_ahead(tuple(c for c in FORMULA_STARTS if c != "\0"))
+    return sql.SQL("regexp_replace({text}, {pattern}, {replacement}, 'g')").format(
+        text=text, pattern=sql.Literal(pattern), replacement=sql.Literal("\\1'")
+    )
 
 
 def copy_csv_chunks(

@@ -30,9 +30,13 @@ NAVIGATION: list[NavItem] = [
         "safety:adverse-event-type-list",
         "safety.change_adverseeventtype",
     ),
+    NavItem("Consent forms", "consents:form-list", "consents.add_consentversion"),
     NavItem("Follow-up rules", "followups:rule-list", "followups.view_followuprule"),
+    NavItem("Import patients", "imports:list", "imports.import_patients"),
     NavItem("Access log", "audit:access-log", "audit.view_accesslog"),
     NavItem("Clinic", "clinic:profile", "clinic.change_clinicprofile"),
+    NavItem("Staff", "staff-list", "accounts.manage_staff"),
+    NavItem("Your account", "account-security", None),
     NavItem("API", "api-docs", None),
 ]
 

@@ -58,10 +58,19 @@ _FOLLOW_UP_WORK = {
     "followups.change_followup",
     "followups.view_reminderdelivery",
 }
+# Patients sign consents before a clinical witness; photos are clinical records too.
+_CONSENT_TAKING = {
+    "consents.view_signedconsent",
+    "consents.add_signedconsent",
+    "consents.add_consentrequest",
+    "photos.view_photo",
+    "photos.add_photo",
+    "injection_maps.add_injectionpoint",
+}
 _OUTCOME_RECORDING = {
     "outcomes.view_outcomeassessment",
     "outcomes.add_outcomeassessment",
-    "followups.view_patientreport",
+    "followups.view_selfreport",
     "reports.view_reports",
 }
 
@@ -74,6 +83,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _SAFETY_RECORDING
     | _FOLLOW_UP_WORK
     | _OUTCOME_RECORDING
+    | _CONSENT_TAKING
+    | {"consents.withdraw_signedconsent", "photos.void_photo"}
     | {"treatments.add_visitwarning", "treatments.void_visit", "patients.void_patient"}
     # Edits and voids adverse events, acknowledges and resolves medication flags,
     # confirms or dismisses patient self-reports, exports identified reports, puts the
@@ -82,7 +93,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "inventory.contact_lot_recipients",
         "safety.change_adverseevent",
         "safety.change_medicationflag",
-        "followups.change_patientreport",
+        "followups.change_selfreport",
         "outcomes.change_outcomeassessment",
         "reports.export_identified",
     },
@@ -93,7 +104,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _CLINICAL_RECORDING
     | _SAFETY_RECORDING
     | _FOLLOW_UP_WORK
-    | _OUTCOME_RECORDING,
+    | _OUTCOME_RECORDING
+    | _CONSENT_TAKING,
     # Patient identity and contact details only: no clinical field anywhere.
     # Follow-up calls and rebooking: the worklist without clinical answers.
     FRONT_DESK: _CLINIC_READ | _PATIENT_IDENTITY | _FOLLOW_UP_WORK,
@@ -105,6 +117,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "clinic.add_location",
         "clinic.change_location",
         "accounts.view_user",
+        "accounts.manage_staff",
         "patients.view_patient",
         "patients.view_clinical",
         "patients.void_patient",
@@ -140,6 +153,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "outcomes.view_outcomeassessment",
         "reports.view_reports",
         "reports.export_identified",
+        "imports.import_patients",
+        "consents.view_consentform",
+        "consents.add_consentform",
+        "consents.add_consentversion",
+        "consents.view_signedconsent",
+        "consents.withdraw_signedconsent",
+        "photos.view_photo",
+        "photos.void_photo",
     },
 }
 

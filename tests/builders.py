@@ -2,13 +2,16 @@
 modules start from (a treated knee, a recorded visit, a dose from a lot) and the checks
 they end with. Model rows come from tests/factories.py; this module combines them."""
 
+import base64
 import datetime
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
 from django.apps import apps as django_apps
 from django.utils import timezone
+from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 
 from apps.followups.models import Channel, FollowUp
@@ -148,3 +151,28 @@ def assert_nothing_changed() -> Iterator[None]:
         if before[part].get(name) != after[part].get(name)
     }
     assert not changed, f"changed (before, after): {changed}"
+
+
+# A consent form's body with every placeholder the record fills.
+BODY = """# Treatment with {product}
+
+I, {patient}, agree to treatment at {clinic} on {date}.
+
+**Regulatory status:** {regulatory_status}
+
+Risks include:
+
+- infection (about 1 in 2,000)
+- a cold sore (about 1 in 20)
+"""
+
+
+def drawn_signature(width: int = 600, height: int = 200, *, ink: bool = True) -> str:
+    """A canvas PNG as the signature pad sends it: transparent, with a dark scribble."""
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    if ink:
+        draw = ImageDraw.Draw(image)
+        draw.line([(40, 150), (120, 40), (200, 160), (320, 50), (480, 140)], fill="#111", width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()

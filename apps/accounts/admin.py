@@ -6,4 +6,4 @@ from apps.accounts.models import User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Clinic", {"fields": ("display_name",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Clinic", {"fields": ("display_name",)}))

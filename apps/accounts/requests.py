@@ -5,6 +5,7 @@ anonymous user, and services that take `by: User` accept it without a check per 
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 from rest_framework.request import Request
 
 from apps.accounts.models import User
@@ -14,6 +15,8 @@ class StaffRequest(HttpRequest):
     """A page request behind `login_required` or `permission_required`."""
 
     user: User
+    # Set on every request by django-htmx's middleware.
+    htmx: HtmxDetails
 
 
 class StaffAPIRequest(Request):

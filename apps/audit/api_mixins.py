@@ -1,11 +1,24 @@
 """API reads of patient records go to the access log, like page reads. A viewset names
 its subjects and gets logged list and retrieve."""
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
+
+if TYPE_CHECKING:
+    from rest_framework import viewsets
+
+    class _ReadViewSet(viewsets.GenericViewSet):
+        # Given by ListModelMixin, which comes after this mixin in a viewset (in either
+        # order with RetrieveModelMixin, as ReadOnlyModelViewSet has them).
+        def list(self, request: Request, *args: Any, **kwargs: Any) -> Response: ...
+else:
+    _ReadViewSet = object
 
 
 # Before ListModelMixin/RetrieveModelMixin. `access_log_list_subject` names a list read
@@ -13,20 +26,25 @@ from apps.audit.services import access_log_record
 # `access_log_subject` one record, whose patient comes from `access_log_patient_id`.
 # Comments, not a docstring: drf-spectacular would publish a mixin's docstring as the
 # description of every viewset without one of its own.
-class AccessLoggedReadsMixin:
+class AccessLoggedReadsMixin(_ReadViewSet):
+    # Behind authentication and RolePermission the user is signed-in staff. Overrides of
+    # list, retrieve, create... read it as self.request.user: their `request` parameter
+    # keeps DRF's plain Request type, which a subclass may not narrow.
+    request: StaffAPIRequest
     access_log_list_subject: str
     access_log_subject: str
     access_log_list_action: str = AccessLog.Action.API_READ
 
-    def access_log_patient_id(self, obj) -> int | None:
+    # `obj` is Any: each resource reads its own model's patient.
+    def access_log_patient_id(self, obj: Any) -> int | None:
         return getattr(obj, "patient_id", None)
 
     def access_log_list_detail(self, request: Request) -> dict:
         return {"filters": request.query_params.dict()}
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         access_log_record(
-            user=request.user,
+            user=self.request.user,
             action=self.access_log_list_action,
             subject=self.access_log_list_subject,
             path=request.get_full_path(),
@@ -34,10 +52,10 @@ class AccessLoggedReadsMixin:
         )
         return super().list(request, *args, **kwargs)
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
         access_log_record(
-            user=request.user,
+            user=self.request.user,
             action=AccessLog.Action.API_READ,
             subject=self.access_log_subject,
             patient_id=self.access_log_patient_id(obj),

@@ -1,7 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 
 from apps.audit.models import AccessLog
+from exotrack.dates import ClinicDateField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -14,15 +17,17 @@ class AccessLogFilterForm(forms.Form):
     action = forms.ChoiceField(
         required=False, choices=[("", "Any"), *AccessLog.Action.choices], label="Action"
     )
-    date_from = forms.DateField(required=False, widget=_DATE, label="From")
-    date_to = forms.DateField(required=False, widget=_DATE, label="To")
+    date_from = ClinicDateField(required=False, widget=_DATE, label="From")
+    date_to = ClinicDateField(required=False, widget=_DATE, label="To")
 
     def clean_patient(self) -> str:
         return self.cleaned_data["patient"].strip().upper()
 
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+    def clean(self) -> dict[str, Any]:
+        # Django's clean answers cleaned_data (typed as maybe None, for overrides that
+        # answer nothing).
+        super().clean()
+        start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "The end date is before the start date.")
-        return cleaned
+        return self.cleaned_data

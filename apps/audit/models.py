@@ -1,15 +1,20 @@
+import pghistory
+import pgtrigger
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 
 
 class AccessLog(models.Model):
-    """Who read which patient record or export, and when (UTC). Append-only."""
+    """Who read which patient record or export, and when (UTC). Append-only: the
+    database refuses UPDATE and DELETE, as it does for the stock ledger."""
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
         SEARCH = "search", "Searched"
         EXPORT = "export", "Exported"
         API_READ = "api_read", "Read through the API"
+        ACCOUNT = "account", "Changed a staff account"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -24,6 +29,27 @@ class AccessLog(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         permissions = [("view_history", "Can view the change history of clinical records")]
+        triggers = [
+            pgtrigger.Protect(
+                name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.action} {self.subject} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# Staff roles (group membership) leave history like clinical records: a role decides what
+# someone may see. Django makes the membership table itself, so it is tracked here through
+# a proxy; the account's own history is the accounts app's (apps.accounts.models.User).
+User = get_user_model()
+
+
+@pghistory.track(
+    pghistory.InsertEvent("role.add"),
+    pghistory.DeleteEvent("role.remove"),
+    model_name="StaffRoleEvent",
+)
+class StaffRole(User.groups.through):  # type: ignore[name-defined]  # made by Django, unseen by the stubs
+    class Meta:
+        proxy = True

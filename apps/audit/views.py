@@ -1,8 +1,9 @@
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from apps.accounts.requests import StaffRequest
 from apps.audit.forms import AccessLogFilterForm
 from apps.audit.models import AccessLog
 from apps.audit.selectors import (
@@ -18,7 +19,7 @@ PAGE_SIZE = 100
 
 
 @permission_required("audit.view_accesslog", raise_exception=True)
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: StaffRequest) -> HttpResponse:
     form = AccessLogFilterForm(request.GET or None)
     filters: dict = {}
     if form.is_bound and form.is_valid():
@@ -36,7 +37,10 @@ def access_log(request: HttpRequest) -> HttpResponse:
     entries = access_log_entries(**filters) if not form.errors else AccessLog.objects.none()
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     patients = patients_by_id({e.patient_id for e in page.object_list if e.patient_id})
-    rows = [(entry, patients.get(entry.patient_id)) for entry in page.object_list]
+    rows = [
+        (entry, patients.get(entry.patient_id) if entry.patient_id else None)
+        for entry in page.object_list
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -47,7 +51,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("audit.view_history", raise_exception=True)
-def history(request: HttpRequest, app_label: str, model: str, pk: int) -> HttpResponse:
+def history(request: StaffRequest, app_label: str, model: str, pk: int) -> HttpResponse:
     tracked = tracked_model(app_label, model)
     if tracked is None:
         raise Http404("No history is kept for this kind of record.")

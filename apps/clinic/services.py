@@ -65,8 +65,7 @@ def clinic_seed(
     """Create the clinic on first seed; never overwrite what a manager has edited.
     Returns the profile and whether it was created now."""
     profile = ClinicProfile.objects.filter(pk=1).first()
-    created = profile is None
-    if created:
+    if profile is None:
         profile = ClinicProfile(
             pk=1,
             name=name,
@@ -78,7 +77,8 @@ def clinic_seed(
         )
         profile.full_clean()
         profile.save()
-    return profile, created
+        return profile, True
+    return profile, False
 
 
 @transaction.atomic

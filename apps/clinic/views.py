@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from apps.accounts.requests import StaffRequest
 from apps.clinic.forms import ClinicProfileForm, LocationForm
 from apps.clinic.models import Location
 from apps.clinic.selectors import all_locations, clinic_profile
@@ -13,7 +14,7 @@ from exotrack.forms import add_service_errors
 
 @login_required
 @permission_required("clinic.change_clinicprofile", raise_exception=True)
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: StaffRequest) -> HttpResponse:
     form = ClinicProfileForm(request.POST or None, instance=clinic_profile())
     if request.method == "POST" and form.is_valid():
         try:
@@ -28,7 +29,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required(["clinic.add_location", "clinic.change_location"], raise_exception=True)
-def location_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def location_edit(request: StaffRequest, pk: int | None = None) -> HttpResponse:
     location = get_object_or_404(Location, pk=pk) if pk else None
     # Taken before validation, which writes the typed (maybe invalid) name onto the row.
     heading = f"Edit {location.name}" if location else "New location"

@@ -169,6 +169,7 @@ class FollowUp(Recorded):
         return f"{self.get_kind_display()} due {self.due_on:%Y-%m-%d}"
 
 
+@pghistory.track()
 class ReminderDelivery(models.Model):
     """One attempt to hand a reminder to the SMTP server: kept for every attempt."""
 
@@ -200,7 +201,7 @@ class ReminderDelivery(models.Model):
 
 
 @pghistory.track()
-class PatientReport(models.Model):
+class SelfReport(models.Model):
     """What a patient answered through the self-report link. A "yes" waits in the
     worklist for a clinician to confirm into an adverse event or dismiss."""
 
@@ -210,7 +211,7 @@ class PatientReport(models.Model):
         CONFIRMED = "confirmed", "Confirmed as an adverse event"
         DISMISSED = "dismissed", "Dismissed"
 
-    follow_up = models.OneToOneField(FollowUp, on_delete=models.PROTECT, related_name="report")
+    follow_up = models.OneToOneField(FollowUp, on_delete=models.PROTECT, related_name="self_report")
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="self_reports"
     )
@@ -234,7 +235,7 @@ class PatientReport(models.Model):
         indexes = [
             models.Index(
                 fields=["submitted_at"],
-                name="report_waiting_idx",
+                name="self_report_waiting_idx",
                 condition=Q(review="waiting"),
             )
         ]

@@ -6,6 +6,7 @@ from django.utils import timezone
 from apps.inventory.models import Lot, Manufacturer, Product
 from apps.inventory.selectors import products
 from apps.inventory.services import MAX_VIALS_PER_MOVEMENT
+from exotrack.dates import ClinicDateField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -47,8 +48,8 @@ class ScanForm(forms.Form):
 class LotReceiveForm(forms.Form):
     product = forms.ModelChoiceField(queryset=products())
     lot_number = forms.CharField(max_length=40)
-    expiry_date = forms.DateField(widget=_DATE)
-    received_on = forms.DateField(widget=_DATE, initial=timezone.localdate)
+    expiry_date = ClinicDateField(widget=_DATE)
+    received_on = ClinicDateField(widget=_DATE, initial=timezone.localdate)
     vials_received = forms.IntegerField(min_value=1, max_value=MAX_VIALS_PER_MOVEMENT)
     labelled_billions_per_vial = forms.DecimalField(
         label="Labelled billions of particles per vial",

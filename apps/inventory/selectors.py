@@ -1,6 +1,7 @@
 """Reads of products, lots and the stock ledger, with the joins their pages need."""
 
 import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -9,6 +10,15 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
+
+if TYPE_CHECKING:
+    # A development requirement only: the stubs' names for annotated querysets.
+    from django_stubs_ext import WithAnnotations
+
+
+class StockCounts(TypedDict):
+    usable_lots: int
+    usable_vials: int
 
 
 def usable_on(on: datetime.date) -> Q:
@@ -20,11 +30,9 @@ def usable_on(on: datetime.date) -> Q:
 FEFO = ("expiry_date", "received_on", "id")
 
 
-def lots_usable_on(
-    *, on: datetime.date, product: Product | int | str | None = None
-) -> QuerySet[Lot]:
+def lots_usable_on(*, on: datetime.date, product: Product | int | None = None) -> QuerySet[Lot]:
     """Lots a clinician may draw from on `on`, first-expiry-first-out; `product` is a
-    product or its id (the lot picker sends it from the query string)."""
+    product or its id (the lot picker sends the id from the query string)."""
     lots = Lot.objects.select_related("product__manufacturer").filter(usable_on(on)).order_by(*FEFO)
     if product is not None:
         lots = lots.filter(product=product)
@@ -74,11 +82,33 @@ def stock_movements() -> QuerySet[StockMovement]:
     return StockMovement.objects.select_related("lot__product", "by").order_by("-at", "-id")
 
 
+def stock_movement_search(*, lot_id: int | None = None, kind: str = "") -> QuerySet[StockMovement]:
+    """The stock ledger, newest first, narrowed to a lot and a kind of movement."""
+    movements = stock_movements()
+    if lot_id is not None:
+        movements = movements.filter(lot_id=lot_id)
+    if kind:
+        movements = movements.filter(kind=kind)
+    return movements
+
+
 def products() -> QuerySet[Product]:
     return Product.objects.select_related("manufacturer")
 
 
-def products_with_stock(*, today: datetime.date) -> QuerySet[Product]:
+def product_search(*, manufacturer_id: int | None = None, gtin: str = "") -> QuerySet[Product]:
+    """Products of a manufacturer, or the one a scanned GTIN names."""
+    found = products()
+    if manufacturer_id is not None:
+        found = found.filter(manufacturer_id=manufacturer_id)
+    if gtin:
+        found = found.filter(gtin=gtin)
+    return found
+
+
+def products_with_stock(
+    *, today: datetime.date
+) -> "QuerySet[WithAnnotations[Product, StockCounts]]":
     """Products with their maker, how many lots are usable today and their vials on hand."""
     usable = Lot.usable_on(today, through="lots__")
     return products().annotate(

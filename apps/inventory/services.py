@@ -1,6 +1,6 @@
 import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -108,6 +108,10 @@ def product_seed(
     return product, True
 
 
+@overload
+def _decimal(value: Decimal | float) -> Decimal: ...
+@overload
+def _decimal(value: None) -> None: ...
 def _decimal(value: Decimal | float | None) -> Decimal | None:
     # Through text, so 5.1 read from a seed file is 5.1 and not 5.0999999...
     return None if value is None else Decimal(str(value))

@@ -5,11 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.accounts.requests import StaffRequest
 from apps.inventory import selectors, services
 from apps.inventory.forms import (
     LotEditForm,
@@ -22,6 +23,7 @@ from apps.inventory.forms import (
 )
 from apps.inventory.models import Lot, Manufacturer, Product
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 from exotrack.sections import LOT_PAGE, LOT_PAGE_ACTIONS
 
 PAGE_SIZE = 50
@@ -35,7 +37,7 @@ EXPIRING_FILTERS = [("", "Any expiry"), ("30", "Within 30 days"), ("90", "Within
 
 
 @permission_required("inventory.view_lot", raise_exception=True)
-def lot_list(request: HttpRequest) -> HttpResponse:
+def lot_list(request: StaffRequest) -> HttpResponse:
     today = timezone.localdate()
     products = list(selectors.products())
     product = next((p for p in products if str(p.pk) == request.GET.get("product")), None)
@@ -73,7 +75,7 @@ def lot_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("inventory.view_lot", raise_exception=True)
-def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_detail(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         lot = selectors.lot_with_dose_count(pk=pk)
     except Lot.DoesNotExist as missing:
@@ -96,7 +98,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "inventory/lot_detail.html", context)
 
 
-def _scan_into(form_data, barcode: str) -> tuple[dict, str, str]:
+def _scan_into(form_data: QueryDict, barcode: str) -> tuple[QueryDict, str, str]:
     """Fill product, lot number and expiry from a scanned barcode, keeping whatever else
     was typed. Returns the new form data, a notice and an error (one of them empty)."""
     data = form_data.copy()
@@ -117,7 +119,7 @@ def _scan_into(form_data, barcode: str) -> tuple[dict, str, str]:
 
 
 @permission_required("inventory.add_lot", raise_exception=True)
-def lot_receive(request: HttpRequest) -> HttpResponse:
+def lot_receive(request: StaffRequest) -> HttpResponse:
     scan_form = ScanForm()
     notice = error = ""
     if request.method == "POST" and "barcode" in request.POST:
@@ -147,7 +149,7 @@ def lot_receive(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("inventory.change_lot", raise_exception=True)
-def lot_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_edit(request: StaffRequest, pk: int) -> HttpResponse:
     lot = get_object_or_404(Lot.objects.select_related("product"), pk=pk)
     form = LotEditForm(request.POST or None, instance=lot)
     if request.method == "POST" and form.is_valid():
@@ -163,7 +165,7 @@ def lot_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("inventory.add_stockmovement", raise_exception=True)
-def lot_stock_change(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_stock_change(request: StaffRequest, pk: int) -> HttpResponse:
     lot = get_object_or_404(Lot, pk=pk)
     form = StockChangeForm(request.POST)
     if form.is_valid():
@@ -188,7 +190,7 @@ def lot_stock_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("inventory.change_lot", raise_exception=True)
-def lot_status(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_status(request: StaffRequest, pk: int) -> HttpResponse:
     lot = get_object_or_404(Lot, pk=pk)
     form = LotStatusForm(request.POST)
     if form.is_valid():
@@ -204,17 +206,14 @@ def lot_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("inventory.view_lot", raise_exception=True)
-def lot_options(request: HttpRequest) -> HttpResponse:
+def lot_options(request: StaffRequest) -> HttpResponse:
     """Usable lots for a visit date as <option>s, soonest expiry first: the lot picker of
     the visit form asks for them when the date or product changes."""
     try:
         on = datetime.date.fromisoformat(request.GET.get("on", ""))
     except ValueError:
         on = timezone.localdate()
-    product = request.GET.get("product")
-    lots = selectors.lots_usable_on(
-        on=on, product=product if product and product.isdigit() else None
-    )
+    lots = selectors.lots_usable_on(on=on, product=id_from_query(request.GET, "product"))
     return render(
         request,
         "inventory/_lot_options.html",
@@ -223,7 +222,7 @@ def lot_options(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("inventory.view_product", raise_exception=True)
-def product_list(request: HttpRequest) -> HttpResponse:
+def product_list(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "inventory/product_list.html",
@@ -235,16 +234,16 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("inventory.add_product", raise_exception=True)
-def product_add(request: HttpRequest) -> HttpResponse:
+def product_add(request: StaffRequest) -> HttpResponse:
     return _product_form(request, product=None)
 
 
 @permission_required("inventory.change_product", raise_exception=True)
-def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def product_edit(request: StaffRequest, pk: int) -> HttpResponse:
     return _product_form(request, product=get_object_or_404(Product, pk=pk))
 
 
-def _product_form(request: HttpRequest, *, product: Product | None) -> HttpResponse:
+def _product_form(request: StaffRequest, *, product: Product | None) -> HttpResponse:
     form = ProductForm(request.POST or None, instance=product)
     if request.method == "POST" and form.is_valid():
         try:
@@ -263,16 +262,16 @@ def _product_form(request: HttpRequest, *, product: Product | None) -> HttpRespo
 
 
 @permission_required("inventory.add_manufacturer", raise_exception=True)
-def manufacturer_add(request: HttpRequest) -> HttpResponse:
+def manufacturer_add(request: StaffRequest) -> HttpResponse:
     return _manufacturer_form(request, manufacturer=None)
 
 
 @permission_required("inventory.change_manufacturer", raise_exception=True)
-def manufacturer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def manufacturer_edit(request: StaffRequest, pk: int) -> HttpResponse:
     return _manufacturer_form(request, manufacturer=get_object_or_404(Manufacturer, pk=pk))
 
 
-def _manufacturer_form(request: HttpRequest, *, manufacturer: Manufacturer | None) -> HttpResponse:
+def _manufacturer_form(request: StaffRequest, *, manufacturer: Manufacturer | None) -> HttpResponse:
     form = ManufacturerForm(request.POST or None, instance=manufacturer)
     if request.method == "POST" and form.is_valid():
         try:

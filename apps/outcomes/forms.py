@@ -11,6 +11,7 @@ from apps.outcomes.models import RegionInstrument
 from apps.outcomes.rules import region_instrument
 from apps.outcomes.services import EpisodeAnswers
 from apps.treatments.models import Dose
+from exotrack.dates import ClinicDateField
 
 PGIC_CHOICES = [
     (1, "1 · Very much improved"),
@@ -59,7 +60,7 @@ def percent_better_field(*, label: str = "Percent better (0-100)") -> forms.Inte
 
 
 class AssessmentDayForm(forms.Form):
-    assessed_on = forms.DateField(
+    assessed_on = ClinicDateField(
         label="Day of the assessment",
         initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -29,6 +29,25 @@ def assessments_visible_to(user: User) -> QuerySet[OutcomeAssessment]:
     )
 
 
+def assessment_search(
+    *,
+    user: User,
+    dose_id: int | None = None,
+    patient_id: int | None = None,
+    timepoint: str = "",
+) -> QuerySet[OutcomeAssessment]:
+    """Assessments this user may see, newest first, narrowed to a dose, a patient and a
+    timepoint."""
+    assessments = assessments_visible_to(user)
+    if dose_id is not None:
+        assessments = assessments.filter(dose_id=dose_id)
+    if patient_id is not None:
+        assessments = assessments.filter(dose__visit__patient_id=patient_id)
+    if timepoint:
+        assessments = assessments.filter(timepoint=timepoint)
+    return assessments
+
+
 def doses_visible_to(user: User) -> QuerySet[Dose]:
     return Dose.objects.filter(visit__in=visits_visible_to(user).values("pk")).select_related(
         "site", "visit__patient"
@@ -78,7 +97,8 @@ class EpisodeSummary:
 
 def episode_summary(dose: Dose) -> EpisodeSummary:
     """From a dose whose `live_assessments` were prefetched (see `episodes_of_patient`)."""
-    assessments = dose.live_assessments
+    # A prefetch's `to_attr`, which django-stubs cannot see on the model.
+    assessments = dose.live_assessments  # type: ignore[attr-defined]
     baseline, source = dose.baseline_pain, "visit form"
     if baseline is None:
         stated = [a for a in assessments if a.timepoint == Timepoint.BASELINE]

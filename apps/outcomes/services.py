@@ -8,6 +8,7 @@ assessment's timepoint follows from its date (apps/outcomes/timepoints.py)."""
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -145,7 +146,8 @@ def follow_up_assessments_record(
                 dose=answers.dose,
                 assessed_on=assessed_on,
                 timepoint=timepoint,
-                pain=answers.pain,
+                # Present: `_score_errors` above refuses an episode without a pain score.
+                pain=cast(int, answers.pain),
                 pgic=answers.pgic,
                 percent_better=answers.percent_better,
                 region_instrument=region_instrument(answers.dose.site)

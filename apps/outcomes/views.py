@@ -4,35 +4,37 @@ of a follow-up's visit), an episode's assessments, and voiding a mistaken one.""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.followups.models import FollowUp
 from apps.outcomes import selectors, services
 from apps.outcomes.forms import AssessmentDayForm, AssessmentVoidForm, EpisodeForm
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 
 
-def _what_to_assess(request: HttpRequest) -> tuple[FollowUp | None, list]:
+def _what_to_assess(request: StaffRequest) -> tuple[FollowUp | None, list]:
     """The follow-up (or None) and the treated sites the page scores."""
-    follow_up_id = request.GET.get("follow_up", "")
-    dose_id = request.GET.get("dose", "")
+    follow_up_id = id_from_query(request.GET, "follow_up")
+    dose_id = id_from_query(request.GET, "dose")
     doses = selectors.doses_visible_to(request.user)
-    if follow_up_id.isdigit():
+    if follow_up_id is not None:
         follow_up = get_object_or_404(
             selectors.follow_ups_assessable_by(request.user), pk=follow_up_id
         )
-        return follow_up, list(doses.filter(visit_id=follow_up.visit_id).order_by("id"))
-    if dose_id.isdigit():
+        return follow_up, list(doses.filter(visit=follow_up.visit).order_by("id"))
+    if dose_id is not None:
         return None, [get_object_or_404(doses, pk=dose_id)]
     raise Http404("Open the patient or the follow-up first, then record the outcome.")
 
 
 @permission_required("outcomes.add_outcomeassessment", raise_exception=True)
-def assessment_record(request: HttpRequest) -> HttpResponse:
+def assessment_record(request: StaffRequest) -> HttpResponse:
     follow_up, doses = _what_to_assess(request)
     if not doses:
         raise Http404("This visit has no treated site to assess.")
@@ -81,7 +83,7 @@ def assessment_record(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("outcomes.view_outcomeassessment", raise_exception=True)
-def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def episode_detail(request: StaffRequest, pk: int) -> HttpResponse:
     dose = get_object_or_404(selectors.doses_visible_to(request.user), pk=pk)
     access_log_record(
         user=request.user,
@@ -105,7 +107,7 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(services.VOID_PERMISSION, raise_exception=True)
-def assessment_void(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_void(request: StaffRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(selectors.assessments_visible_to(request.user), pk=pk)
     form = AssessmentVoidForm(request.POST)
     if not form.is_valid():

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 
@@ -5,6 +7,7 @@ from apps.clinic.selectors import active_locations
 from apps.patients.models import CLINICAL_FIELDS, Medication, Patient
 from apps.patients.selectors import may_see_clinical, medication_classes
 from apps.patients.services import IDENTITY_FIELDS
+from exotrack.dates import BIRTH_DATE, START_DATE, ClinicDateField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -28,7 +31,10 @@ class PatientForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["preferred_location"].queryset = active_locations()
+        cast(
+            forms.ModelChoiceField, self.fields["preferred_location"]
+        ).queryset = active_locations()
+        self.fields["date_of_birth"].validators.append(BIRTH_DATE)
         if not may_see_clinical(user):
             for name in CLINICAL_FIELDS:
                 del self.fields[name]
@@ -56,11 +62,14 @@ class MedicationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["medication_class"].queryset = medication_classes()
+        cast(
+            forms.ModelChoiceField, self.fields["medication_class"]
+        ).queryset = medication_classes()
+        self.fields["started_on"].validators.append(START_DATE)
 
 
 class MedicationStopForm(forms.Form):
-    stopped_on = forms.DateField(widget=_DATE, label="Stopped on")
+    stopped_on = ClinicDateField(widget=_DATE, label="Stopped on")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,8 @@ from django.db.models.functions import Cast, Concat, Lower, LPad
 from exotrack.models import Recorded, Voidable
 
 
+# `watched` decides who gets a medication-adjustment flag: a change to it is history.
+@pghistory.track()
 class MedicationClass(models.Model):
     """A class of medication the clinic watches (seeded from seeds/medication_classes.toml).
 

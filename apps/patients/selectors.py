@@ -71,6 +71,27 @@ def _as_date(text: str) -> datetime.date | None:
     return None
 
 
+def patients_matching(
+    patients: QuerySet[Patient],
+    *,
+    mrn: str = "",
+    date_of_birth: datetime.date | None = None,
+    sex: str = "",
+    preferred_location_id: int | None = None,
+) -> QuerySet[Patient]:
+    """Narrow a patient search to exact values of the identity: the API list's filters,
+    applied to what its free-text search found."""
+    if mrn:
+        patients = patients.filter(mrn=mrn)
+    if date_of_birth is not None:
+        patients = patients.filter(date_of_birth=date_of_birth)
+    if sex:
+        patients = patients.filter(sex=sex)
+    if preferred_location_id is not None:
+        patients = patients.filter(preferred_location_id=preferred_location_id)
+    return patients
+
+
 def patient_search(*, query: str, user: User, include_voided: bool = False) -> QuerySet[Patient]:
     """Find patients by MRN, date of birth, e-mail or (forgivingly) by name.
 
@@ -129,9 +150,9 @@ def _same_letters(field: str, word: str) -> Q:
     """Same length and the same set of letters: cheap C string functions only."""
     name = Lower(field)
     return (
-        Exact(Length(name), len(word))
-        & Exact(_translate(name, Value(word)), "")
-        & Exact(_translate(Value(word), name), "")
+        Q(Exact(Length(name), len(word)))
+        & Q(Exact(_translate(name, Value(word)), ""))
+        & Q(Exact(_translate(Value(word), name), ""))
     )
 
 

@@ -2,10 +2,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.patients.forms import MedicationForm, MedicationStopForm, PatientForm, PatientVoidForm
@@ -29,14 +30,14 @@ from exotrack.sections import PATIENT_PAGE
 PAGE_SIZE = 50
 
 
-def _visible_patient(request: HttpRequest, pk: int):
+def _visible_patient(request: StaffRequest, pk: int):
     # Voided patients stay reachable by link (e.g. from the access log); a patient the
     # user may not see at all is a 404.
     return get_object_or_404(patients_visible_to(request.user, include_voided=True), pk=pk)
 
 
 @permission_required("patients.view_patient", raise_exception=True)
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: StaffRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     include_voided = request.GET.get("voided") == "1"
     patients = patient_search(query=query, user=request.user, include_voided=include_voided)
@@ -56,7 +57,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("patients.add_patient", raise_exception=True)
-def patient_add(request: HttpRequest) -> HttpResponse:
+def patient_add(request: StaffRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, user=request.user)
     duplicates = []
     if request.method == "POST" and form.is_valid():
@@ -81,7 +82,7 @@ def patient_add(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("patients.view_patient", raise_exception=True)
-def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_detail(request: StaffRequest, pk: int) -> HttpResponse:
     patient = _visible_patient(request, pk)
     access_log_record(
         user=request.user,
@@ -99,7 +100,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("patients.change_patient", raise_exception=True)
-def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_edit(request: StaffRequest, pk: int) -> HttpResponse:
     patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
     form = PatientForm(request.POST or None, instance=patient, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -123,7 +124,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("patients.void_patient", raise_exception=True)
-def patient_void_view(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_void_view(request: StaffRequest, pk: int) -> HttpResponse:
     patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
     form = PatientVoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -138,7 +139,7 @@ def patient_void_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _medications_response(
-    request: HttpRequest, patient, *, notice: str = "", error: str = "", form=None
+    request: StaffRequest, patient, *, notice: str = "", error: str = "", form=None
 ) -> HttpResponse:
     """The medications card alone for htmx; otherwise back to the patient page."""
     if not request.htmx:
@@ -160,7 +161,7 @@ def _medications_response(
 
 @require_POST
 @permission_required(["patients.add_medication", "patients.view_clinical"], raise_exception=True)
-def medication_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+def medication_add_view(request: StaffRequest, pk: int) -> HttpResponse:
     patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
     form = MedicationForm(request.POST)
     if form.is_valid():
@@ -177,7 +178,7 @@ def medication_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(["patients.change_medication", "patients.view_clinical"], raise_exception=True)
-def medication_stop_view(request: HttpRequest, pk: int, medication_pk: int) -> HttpResponse:
+def medication_stop_view(request: StaffRequest, pk: int, medication_pk: int) -> HttpResponse:
     patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
     medication = get_object_or_404(Medication, pk=medication_pk, patient=patient)
     form = MedicationStopForm(request.POST)

@@ -7,12 +7,16 @@ that only serves exports and other pages never carries it (about 25 MiB)."""
 import io
 import itertools
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from apps.reports.selectors import TIMEPOINT_LABELS, TIMEPOINTS, MeanPain, Rate
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
+
 # Text stays text (selectable, sharp in print); fixed ids make the same data draw the same SVG.
-_STYLE = {
+_STYLE: "dict[RcKeyType, Any]" = {
     "svg.fonttype": "none",
     # Product and lot names are drawn as typed: "$5$" is not mathtext, nor "\alpha" a symbol.
     "text.parse_math": False,
@@ -26,10 +30,6 @@ _SHADES = ("#1f1f1f", "#5a5a5a", "#8c8c8c", "#3b6ea5", "#b35c1e", "#2e7d4f", "#7
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 _LINES = ("-", "--", ":", "-.")
 MOST_LOTS = 15
-
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 
 def _style() -> AbstractContextManager:

@@ -1,27 +1,38 @@
 """The filter form of the reports page (also read from the query string of the exports
 and the API), and the export options on top of it."""
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator
 
+from apps.accounts.forms import ClinicianChoiceField
 from apps.clinic.models import Location
 from apps.inventory.models import Lot, Product
 from apps.reports.exports import ExportOptions
 from apps.reports.filters import ReportFilters
 from apps.treatments.models import TreatmentSite
+from exotrack.dates import ClinicDateField
 from exotrack.roles import CLINICIAN
 
 IDENTIFIED = "identified"
 DEIDENTIFIED = "deidentified"
 
 
+class LotChoiceField(forms.ModelChoiceField):
+    """A choice among lots, each shown by product and lot number."""
+
+    def label_from_instance(self, obj: Lot) -> str:
+        return f"{obj.product.name} {obj.lot_number}"
+
+
 class ReportFilterForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = ClinicDateField(
         required=False, label="Visits from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = ClinicDateField(
         required=False, label="Visits to", widget=forms.DateInput(attrs={"type": "date"})
     )
     site_category = forms.ChoiceField(
@@ -37,12 +48,12 @@ class ReportFilterForm(forms.Form):
         queryset=Product.objects.select_related("manufacturer"),
         empty_label="Any product",
     )
-    lot = forms.ModelChoiceField(
+    lot = LotChoiceField(
         required=False,
         queryset=Lot.objects.select_related("product").order_by("product__name", "lot_number"),
         empty_label="Any lot",
     )
-    clinician = forms.ModelChoiceField(
+    clinician = ClinicianChoiceField(
         required=False,
         queryset=get_user_model()
         .objects.filter(groups__name=CLINICIAN)
@@ -53,15 +64,9 @@ class ReportFilterForm(forms.Form):
         required=False, queryset=Location.objects.order_by("name"), empty_label="Any location"
     )
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["lot"].label_from_instance = lambda lot: f"{lot.product.name} {lot.lot_number}"
-        self.fields["clinician"].label_from_instance = lambda user: (
-            user.get_full_name() or user.username
-        )
-
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end of the period is before its start.")

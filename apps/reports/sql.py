@@ -178,8 +178,9 @@ def patient_columns(*, identified: bool, visit_on: str) -> list[Column]:
             Column("first_name", safe(sql.SQL("p.first_name")), "Given name."),
             Column("date_of_birth", day("p.date_of_birth", shifted=False), "Date of birth."),
         ]
-    age = sql.SQL("(floor(extract(year FROM age({visit_on}, p.date_of_birth)) / 5) * 5)::int")
-    age = age.format(visit_on=sql.SQL(visit_on))
+    age = sql.SQL(
+        "(floor(extract(year FROM age({visit_on}, p.date_of_birth)) / 5) * 5)::int"
+    ).format(visit_on=sql.SQL(visit_on))
     columns += [
         Column(
             "age_band",

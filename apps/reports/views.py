@@ -4,11 +4,12 @@ apps.reports.downloads."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from apps.accounts.requests import StaffRequest
 from apps.reports import charts
 from apps.reports.downloads import IDENTIFIED_PERMISSION, export_download
 from apps.reports.exports import EXPORTS, ExportOptions
@@ -34,7 +35,7 @@ def _dictionary(user) -> list[dict]:
     return entries
 
 
-def _page(request: HttpRequest, form: ReportFilterForm, *, status: int = 200) -> HttpResponse:
+def _page(request: StaffRequest, form: ReportFilterForm, *, status: int = 200) -> HttpResponse:
     context = {
         "form": form,
         "dictionary": _dictionary(request.user),
@@ -73,13 +74,13 @@ def _page(request: HttpRequest, form: ReportFilterForm, *, status: int = 200) ->
 
 @require_GET
 @permission_required(VIEW_PERMISSION, raise_exception=True)
-def report_page(request: HttpRequest) -> HttpResponse:
+def report_page(request: StaffRequest) -> HttpResponse:
     return _page(request, ReportFilterForm(request.GET))
 
 
 @require_GET
 @permission_required(VIEW_PERMISSION, raise_exception=True)
-def export_csv(request: HttpRequest, name: str) -> HttpResponse:
+def export_csv(request: StaffRequest, name: str) -> HttpResponse | StreamingHttpResponse:
     if name not in EXPORTS:
         raise Http404("No such export.")
     form = ExportForm(request.GET)

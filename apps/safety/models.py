@@ -58,7 +58,10 @@ class Seriousness(models.TextChoices):
     OTHER_SERIOUS = "other_serious", "Other serious (important medical event)"
 
 
-class Outcome(models.TextChoices):
+class AdverseEventOutcome(models.TextChoices):
+    """How the adverse event itself ended (MedWatch's "outcome"), not a treatment outcome
+    of the outcomes app."""
+
     RECOVERED = "recovered", "Recovered / resolved"
     RECOVERING = "recovering", "Recovering / resolving"
     NOT_RECOVERED = "not_recovered", "Not recovered / not resolved"
@@ -122,7 +125,9 @@ class AdverseEvent(Recorded, Voidable):
         blank=True,
         help_text="FDA seriousness criteria met; none: not serious.",
     )
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.UNKNOWN)
+    outcome = models.CharField(
+        max_length=16, choices=AdverseEventOutcome.choices, default=AdverseEventOutcome.UNKNOWN
+    )
     causality = models.CharField(
         max_length=12, choices=Causality.choices, default=Causality.UNASSESSED
     )
@@ -198,7 +203,9 @@ class MedicationFlag(Recorded):
     class Source(models.TextChoices):
         VISIT = "visit", "Treatment recorded"
         MANUAL = "manual", "Raised by staff"
-        PATIENT_REPORT = "patient_report", "Patient reported dizziness"
+        # The stored value predates the name "self-report"; it stays so that flags already
+        # raised, their history and the API keep their value.
+        SELF_REPORT = "patient_report", "Patient reported dizziness"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -16,7 +16,7 @@ from apps.safety.forms.recalls import LotRecallForm
 from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
 from apps.safety.selectors.adverse_events import patient_adverse_events, serious_events_panel
 from apps.safety.selectors.medication_flags import flags_panel, patient_flags
-from apps.safety.selectors.recalls import lot_recipients, recipient_columns
+from apps.safety.selectors.recalls import lot_recipients, patients_read, recipient_columns
 from apps.safety.views.medication_flags import flaggable_medications
 from exotrack.dashboard import DASHBOARD
 from exotrack.sections import LOT_PAGE, LOT_PAGE_ACTIONS, PATIENT_PAGE, Section
@@ -73,7 +73,11 @@ def lot_recipients_section(*, user, lot: Lot, request: HttpRequest) -> dict:
         subject="lot-recipients",
         object_id=lot.pk,
         path=request.get_full_path(),
-        detail={"lot_number": lot.lot_number, "page": page.number},
+        detail={
+            "lot_number": lot.lot_number,
+            "page": page.number,
+            "patients": patients_read(page),
+        },
     )
     return {
         "recipients": page,

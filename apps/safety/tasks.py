@@ -1,23 +1,17 @@
 """Thin Celery tasks of the safety app: each calls a service."""
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.utils import timezone
 
 from apps.safety.services import adverse_events, safety_signals
-from exotrack.task_retries import DAILY_EMAIL_TASK
+from exotrack.task_retries import DAILY_EMAIL_TASK, ONE_EMAIL_TASK
 
 
 # SMTP errors are OSErrors: retried with growing, jittered waits (30 s, 1 min, 2 min ...
 # up to an hour apart). The claim is rolled back on failure, so a retry sends it once.
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=12,
-    ignore_result=True,
-)
+# DjangoTask, the app's task class anyway, named so that its delay_on_commit is typed.
+@shared_task(base=DjangoTask, **ONE_EMAIL_TASK)
 def serious_event_email(event_id: int) -> None:
     adverse_events.serious_event_notify(event_id=event_id)
 

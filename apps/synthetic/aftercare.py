@@ -193,7 +193,7 @@ class Aftercare:
     ) -> None:
         for site in sites:
             if site.category in PAIN_SCORED and site.baseline_pain is not None:
-                self._assessments(site=site, day=day)
+                self._assessments(site=site, baseline=site.baseline_pain, day=day)
         self._adverse_events(
             visit_id=visit_id,
             patient_id=patient_id,
@@ -215,9 +215,8 @@ class Aftercare:
                         email=email if consent else "",
                     )
 
-    def _assessments(self, *, site: TreatedSite, day: datetime.date) -> None:
+    def _assessments(self, *, site: TreatedSite, baseline: int, day: datetime.date) -> None:
         rng = self.rng
-        baseline = site.baseline_pain
         # Most episodes improve, some a lot; a few do not change.
         best_drop = rng.choice((0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8))
         for timepoint, offset, share in ASSESSMENTS:

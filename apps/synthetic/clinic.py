@@ -421,9 +421,8 @@ class SyntheticClinic:
         created = _ts(self._at(since))
         for code, name, dose_text in taking:
             started = since - datetime.timedelta(days=rng.randint(60, 3000))
-            stopped = since + datetime.timedelta(days=rng.randint(30, 400))
-            if rng.random() >= 0.1 or stopped >= self.today:
-                stopped = None
+            stops_on = since + datetime.timedelta(days=rng.randint(30, 400))
+            stopped = None if rng.random() >= 0.1 or stops_on >= self.today else stops_on
             self.tables.medications.append(
                 _line(
                     self._id("medications"),
@@ -459,13 +458,17 @@ class SyntheticClinic:
         consent = has_email and rng.random() < 0.7
         immunocompromised = rng.random() < 0.05
         cold_sores = rng.random() < 0.20
-        monthly = self.maintenance_site is not None and rng.random() < MONTHLY_SHARE
-        if monthly:
+        monthly_site = (
+            self.maintenance_site
+            if self.maintenance_site is not None and rng.random() < MONTHLY_SHARE
+            else None
+        )
+        if monthly_site is not None:
             # A fixed systemic dose every four weeks since some point in the two years.
-            first = rng.randrange(0, VISIT_WINDOW_DAYS - 28)
+            first_day = rng.randrange(0, VISIT_WINDOW_DAYS - 28)
             visit_days = [
                 self.window_start + datetime.timedelta(days=day)
-                for day in range(first, VISIT_WINDOW_DAYS, 28)
+                for day in range(first_day, VISIT_WINDOW_DAYS, 28)
             ]
         else:
             # Several visits over the two years; the first some weeks after registering.
@@ -478,8 +481,8 @@ class SyntheticClinic:
             visit_days[0] - datetime.timedelta(days=rng.randint(0, 45)),
         )
         registered = _ts(self._at(registered_on))
-        if monthly:
-            regions = [self.maintenance_site]
+        if monthly_site is not None:
+            regions = [monthly_site]
         else:
             regions = self._regions(count=rng.choices((1, 2, 3, 4), weights=(35, 35, 20, 10))[0])
         self.tables.patients.append(
@@ -638,7 +641,7 @@ class SyntheticClinic:
         else:
             laterality = "na"
         if site.route == "intravenous":
-            volume = "10.00"
+            volume: str | None = "10.00"
         else:
             volume = f"{rng.choice((0.5, 1.0, 1.5, 2.0, 3.0)):.2f}" if rng.random() < 0.8 else None
         pain = rng.randint(2, 9) if site.category in ("joint", "tendon", "dental") else None

@@ -1,13 +1,27 @@
+from __future__ import annotations
+
 import datetime
 import json
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.forms import ClinicianChoiceField
 from apps.treatments.models import Laterality, Route, TreatmentSite
-from apps.treatments.services import SITE_FIELDS, DoseInput
+from apps.treatments.services import (
+    SITE_FIELDS,
+    DoseInput,
+    max_sites_per_visit,
+    too_many_sites_error,
+)
+from exotrack.dates import ClinicDateField
+from exotrack.query_ids import parse_id
+
+if TYPE_CHECKING:
+    from apps.clinic.models import Location
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -23,8 +37,10 @@ class VisitForm(forms.Form):
         initial=_now_local,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
-    location = forms.ModelChoiceField(queryset=None, empty_label="Choose a location")
-    clinician = forms.ModelChoiceField(queryset=None, empty_label="Choose a clinician")
+    location: forms.ModelChoiceField[Location] = forms.ModelChoiceField(
+        queryset=None, empty_label="Choose a location"
+    )
+    clinician = ClinicianChoiceField(queryset=None, empty_label="Choose a clinician")
     indication = forms.CharField(max_length=200, help_text="e.g. Osteoarthritis, right knee")
     consent_recorded = forms.BooleanField(label="Consent recorded", required=False)
     consent_form_version = forms.CharField(
@@ -39,9 +55,8 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args, locations, clinicians, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations
-        self.fields["clinician"].queryset = clinicians
-        self.fields["clinician"].label_from_instance = lambda u: u.get_full_name() or u.username
+        cast(forms.ModelChoiceField, self.fields["location"]).queryset = locations
+        cast(ClinicianChoiceField, self.fields["clinician"]).queryset = clinicians
 
 
 class DoseForm(forms.Form):
@@ -81,17 +96,17 @@ class DoseForm(forms.Form):
                 "hx-swap": "outerHTML",
             }
         )
-        self.fields["site"].choices = [("", "Choose a site")] + [
+        cast(forms.ChoiceField, self.fields["site"]).choices = [("", "Choose a site")] + [
             (pk, site.name) for pk, site in sites.items()
         ]
         # The usable lots, plus whatever lot this row names (e.g. from a scan), so a lot
         # that became unusable is refused by the service with its reason, not silently.
         choices = [("", "Choose a lot"), *lot_choices]
-        chosen = self.data.get(self.add_prefix("lot")) if self.is_bound else None
+        chosen = parse_id(self.data.get(self.add_prefix("lot"))) if self.is_bound else None
         known = {str(value) for value, _ in choices}
-        if chosen and chosen not in known and chosen.isdigit():
-            choices.append((int(chosen), f"Lot #{chosen}"))
-        self.fields["lot"].choices = choices
+        if chosen is not None and str(chosen) not in known:
+            choices.append((chosen, f"Lot #{chosen}"))
+        cast(forms.ChoiceField, self.fields["lot"]).choices = choices
 
     def clean_billions(self) -> Decimal:
         billions = self.cleaned_data["billions"]
@@ -113,6 +128,16 @@ class DoseForm(forms.Form):
 
 
 class BaseDoseFormSet(forms.BaseFormSet):
+    validate_max = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read when the page is built (a setting); absolute_max at the same number, so a
+        # posted TOTAL_FORMS of 100,000 builds no more rows than that before refusing.
+        self.max_num = self.absolute_max = max_sites_per_visit()
+        # BaseFormSet builds error_messages in __init__; the stubs do not declare it.
+        self.error_messages["too_many_forms"] = too_many_sites_error().message  # type: ignore[attr-defined]
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
@@ -132,20 +157,21 @@ class VisitVoidForm(forms.Form):
 
 
 class VisitFilterForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = ClinicDateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = ClinicDateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    clinician = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any clinician")
-    location = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any location")
+    clinician = ClinicianChoiceField(queryset=None, required=False, empty_label="Any clinician")
+    location: forms.ModelChoiceField[Location] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any location"
+    )
 
     def __init__(self, *args, locations, clinicians, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations
-        self.fields["clinician"].queryset = clinicians
-        self.fields["clinician"].label_from_instance = lambda u: u.get_full_name() or u.username
+        cast(forms.ModelChoiceField, self.fields["location"]).queryset = locations
+        cast(ClinicianChoiceField, self.fields["clinician"]).queryset = clinicians
 
 
 class TreatmentSiteForm(forms.ModelForm):
@@ -158,8 +184,9 @@ class TreatmentSiteForm(forms.ModelForm):
             "laterality_applies": "Left/right applies",
         }
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         low, high = data.get("dose_min_billions"), data.get("dose_max_billions")
         if low is not None and low <= 0:
             self.add_error("dose_min_billions", "The lowest usual dose is above zero.")

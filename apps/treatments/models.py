@@ -129,6 +129,7 @@ class Dose(models.Model):
         return f"{self.billions} bn to {self.site}"
 
 
+@pghistory.track()
 class VisitWarning(models.Model):
     """A warning the clinician saw and acknowledged, with the reason, when recording."""
 
@@ -137,6 +138,7 @@ class VisitWarning(models.Model):
         CUMULATIVE_DOSE_HIGH = "cumulative_dose_high", "High total dose in 30 days"
         IMMUNOCOMPROMISED = "immunocompromised", "Immunocompromised patient"
         COLD_SORE_NO_PROPHYLAXIS = "cold_sore_no_prophylaxis", "Cold-sore history, no prophylaxis"
+        NO_SIGNED_CONSENT = "no_signed_consent", "No signed consent covering the treated sites"
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="warnings")
     code = models.CharField(max_length=32, choices=Code.choices)
@@ -154,6 +156,8 @@ class VisitWarning(models.Model):
         return self.get_code_display()
 
 
+# `returned` is set when a voided visit gives its vials back to stock.
+@pghistory.track()
 class VialsOpened(models.Model):
     """Vials of one lot opened at one visit, and the ledger movement that took them."""
 

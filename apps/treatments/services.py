@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.clinic.models import Location
+from apps.consents.services import visit_consent_gap
 from apps.inventory.models import Lot
 from apps.inventory.services import stock_return, stock_use
 from apps.patients.models import Patient
@@ -83,6 +84,19 @@ def _dose_errors(index: int, dose: DoseInput) -> dict[str, str | ValidationError
     if dose.baseline_pain is not None and not 0 <= dose.baseline_pain <= 10:
         errors[prefix + "baseline_pain"] = "Pain is scored from 0 to 10."
     return errors
+
+
+def max_sites_per_visit() -> int:
+    """How many sites one visit may treat (TREATMENT_MAX_SITES_PER_VISIT)."""
+    return settings.TREATMENT_MAX_SITES_PER_VISIT
+
+
+def too_many_sites_error() -> ValidationError:
+    limit = max_sites_per_visit()
+    return ValidationError(
+        f"A visit treats at most {limit} sites; record the others as another visit.",
+        code="too_many_sites",
+    )
 
 
 def _visit_errors(
@@ -184,6 +198,13 @@ def visit_warnings(
                 "The patient has a cold-sore history and no prophylaxis is recorded.",
             )
         )
+    consent_gap = visit_consent_gap(
+        patient=patient,
+        site_categories={d.site.category for d in doses},
+        on=timezone.localdate(visited_at),
+    )
+    if consent_gap:
+        warnings.append(PendingWarning(VisitWarning.Code.NO_SIGNED_CONSENT, consent_gap))
     return warnings
 
 
@@ -248,6 +269,9 @@ def visit_record(
 
     Raises ValidationError (field errors; `doses.<n>.<field>` for a dose row) or
     WarningsNeedAcknowledgement when a warning has no reason from a clinician."""
+    if len(doses) > max_sites_per_visit():
+        # Before anything else: every dose row costs lookups.
+        raise ValidationError({"doses": too_many_sites_error()})
     acknowledgements = {
         code: reason.strip() for code, reason in (acknowledgements or {}).items() if reason
     }
@@ -278,9 +302,9 @@ def visit_record(
             notes=notes,
             created_by=by,
         )
-        opened, errors = _take_stock(visit=visit, doses=doses, by=by)
-        if errors:
-            raise ValidationError(errors)
+        opened, stock_errors = _take_stock(visit=visit, doses=doses, by=by)
+        if stock_errors:
+            raise ValidationError(stock_errors)
         warnings = visit_warnings(
             patient=patient,
             visited_at=visited_at,

@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.clinic.models import Location
@@ -27,6 +28,7 @@ from apps.treatments.forms import (
 )
 from apps.treatments.models import TreatmentSite, Visit, VisitWarning
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 from exotrack.roles import CLINICIAN
 
 PAGE_SIZE = 50
@@ -63,11 +65,19 @@ def _dose_form_kwargs(*, on: datetime.date) -> dict:
 
 
 @permission_required("treatments.add_visit", raise_exception=True)
-def visit_add(request: HttpRequest) -> HttpResponse:
-    patient_id = request.GET.get("patient", "")
-    if not patient_id.isdigit():
+def visit_add(request: StaffRequest) -> HttpResponse:
+    patient_id = id_from_query(request.GET, "patient")
+    if patient_id is None:
         raise Http404("Open the patient first, then record the visit.")
     patient = get_object_or_404(patients_visible_to(request.user), pk=patient_id)
+    # The form shows the patient: a read of their record.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="visit-form",
+        patient_id=patient.pk,
+        path=request.get_full_path(),
+    )
     data = request.POST if request.method == "POST" else None
     clinicians = selectors.clinicians()
     initial = {}
@@ -114,7 +124,7 @@ def visit_add(request: HttpRequest) -> HttpResponse:
                 {
                     "code": w.code,
                     "message": w.message,
-                    "reason": (data or {}).get(f"ack-{w.code}", ""),
+                    "reason": data.get(f"ack-{w.code}", "") if data is not None else "",
                 }
                 for w in pending
             ],
@@ -128,11 +138,12 @@ def visit_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("treatments.add_visit", raise_exception=True)
-def vial_scan(request: HttpRequest) -> HttpResponse:
+def vial_scan(request: StaffRequest) -> HttpResponse:
     """Read a scanned vial into one dose row: its lot, and the site's usual route. Returns
     the row alone (htmx swaps it in). Nothing is saved."""
     prefix = request.POST.get("prefix", "")
-    if not prefix.startswith(f"{DOSE_PREFIX}-") or not prefix[len(DOSE_PREFIX) + 1 :].isdigit():
+    row = prefix.removeprefix(f"{DOSE_PREFIX}-")
+    if row == prefix or not (row.isascii() and row.isdigit()):
         raise Http404("No such dose row.")
     on = _visit_day(request.POST)
     kwargs = _dose_form_kwargs(on=on)
@@ -153,13 +164,14 @@ def vial_scan(request: HttpRequest) -> HttpResponse:
         else:
             lot = Lot.objects.get(pk=vial.lot.pk)
             refusal = lot.unusable_reason(on)
-            error = refusal.message if refusal is not None else ""
-        if not error:
-            data[f"{prefix}-lot"] = str(vial.lot.pk)
-            notice = f"{vial.product.name} lot {vial.lot_number} chosen."
-            site = kwargs["sites"].get(int(data.get(f"{prefix}-site") or 0))
-            if site is not None and not data.get(f"{prefix}-route"):
-                data[f"{prefix}-route"] = site.default_route
+            if refusal is not None:
+                error = str(refusal.message)
+            else:
+                data[f"{prefix}-lot"] = str(lot.pk)
+                notice = f"{vial.product.name} lot {vial.lot_number} chosen."
+                site = kwargs["sites"].get(int(data.get(f"{prefix}-site") or 0))
+                if site is not None and not data.get(f"{prefix}-route"):
+                    data[f"{prefix}-route"] = site.default_route
     dose_form = DoseForm(data, prefix=prefix, **kwargs)
     return render(
         request,
@@ -169,7 +181,7 @@ def vial_scan(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("treatments.add_visit", raise_exception=True)
-def lot_options(request: HttpRequest) -> HttpResponse:
+def lot_options(request: StaffRequest) -> HttpResponse:
     """The lot picker's options for another visit day: lots usable that day, first
     expiry first."""
     try:
@@ -180,7 +192,7 @@ def lot_options(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("treatments.view_visit", raise_exception=True)
-def visit_list(request: HttpRequest) -> HttpResponse:
+def visit_list(request: StaffRequest) -> HttpResponse:
     filters = VisitFilterForm(
         request.GET or None, locations=Location.objects.all(), clinicians=selectors.clinicians()
     )
@@ -210,7 +222,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("treatments.view_visit", raise_exception=True)
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_detail(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         visit = selectors.visit_detail(user=request.user, pk=pk)
     except Visit.DoesNotExist as missing:
@@ -231,7 +243,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("treatments.void_visit", raise_exception=True)
-def visit_void(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_void(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         visit = selectors.visit_detail(user=request.user, pk=pk)
     except Visit.DoesNotExist as missing:
@@ -269,14 +281,14 @@ def visit_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("treatments.view_treatmentsite", raise_exception=True)
-def site_list(request: HttpRequest) -> HttpResponse:
+def site_list(request: StaffRequest) -> HttpResponse:
     return render(
         request, "treatments/site_list.html", {"sites": list(selectors.treatment_sites())}
     )
 
 
 @permission_required("treatments.add_treatmentsite", raise_exception=True)
-def site_add(request: HttpRequest) -> HttpResponse:
+def site_add(request: StaffRequest) -> HttpResponse:
     form = TreatmentSiteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -290,7 +302,7 @@ def site_add(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("treatments.change_treatmentsite", raise_exception=True)
-def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def site_edit(request: StaffRequest, pk: int) -> HttpResponse:
     site = get_object_or_404(TreatmentSite, pk=pk)
     form = TreatmentSiteForm(request.POST or None, instance=site)
     if request.method == "POST" and form.is_valid():

@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
@@ -78,6 +77,11 @@ INSTALLED_APPS = [
     # Not last: it has no models, so no post_migrate, which the roles wait for.
     "apps.synthetic",
     "apps.reports",
+    "apps.fhir",
+    "apps.imports",
+    "apps.consents",
+    "apps.photos",
+    "apps.injection_maps",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +230,9 @@ INVENTORY_LOW_STOCK_VIALS = env.int("INVENTORY_LOW_STOCK_VIALS", default=5)
 TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS = env.int(
     "TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS", default=30
 )
+# A visit treats at most this many sites: more is a mistake (or an attack) refused before
+# any row is read, since each site costs lookups and a stock lock.
+TREATMENT_MAX_SITES_PER_VISIT = env.int("TREATMENT_MAX_SITES_PER_VISIT", default=20)
 
 # Outcomes: a responder's pain fell from baseline by at least this many points, or by at
 # least this percentage (DOMAIN.md: about 2 points or 30 %).
@@ -395,7 +402,8 @@ REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous call with the first class's WWW-Authenticate
     # challenge, which makes it a 401 (session authentication has none: 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first: an anonymous call is told 401 with WWW-Authenticate: Token.
+        "apps.accounts.api_tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PARSER_CLASSES": [
@@ -440,20 +448,27 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
-        name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
-        for name in [
-            "ValidationErrorEnum",
-            "ClientErrorEnum",
-            "ServerErrorEnum",
-            "ErrorCode401Enum",
-            "ErrorCode403Enum",
-            "ErrorCode404Enum",
-            "ErrorCode405Enum",
-            "ErrorCode406Enum",
-            "ErrorCode415Enum",
-            "ErrorCode429Enum",
-            "ErrorCode500Enum",
-        ]
+        **{
+            name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
+            for name in [
+                "ValidationErrorEnum",
+                "ClientErrorEnum",
+                "ServerErrorEnum",
+                "ErrorCode401Enum",
+                "ErrorCode403Enum",
+                "ErrorCode404Enum",
+                "ErrorCode405Enum",
+                "ErrorCode406Enum",
+                "ErrorCode415Enum",
+                "ErrorCode429Enum",
+                "ErrorCode500Enum",
+            ]
+        },
+        # Choice sets the visit API shows in several places get one name each.
+        "RouteEnum": "apps.treatments.models.Route.choices",
+        "VisitWarningCodeEnum": "apps.treatments.api.visits.WARNING_CODES",
+        # Adverse events: abated / recurred (MedWatch box C) share one choice set.
+        "ChallengeEnum": "apps.safety.models.Challenge.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
@@ -461,15 +476,6 @@ SPECTACULAR_SETTINGS = {
         "apps.followups.api.follow_ups.desk_hidden_fields_optional",
     ],
 }
-# Choice sets the visit API shows in several places get one name each.
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
-    {
-        "RouteEnum": "apps.treatments.models.Route.choices",
-        "VisitWarningCodeEnum": "apps.treatments.api.visits.WARNING_CODES",
-        # Adverse events: abated / recurred (MedWatch box C) share one choice set.
-        "ChallengeEnum": "apps.safety.models.Challenge.choices",
-    }
-)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
@@ -491,3 +497,98 @@ PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
 )
+
+# FHIR R4 read API and Bulk Data export (docs/fhir.md)
+# Base URI of our identifier and code systems (MRN, lots, outcome measures). Keep it
+# stable: consumers match identifiers by system and value.
+FHIR_SYSTEM_BASE = env.str("FHIR_SYSTEM_BASE", default=f"{SITE_URL}/fhir").rstrip("/")
+FHIR_PAGE_SIZE = env.int("FHIR_PAGE_SIZE", default=50)
+FHIR_PAGE_SIZE_MAX = env.int("FHIR_PAGE_SIZE_MAX", default=500)
+# Bulk Data export files: where they are written and how long they stay downloadable.
+FHIR_EXPORT_DIR = Path(env.str("FHIR_EXPORT_DIR", default=str(VAR_DIR / "fhir-exports")))
+FHIR_EXPORT_EXPIRY_HOURS = env.int("FHIR_EXPORT_EXPIRY_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["fhir-exports-expire"] = {
+    "task": "apps.fhir.tasks.bulk_exports_expire",
+    "schedule": 3600.0,
+}
+
+# Importing a clinic's existing patients from a spreadsheet.
+IMPORT_MAX_MEGABYTES = env.int("IMPORT_MAX_MEGABYTES", default=20)
+# Files with more rows are checked and imported by the worker, the page showing progress.
+IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=500)
+
+# Staff accounts (apps/accounts): invitations, second factor, API tokens.
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
+    "knox",
+]
+# OTP after authentication sets request.user; the second-step gate after the session clock,
+# so a session that timed out goes to the sign-in page, not to the code page.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("exotrack.middleware.SessionTimeoutMiddleware") + 1,
+    "apps.accounts.middleware.SecondFactorMiddleware",
+)
+# Roles that must pass a second factor after the password. Every staff role unless DEBUG
+# (make run's demo users): MFA_REQUIRED_ROLES=manager,clinician turns it on there too.
+MFA_REQUIRED_ROLES = env.list(
+    "MFA_REQUIRED_ROLES",
+    default=[] if DEBUG else ["clinician", "nurse", "front_desk", "manager"],
+)
+# Wrong second-step codes before that step locks for AXES_COOLOFF_TIME (a manager lifts it).
+MFA_FAILURE_LIMIT = env.int("MFA_FAILURE_LIMIT", default=5)
+# Our own five-strike lock replaces django-otp's growing delay between attempts.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = env.str("MFA_ISSUER", default="ExoTrack")
+# Passkeys are a second factor after the password here, never a sign-in of their own.
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_HELPER_CLASS = "apps.accounts.passkeys.ClinicPasskeyHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "apps.accounts.passkeys.relying_party_id"
+# The page's own address is allowed too (apps/accounts/passkeys.py). Browsers refuse
+# passkeys on a bare IP address: locally, open http://localhost:8000 to use them.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    SITE_URL if SITE_URL.startswith("https://") else "http://localhost:8000"
+]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# Set-password links (invitations, resets) work once and for this long.
+STAFF_SET_PASSWORD_LINK_HOURS = env.int("STAFF_SET_PASSWORD_LINK_HOURS", default=72)
+PASSWORD_RESET_TIMEOUT = STAFF_SET_PASSWORD_LINK_HOURS * 3600
+# Forgotten-password requests per client address and per address typed, per hour.
+STAFF_PASSWORD_RESET_REQUESTS_PER_HOUR = env.int(
+    "STAFF_PASSWORD_RESET_REQUESTS_PER_HOUR", default=5
+)
+# API tokens: hashed (django-rest-knox), with a name, an expiry and the last use.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model name)
+# Knox's own migrations would create its unused default token table even though the
+# model above replaces it; without them no such table is made.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_PREFIX": "exo_", "AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": None}
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# Tokens one member may create per hour, and failed token uses per client address per hour.
+API_TOKEN_CREATIONS_PER_HOUR = env.int("API_TOKEN_CREATIONS_PER_HOUR", default=10)
+API_TOKEN_FAILURES_PER_HOUR = env.int("API_TOKEN_FAILURES_PER_HOUR", default=20)
+
+# Clinical files: signed-consent PDFs and photos (exotrack/private_files.py). A private
+# folder by default, never served by the static server; any Django storage instead, e.g.
+# {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": ...}} with
+# django-storages installed.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+PRIVATE_FILES_STORAGE = {
+    "BACKEND": env.str(
+        "PRIVATE_FILES_BACKEND", default="django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": env.json("PRIVATE_FILES_OPTIONS", default={}),
+}
+# Consents: a visit relies on a signed consent at most this many days old; a patient's
+# remote-signing link works this many days, once.
+CONSENT_VALID_DAYS = env.int("CONSENT_VALID_DAYS", default=365)
+CONSENT_SIGNING_LINK_DAYS = env.int("CONSENT_SIGNING_LINK_DAYS", default=7)
+# Photos: the largest upload and picture accepted (a 12-megapixel phone photo is 3-8 MB).
+PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=25_000_000)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)

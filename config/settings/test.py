@@ -38,6 +38,8 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": False,
     }
 }
+# No second factor unless a test asks for one (override_settings(MFA_REQUIRED_ROLES=...)).
+MFA_REQUIRED_ROLES = []
 
 # Throttles stay on but out of reach of the suite's thousands of calls from one address;
 # throttling tests set their own rates.

@@ -5,15 +5,21 @@ PATCH of a clinical field answered 200 and silently dropped it, so the caller be
 saved. A serializer with this mixin answers 400 on each such field instead."""
 
 from collections.abc import Collection, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+if TYPE_CHECKING:
+    _Serializer = serializers.Serializer
+else:
+    _Serializer = object
+
 HIDDEN_FIELD_CODE = "not_permitted"
 
 
-class RefusesHiddenFields:
+# Before a Serializer in the bases (its base is object at run time, a Serializer for mypy).
+class RefusesHiddenFields(_Serializer):
     hidden_fields: ClassVar[Collection[str]] = ()
 
     def to_internal_value(self, data: Any) -> Any:

@@ -10,8 +10,10 @@ are kept IDEMPOTENCY_KEY_HOURS; the same key with another body is answered 422."
 import datetime
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -28,9 +30,16 @@ from rest_framework.response import Response
 from exotrack.api.errors import DEFAULT_CODE as INVALID
 from exotrack.models import IdempotencyKey
 
+if TYPE_CHECKING:
+    # django-stubs' name for the clinic's user model (exotrack imports no app).
+    from django.contrib.auth.models import _User
+    from rest_framework.views import APIView as _View
+else:
+    _View = object
+
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-_MAX_LENGTH = IdempotencyKey._meta.get_field("key").max_length
+_MAX_LENGTH: int = IdempotencyKey._meta.get_field("key").max_length or 0
 
 
 class KeyReused(exceptions.APIException):
@@ -63,19 +72,21 @@ def idempotency_keys_expire() -> int:
     return deleted
 
 
-def _answered_once(handler):
+def _answered_once(handler: Callable[..., Response]) -> Callable[..., Response]:
     @wraps(handler)
-    def run(request: Request, *args, **kwargs) -> Response:
+    def run(request: Request, *args: Any, **kwargs: Any) -> Response:
         key = _key_of(request)
+        # Runs after authentication and the permission classes: a signed-in user.
+        user = cast("_User", request.user)
         if key is None:
             return handler(request, *args, **kwargs)
         fingerprint = _fingerprint(request)
         with transaction.atomic():
-            mine = IdempotencyKey.objects.filter(user=request.user, key=key)
+            mine = IdempotencyKey.objects.filter(user=user, key=key)
             # An expired key not swept yet counts as new.
             mine.filter(created_at__lt=_kept_since()).delete()
             IdempotencyKey.objects.bulk_create(
-                [IdempotencyKey(user=request.user, key=key, fingerprint=fingerprint)],
+                [IdempotencyKey(user=user, key=key, fingerprint=fingerprint)],
                 ignore_conflicts=True,
             )
             claim = mine.select_for_update().get()
@@ -98,18 +109,18 @@ def _answered_once(handler):
 
 # For a viewset with a `create` action. (A comment, not a docstring: drf-spectacular would
 # publish a mixin's docstring as the description of a viewset without its own.)
-class IdempotentCreateMixin:
-    def __init_subclass__(cls, **kwargs) -> None:
+class IdempotentCreateMixin(_View):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # The key's own refusal (too long, empty) documented with the create's other errors.
         extend_validation_errors([INVALID], field_name="idempotency_key", actions=["create"])(cls)
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # The router maps POST to `create` before dispatch; wrapping that handler runs the
         # key check after authentication and permissions and around the viewset's own
         # `create`, whether it overrides DRF's or not.
         if getattr(self, "action_map", {}).get("post") == "create":
-            self.post = _answered_once(self.post)
+            self.post = _answered_once(self.post)  # type: ignore[has-type]  # set by the router
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -121,7 +132,8 @@ class KeyReusedErrorSerializer(serializers.Serializer):
 
 class KeyReusedResponseSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = KeyReusedErrorSerializer(many=True)
+    # A field named like Serializer.errors; DRF's metaclass moves declared fields off the class.
+    errors = KeyReusedErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):

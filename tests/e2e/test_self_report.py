@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from apps.followups.models import FollowUp, Kind, PatientReport
+from apps.followups.models import FollowUp, Kind, SelfReport
 from apps.followups.tokens import self_report_token
 from apps.outcomes.models import OutcomeAssessment
 from exotrack import roles
@@ -80,12 +80,12 @@ def test_patient_answers_from_a_phone_and_the_clinic_reviews(
     clinician = UserFactory(username="cleo", first_name="Cleo", role=roles.CLINICIAN)
     login(page, live_server, clinician)
     page.goto(reverse("followups:worklist"))
-    waiting = page.locator("#reports-waiting")
+    waiting = page.locator("#self-reports-waiting")
     expect(waiting).to_contain_text("Ada Lovelace")
     waiting.get_by_role("link", name="Review").click()
     expect(page.locator("#answers")).to_contain_text("Yes")
     expect(page.get_by_role("link", name="Confirm as adverse event")).to_be_visible()
     page.get_by_label("Why nothing is recorded").fill("Called her: redness settled the next day.")
     page.get_by_role("button", name="Dismiss").click()
-    expect(page.locator("#reports-waiting")).to_contain_text("No report is waiting.")
-    assert PatientReport.objects.get().review == PatientReport.Review.DISMISSED
+    expect(page.locator("#self-reports-waiting")).to_contain_text("No self-report is waiting.")
+    assert SelfReport.objects.get().review == SelfReport.Review.DISMISSED

@@ -17,11 +17,11 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from apps.accounts.models import User
+from apps.accounts.services.api_tokens import api_token_create
 
 # Bounded so ~40 operations x 2 roles x 2 modes fuzz in under a minute on an idle
 # two-core machine (38 operations took about 20 s per role at 10 examples).
@@ -123,13 +123,13 @@ def _failures_of(operation, *, base_url: str, headers: dict[str, str]) -> dict[s
 
 
 def test_every_operation_answers_as_its_schema_says(api_user, live_server):
-    token, _ = Token.objects.get_or_create(user=api_user)
-    headers = {"Authorization": f"Token {token.key}"}
+    _, token = api_token_create(by=api_user, name="Schema", days=1, second_factor_passed=False)
+    headers = {"Authorization": f"Token {token}"}
     schema = schemathesis.openapi.from_url(
         f"{live_server.url}/api/schema/?format=json",
         headers=headers,
         timeout=30,
-        config=_fuzz_config(token=token.key),
+        config=_fuzz_config(token=token),
     )
     operations = [result.ok() for result in schema.get_all_operations()]
     assert operations, "the schema lists no API operation"
@@ -189,13 +189,13 @@ def workflow_user(request, live_server) -> User:
 
 
 def test_chained_operations_answer_as_the_schema_says(workflow_user, live_server):
-    token, _ = Token.objects.get_or_create(user=workflow_user)
-    headers = {"Authorization": f"Token {token.key}"}
+    _, token = api_token_create(by=workflow_user, name="Schema", days=1, second_factor_passed=False)
+    headers = {"Authorization": f"Token {token}"}
     schema = schemathesis.openapi.from_url(
         f"{live_server.url}/api/schema/?format=json",
         headers=headers,
         timeout=30,
-        config=_fuzz_config(token=token.key),
+        config=_fuzz_config(token=token),
     )
 
     class Workflow(schema.as_state_machine()):

@@ -59,7 +59,7 @@ def test_the_roles_see_different_menus(personas, outsider):
     labels = {role: {i.label for i in _expected(user)} for role, user in personas.items()} | {
         "outsider": {i.label for i in _expected(outsider)}
     }
-    assert labels["outsider"] == {"Dashboard", "API"}
+    assert labels["outsider"] == {"Dashboard", "Your account", "API"}
     assert "Clinic" in labels["manager"]
     for role in ("clinician", "nurse", "front_desk"):
         assert "Clinic" not in labels[role]

@@ -53,6 +53,8 @@ def test_the_apps_register_their_sections_in_reading_order():
         "adverse-events",
         "follow-ups",
         "outcomes",
+        "consents",
+        "photos",
     ]
     assert [s.key for s in LOT_PAGE_ACTIONS.registered()] == ["recall"]
     assert [s.key for s in LOT_PAGE.registered()] == ["recipients"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.audit.models import AccessLog
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
 from apps.followups.services.scheduling import reminder_time
-from tests.builders import login_api
+from tests.builders import assert_nothing_changed, login_api
 from tests.factories import FollowUpFactory, PatientFactory, TreatmentSiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +155,8 @@ def test_a_refused_follow_up_names_the_field(api_client, nurse, changes, attr):
     if data.get("site") == "KNEE":
         data["site"] = knee.pk  # a site on a check-in
 
-    response = api_client.post(FOLLOW_UPS, data, format="json")
+    with assert_nothing_changed():
+        response = api_client.post(FOLLOW_UPS, data, format="json")
 
     assert response.status_code == 400
     assert [e["attr"] for e in response.json()["errors"]] == [attr]
@@ -198,7 +199,8 @@ def test_a_refused_action_names_the_field_and_changes_nothing(
         follow_up.save()
     login_api(api_client, nurse)
 
-    response = api_client.post(f"{FOLLOW_UPS}{follow_up.pk}/{action}/", data)
+    with assert_nothing_changed():
+        response = api_client.post(f"{FOLLOW_UPS}{follow_up.pk}/{action}/", data)
 
     assert response.status_code == 400
     assert [e["attr"] for e in response.json()["errors"]] == [attr]
@@ -210,19 +212,24 @@ def test_the_manager_reads_but_does_not_work_follow_ups(api_client, manager):
     login_api(api_client, manager)
 
     assert _ids(api_client.get(FOLLOW_UPS)) == [follow_up.pk]
-    assert (
-        api_client.post(f"{FOLLOW_UPS}{follow_up.pk}/complete/", {"note": "x"}).status_code == 403
-    )
+    with assert_nothing_changed():
+        assert (
+            api_client.post(f"{FOLLOW_UPS}{follow_up.pk}/complete/", {"note": "x"}).status_code
+            == 403
+        )
     new = {"patient": follow_up.patient_id, "kind": "check_in", "due_on": "2099-01-01"}
-    assert api_client.post(FOLLOW_UPS, new, format="json").status_code == 403
-    assert api_client.post(f"{FOLLOW_UPS}999999/complete/", {"note": "x"}).status_code == 403
+    with assert_nothing_changed():
+        assert api_client.post(FOLLOW_UPS, new, format="json").status_code == 403
+    with assert_nothing_changed():
+        assert api_client.post(f"{FOLLOW_UPS}999999/complete/", {"note": "x"}).status_code == 403
 
 
 def test_an_unknown_follow_up_is_404(api_client, nurse):
     login_api(api_client, nurse)
 
     assert api_client.get(f"{FOLLOW_UPS}999999/").status_code == 404
-    assert api_client.post(f"{FOLLOW_UPS}999999/complete/", {"note": "x"}).status_code == 404
+    with assert_nothing_changed():
+        assert api_client.post(f"{FOLLOW_UPS}999999/complete/", {"note": "x"}).status_code == 404
 
 
 # --- reminder deliveries ------------------------------------------------------------
@@ -240,7 +247,8 @@ def test_deliveries_are_read_only_and_filter_by_follow_up_and_status(api_client,
     row = api_client.get(f"{DELIVERIES}{sent.pk}/").json()
     assert row["to_address"] == first.patient.email and row["reminder_number"] == 1
     # No write route: the role check refuses before the method is looked at.
-    assert api_client.post(DELIVERIES, {}).status_code in {403, 405}
+    with assert_nothing_changed():
+        assert api_client.post(DELIVERIES, {}).status_code in {403, 405}
     assert ReminderDelivery.objects.count() == 2
     assert AccessLog.objects.filter(subject="reminder-delivery", patient_id=first.patient_id)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from apps.audit.models import AccessLog
-from apps.followups.models import FollowUp, Kind, PatientReport
+from apps.followups.models import FollowUp, Kind, SelfReport
 from apps.followups.services.self_reports import (
     SelfReportAnswers,
     SelfReportUnavailable,
@@ -87,16 +87,16 @@ def test_a_submission_completes_the_follow_up_and_scores_every_site(client, foll
     ]
     assert {a.source for a in assessments} == {OutcomeAssessment.Source.SELF_REPORT}
     assert {a.timepoint for a in assessments} == {Timepoint.WEEK_6}
-    report = PatientReport.objects.get()
-    assert report.review == PatientReport.Review.NOT_NEEDED
+    report = SelfReport.objects.get()
+    assert report.review == SelfReport.Review.NOT_NEEDED
     assert not MedicationFlag.objects.exists()
     assert not AccessLog.objects.exists()
 
 
 def test_a_yes_waits_for_a_clinician(client, follow_up):
     client.post(_url(follow_up), _answers(cold_sore="yes"))
-    report = PatientReport.objects.get()
-    assert (report.cold_sore, report.review) == (True, PatientReport.Review.WAITING)
+    report = SelfReport.objects.get()
+    assert (report.cold_sore, report.review) == (True, SelfReport.Review.WAITING)
 
 
 def test_dizziness_raises_a_medication_flag(client, follow_up):
@@ -104,10 +104,10 @@ def test_dizziness_raises_a_medication_flag(client, follow_up):
     response = client.post(_url(follow_up), _answers(dizziness="yes"))
     assertContains(response, "A clinician will look at what you told us")
     flag = MedicationFlag.objects.get()
-    assert flag.source == MedicationFlag.Source.PATIENT_REPORT
+    assert flag.source == MedicationFlag.Source.SELF_REPORT
     assert flag.patient == follow_up.patient
     assert "dizziness on standing" in flag.reason
-    assert PatientReport.objects.get().review == PatientReport.Review.WAITING
+    assert SelfReport.objects.get().review == SelfReport.Review.WAITING
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_bad_answers_are_refused_by_question_and_nothing_is_kept(
     assert message in response.context["form"].errors[field][0]
     follow_up.refresh_from_db()
     assert follow_up.status == FollowUp.Status.PENDING and follow_up.self_report_used_at is None
-    assert not OutcomeAssessment.objects.exists() and not PatientReport.objects.exists()
+    assert not OutcomeAssessment.objects.exists() and not SelfReport.objects.exists()
 
 
 def test_a_failing_part_leaves_nothing(follow_up, monkeypatch):
@@ -156,7 +156,7 @@ def test_a_failing_part_leaves_nothing(follow_up, monkeypatch):
         self_report_submit(follow_up_id=follow_up.pk, answers=answers)
     follow_up.refresh_from_db()
     assert follow_up.status == FollowUp.Status.PENDING and follow_up.self_report_used_at is None
-    assert not OutcomeAssessment.objects.exists() and not PatientReport.objects.exists()
+    assert not OutcomeAssessment.objects.exists() and not SelfReport.objects.exists()
 
 
 def test_the_service_refuses_a_second_submission(follow_up):

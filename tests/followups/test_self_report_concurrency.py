@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
-from apps.followups.models import FollowUp, Kind, PatientReport
+from apps.followups.models import FollowUp, Kind, SelfReport
 from apps.followups.services.self_reports import (
     SelfReportAnswers,
     SelfReportUnavailable,
@@ -61,6 +61,6 @@ def test_only_one_of_simultaneous_submissions_is_stored(follow_up):
     assert len(stored) == 1
     assert refused == ["used"] * (THREADS - 1)
     assert OutcomeAssessment.objects.count() == 1
-    assert PatientReport.objects.count() == 1
+    assert SelfReport.objects.count() == 1
     follow_up.refresh_from_db()
     assert follow_up.status == FollowUp.Status.COMPLETED

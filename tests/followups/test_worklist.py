@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.followups.models import Channel, FollowUp, Kind, PatientReport
+from apps.followups.models import Channel, FollowUp, Kind, SelfReport
 from apps.followups.services.scheduling import reminder_time
 from tests.builders import assert_nothing_changed
 from tests.factories import FollowUpFactory, PatientFactory, TreatmentSiteFactory
@@ -54,7 +54,7 @@ def test_each_follow_up_sits_in_one_section_by_urgency(client, nurse, day):
     assert _section(response, "call_list") == [day["call"].pk]
     body = response.content.decode()
     # Sections in order of urgency.
-    order = ["Overdue", "Due today", "Reminder e-mails that failed", "Patient reports", "Call list"]
+    order = ["Overdue", "Due today", "Reminder e-mails that failed", "Self-reports", "Call list"]
     positions = [body.index(title) for title in order]
     assert positions == sorted(positions)
 
@@ -94,7 +94,7 @@ def test_voided_patients_are_left_off(client, nurse):
 
 def test_reports_waiting_for_review_are_listed_for_clinical_staff_only(client, nurse, front_desk):
     follow_up = _due(-1)
-    report = PatientReport.objects.create(
+    report = SelfReport.objects.create(
         follow_up=follow_up,
         patient=follow_up.patient,
         submitted_at=timezone.now(),
@@ -102,18 +102,20 @@ def test_reports_waiting_for_review_are_listed_for_clinical_staff_only(client, n
         wound_signs=False,
         fever=False,
         dizziness=False,
-        review=PatientReport.Review.WAITING,
+        review=SelfReport.Review.WAITING,
     )
     client.force_login(nurse)
     response = client.get(WORKLIST)
-    assert [r.patient for r in response.context["worklist"].reports_waiting] == [follow_up.patient]
-    assert "Patient reports waiting for review" in response.content.decode()
-    assert reverse("followups:patient-report", args=[report.pk]) in response.content.decode()
+    assert [r.patient for r in response.context["worklist"].self_reports_waiting] == [
+        follow_up.patient
+    ]
+    assert "Self-reports waiting for review" in response.content.decode()
+    assert reverse("followups:self-report", args=[report.pk]) in response.content.decode()
 
     client.force_login(front_desk)
     response = client.get(WORKLIST)
-    assert response.context["worklist"].reports_waiting is None
-    assert "Patient reports waiting" not in response.content.decode()
+    assert response.context["worklist"].self_reports_waiting is None
+    assert "Self-reports waiting" not in response.content.decode()
 
 
 def test_front_desk_sees_phones_but_no_clinical_detail(client, front_desk, clinician, day):

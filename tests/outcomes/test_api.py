@@ -7,7 +7,7 @@ from django.utils import timezone
 from apps.audit.models import AccessLog
 from apps.followups.models import FollowUp, Kind
 from apps.outcomes.models import OutcomeAssessment
-from tests.builders import login_api, treated
+from tests.builders import assert_nothing_changed, login_api, treated
 from tests.factories import FollowUpFactory, OutcomeAssessmentFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,14 +67,16 @@ def test_the_rules_answer_with_field_errors(api_client, nurse, hip):
 
 def test_a_dose_the_user_may_not_see_does_not_exist(api_client, front_desk, nurse, episode):
     login_api(api_client, front_desk)
-    assert api_client.post(ASSESSMENTS, {}, format="json").status_code == 403
+    with assert_nothing_changed():
+        assert api_client.post(ASSESSMENTS, {}, format="json").status_code == 403
     assert api_client.get(ASSESSMENTS).status_code == 403
     login_api(api_client, nurse)
-    response = api_client.post(
-        ASSESSMENTS,
-        {"dose": 999999, "assessed_on": timezone.localdate().isoformat(), "pain": 3},
-        format="json",
-    )
+    with assert_nothing_changed():
+        response = api_client.post(
+            ASSESSMENTS,
+            {"dose": 999999, "assessed_on": timezone.localdate().isoformat(), "pain": 3},
+            format="json",
+        )
     assert "dose" in _attrs(response)
 
 
@@ -102,11 +104,13 @@ def test_a_clinician_voids_a_nurse_may_not(api_client, clinician, nurse, episode
     assessment = OutcomeAssessmentFactory(dose=episode)
     void = f"{ASSESSMENTS}{assessment.pk}/void/"
     login_api(api_client, nurse)
-    assert api_client.post(void, {"reason": "typo"}, format="json").status_code == 403
+    with assert_nothing_changed():
+        assert api_client.post(void, {"reason": "typo"}, format="json").status_code == 403
     login_api(api_client, clinician)
     response = api_client.post(void, {"reason": "typo"}, format="json")
     assert response.status_code == 200 and response.json()["void_reason"] == "typo"
-    again = api_client.post(void, {"reason": "typo"}, format="json")
+    with assert_nothing_changed():
+        again = api_client.post(void, {"reason": "typo"}, format="json")
     assert _attrs(again) == {"reason": "This assessment is already voided."}
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from apps.audit.models import AccessLog
 from apps.patients.models import Medication, Patient
-from tests.builders import login_api
+from tests.builders import assert_nothing_changed, login_api
 from tests.factories import (
     LocationFactory,
     MedicationClassFactory,
@@ -163,7 +163,8 @@ def test_register_and_read_back(api_client, front_desk):
 
 def test_duplicate_is_a_400_naming_the_match_unless_confirmed(api_client, front_desk, patient):
     client = login_api(api_client, front_desk)
-    response = client.post(LIST, NEW, format="json")
+    with assert_nothing_changed():
+        response = client.post(LIST, NEW, format="json")
     assert response.status_code == 400
     error = response.json()["errors"][0]
     assert error["attr"] == "confirm_duplicate" and error["code"] == "possible_duplicate"
@@ -176,16 +177,18 @@ def test_duplicate_is_a_400_naming_the_match_unless_confirmed(api_client, front_
 
 
 def test_bad_input_is_field_level_and_saves_nothing(api_client, clinician):
-    response = login_api(api_client, clinician).post(
-        LIST, {**NEW, "email": "nope", "date_of_birth": "2999-01-01"}, format="json"
-    )
+    with assert_nothing_changed():
+        response = login_api(api_client, clinician).post(
+            LIST, {**NEW, "email": "nope", "date_of_birth": "2999-01-01"}, format="json"
+        )
     assert response.status_code == 400
     attrs = {e["attr"] for e in response.json()["errors"]}
     assert "email" in attrs
     assert not Patient.objects.exists()
-    response = login_api(api_client, clinician).post(
-        LIST, {**NEW, "date_of_birth": "2999-01-01"}, format="json"
-    )
+    with assert_nothing_changed():
+        response = login_api(api_client, clinician).post(
+            LIST, {**NEW, "date_of_birth": "2999-01-01"}, format="json"
+        )
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "date_of_birth"
 
@@ -193,7 +196,8 @@ def test_bad_input_is_field_level_and_saves_nothing(api_client, clinician):
 def test_manager_reads_but_does_not_register(api_client, manager, patient):
     client = login_api(api_client, manager)
     assert client.get(detail(patient)).status_code == 200
-    assert client.post(LIST, NEW, format="json").status_code == 403
+    with assert_nothing_changed():
+        assert client.post(LIST, NEW, format="json").status_code == 403
 
 
 def test_api_writes_carry_the_actor_in_history(api_client, clinician, patient):
@@ -204,14 +208,20 @@ def test_api_writes_carry_the_actor_in_history(api_client, clinician, patient):
 
 def test_void_needs_permission_and_reason(api_client, nurse, manager, patient):
     url = f"{detail(patient)}void/"
-    assert login_api(api_client, nurse).post(url, {"reason": "x"}, format="json").status_code == 403
+    with assert_nothing_changed():
+        assert (
+            login_api(api_client, nurse).post(url, {"reason": "x"}, format="json").status_code
+            == 403
+        )
     client = login_api(api_client, manager)
-    response = client.post(url, {"reason": ""}, format="json")
+    with assert_nothing_changed():
+        response = client.post(url, {"reason": ""}, format="json")
     assert response.status_code == 400 and response.json()["errors"][0]["attr"] == "reason"
     response = client.post(url, {"reason": "Registered twice"}, format="json")
     assert response.status_code == 200 and response.data["voided_at"]
     # A voided patient is read-only.
-    assert client.post(url, {"reason": "again"}, format="json").status_code == 404
+    with assert_nothing_changed():
+        assert client.post(url, {"reason": "again"}, format="json").status_code == 404
 
 
 # --- medications ---------------------------------------------------------------------
@@ -235,7 +245,8 @@ def test_medications_add_list_and_stop(api_client, nurse, patient):
     assert [m["name"] for m in client.get(url).data] == ["Levothyroxine"]
 
     stop = f"{url}{medication_id}/stop/"
-    response = client.post(stop, {"stopped_on": "2019-01-01"}, format="json")
+    with assert_nothing_changed():
+        response = client.post(stop, {"stopped_on": "2019-01-01"}, format="json")
     assert response.status_code == 400 and response.json()["errors"][0]["attr"] == "stopped_on"
     response = client.post(stop, {"stopped_on": "2026-01-05"}, format="json")
     assert response.status_code == 200 and response.data["stopped_on"] == "2026-01-05"
@@ -243,21 +254,23 @@ def test_medications_add_list_and_stop(api_client, nurse, patient):
 
 
 def test_unknown_medication_class_is_a_field_error(api_client, nurse, patient):
-    response = login_api(api_client, nurse).post(
-        f"{detail(patient)}medications/",
-        {"name": "X", "medication_class": "nonsense"},
-        format="json",
-    )
+    with assert_nothing_changed():
+        response = login_api(api_client, nurse).post(
+            f"{detail(patient)}medications/",
+            {"name": "X", "medication_class": "nonsense"},
+            format="json",
+        )
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "medication_class"
 
 
 def test_nul_character_in_medication_class_is_a_field_error(api_client, nurse, patient):
-    response = login_api(api_client, nurse).post(
-        f"{detail(patient)}medications/",
-        {"name": "X", "medication_class": "anti\x00hypertensive"},
-        format="json",
-    )
+    with assert_nothing_changed():
+        response = login_api(api_client, nurse).post(
+            f"{detail(patient)}medications/",
+            {"name": "X", "medication_class": "anti\x00hypertensive"},
+            format="json",
+        )
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "medication_class"
     assert not Medication.objects.exists()

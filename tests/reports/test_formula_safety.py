@@ -19,17 +19,27 @@ from tests.reports.helpers import export, rows_of
 pytestmark = pytest.mark.django_db
 
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
+STARTS_CLASS = re.escape("".join(FORMULA_STARTS))
+# A formula a spreadsheet would read: at the cell's start, or after a `;` where a
+# semicolon-separated locale splits the cell.
+FORMULA_AT_A_CELL_START = re.compile(f"(^|;)[{STARTS_CLASS}]")
+# Where the rule put an apostrophe, and so where one comes off on reading back.
+PREFIXED = re.compile(f"(^|;)'(?=[{STARTS_CLASS}])")
 # PostgreSQL text cannot hold NUL; anything else a keyboard or a paste can give.
 stored_text = st.text(
     alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
     max_size=30,
 ).filter(
     # The one text the apostrophe rule cannot tell apart on reading back: an apostrophe
-    # typed before a formula character reads the same as a prefixed formula.
-    lambda text: not (text.startswith("'") and text[1:2] in FORMULA_STARTS)
+    # typed before a formula character (at the start or after a `;`) reads the same as
+    # a prefixed formula.
+    lambda text: not PREFIXED.search(text)
 )
+formula = st.tuples(st.sampled_from(FORMULA_STARTS[:-1]), stored_text).map("".join)
 risky_text = st.one_of(
-    stored_text, st.tuples(st.sampled_from(FORMULA_STARTS[:-1]), stored_text).map("".join)
+    stored_text,
+    formula,
+    st.tuples(stored_text, formula).map(";".join).filter(lambda text: not PREFIXED.search(text)),
 )
 EXAMPLES = settings(
     max_examples=40,
@@ -49,7 +59,31 @@ def test_the_sql_rule_is_csv_safe_cell(text):
 
 def unprefixed(cell: str) -> str:
     """What was recorded: the apostrophe comes off only where the rule put it."""
-    return cell[1:] if cell.startswith("'") and cell[1:2] in FORMULA_STARTS else cell
+    return PREFIXED.sub(r"\1", cell)
+
+
+@pytest.mark.parametrize(
+    ("recorded", "exported"),
+    [
+        ("=1+1", "'=1+1"),
+        ("\uff1d1+1", "'\uff1d1+1"),
+        ("\uff0bcmd", "'\uff0bcmd"),
+        ("\uff0d1", "'\uff0d1"),
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+        (";=1+1", ";'=1+1"),
+        ("Knee; =1", "Knee; =1"),
+        ("Knee;=1;@x", "Knee;'=1;'@x"),
+        ("Knee;\uff1d1", "Knee;'\uff1d1"),
+        ("Knee; left", "Knee; left"),
+    ],
+)
+def test_fullwidth_and_semicolon_formulas_are_neutralised(recorded, exported):
+    query = sql.SQL("SELECT {}").format(sql_csv_safe(sql.SQL("%(text)s::text")))
+    with connection.cursor() as cursor:
+        cursor.execute(query.as_string(connection.connection), {"text": recorded})
+        assert cursor.fetchone()[0] == exported
+    assert csv_safe_cell(recorded) == exported
+    assert unprefixed(exported) == recorded
 
 
 @EXAMPLES
@@ -78,7 +112,7 @@ def test_no_exported_cell_starts_a_formula(
             assert len(row) == len(header)
             for cell in row:
                 # Numbers may be negative (a change in pain); text never starts a formula.
-                assert NUMBER.fullmatch(cell) or not cell.startswith(FORMULA_STARTS), cell
+                assert NUMBER.fullmatch(cell) or not FORMULA_AT_A_CELL_START.search(cell), cell
         by_column = [dict(zip(header, row, strict=True)) for row in rows[1:]]
         ada = [r for r in by_column if r.get("mrn") == known_clinic.patient.mrn]
         assert {unprefixed(r["first_name"]) for r in ada} == {first}

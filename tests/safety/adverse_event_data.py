@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from apps.followups.models import PatientReport
+from apps.followups.models import SelfReport
 from apps.safety.models import AdverseEventType
 from apps.safety.services.adverse_events import adverse_event_record, adverse_event_type_seed
 from config.celery import app as celery_app
@@ -113,13 +113,13 @@ def cold_sore_and_serious_infection(by, visit, types) -> tuple:
     return cold_sore, infection
 
 
-def waiting_report(patient, **answers) -> PatientReport:
+def waiting_report(patient, **answers) -> SelfReport:
     """A patient's self-report waiting for review; answers default to a cold sore only."""
     symptoms = {"cold_sore": True, "wound_signs": False, "fever": False, "dizziness": False}
-    return PatientReport.objects.create(
+    return SelfReport.objects.create(
         follow_up=FollowUpFactory(patient=patient, visit=None),
         patient=patient,
         submitted_at=timezone.now(),
-        review=PatientReport.Review.WAITING,
+        review=SelfReport.Review.WAITING,
         **{**symptoms, **answers},
     )

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from apps.audit.models import AccessLog
 from apps.safety.models import AdverseEvent
-from tests.builders import login_api
+from tests.builders import assert_nothing_changed, login_api
 from tests.factories import DoseFactory, LotFactory, PatientFactory, VisitFactory
 from tests.safety import adverse_event_data
 from tests.safety.adverse_event_data import (
@@ -83,7 +83,8 @@ def test_each_rule_is_a_field_error_and_nothing_is_saved(
 ):
     login_api(api_client, clinician)
 
-    response = api_client.post(LIST, _new(treated_visit, **extra), format="json")
+    with assert_nothing_changed():
+        response = api_client.post(LIST, _new(treated_visit, **extra), format="json")
 
     assert response.status_code == 400
     assert {"attr": attr, "code": code} in [
@@ -94,9 +95,9 @@ def test_each_rule_is_a_field_error_and_nothing_is_saved(
 
 def test_a_visit_of_another_patient_is_refused(api_client, clinician, treated_visit, event_types):
     login_api(api_client, clinician)
-    response = api_client.post(
-        LIST, _new(treated_visit, patient=PatientFactory().pk), format="json"
-    )
+    another = PatientFactory()
+    with assert_nothing_changed():
+        response = api_client.post(LIST, _new(treated_visit, patient=another.pk), format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "visit"
 
@@ -110,15 +111,18 @@ def test_front_desk_can_neither_list_nor_read_nor_record(
     assert api_client.get(LIST).status_code == 403
     assert api_client.get(_detail(event)).status_code == 403
     assert api_client.get(f"{_detail(event)}medwatch/").status_code == 403
-    assert api_client.post(LIST, _new(treated_visit), format="json").status_code == 403
+    with assert_nothing_changed():
+        assert api_client.post(LIST, _new(treated_visit), format="json").status_code == 403
 
 
 def test_a_nurse_may_not_correct_or_void(api_client, nurse, clinician, treated_visit, event_types):
     event = record_event(by=clinician, visit=treated_visit, event_type=event_types["cold_sore"])
     login_api(api_client, nurse)
 
-    assert api_client.patch(_detail(event), {"grade": 2}, format="json").status_code == 403
-    response = api_client.post(f"{_detail(event)}void/", {"reason": "wrong"}, format="json")
+    with assert_nothing_changed():
+        assert api_client.patch(_detail(event), {"grade": 2}, format="json").status_code == 403
+    with assert_nothing_changed():
+        response = api_client.post(f"{_detail(event)}void/", {"reason": "wrong"}, format="json")
     assert response.status_code == 403
 
 
@@ -141,14 +145,17 @@ def test_a_clinician_corrects_then_voids(api_client, clinician, treated_visit, e
     assert response.json()["doses"] == [face.pk]
     assert response.json()["outcome"] == "recovered"
 
-    refused = api_client.patch(_detail(event), {"grade": 5}, format="json")
+    with assert_nothing_changed():
+        refused = api_client.patch(_detail(event), {"grade": 5}, format="json")
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["code"] == "grade_5_not_fatal"
 
-    assert api_client.post(f"{_detail(event)}void/", {}, format="json").status_code == 400
+    with assert_nothing_changed():
+        assert api_client.post(f"{_detail(event)}void/", {}, format="json").status_code == 400
     voided = api_client.post(f"{_detail(event)}void/", {"reason": "Recorded twice"}, format="json")
     assert voided.status_code == 200 and voided.json()["void_reason"] == "Recorded twice"
-    again = api_client.patch(_detail(event), {"grade": 2}, format="json")
+    with assert_nothing_changed():
+        again = api_client.patch(_detail(event), {"grade": 2}, format="json")
     assert again.status_code == 400 and again.json()["errors"][0]["code"] == "voided"
 
 

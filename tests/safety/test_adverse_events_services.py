@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from apps.followups.models import PatientReport
+from apps.followups.models import SelfReport
 from apps.safety.models import AdverseEvent, AdverseEventDose, AdverseEventType
 from apps.safety.services.adverse_events import (
     adverse_event_type_seed,
@@ -178,11 +178,11 @@ def test_recording_from_a_self_report_confirms_it_in_the_same_transaction(
         by=clinician,
         visit=treated_visit,
         event_type=event_types["cold_sore"],
-        patient_report=report,
+        self_report=report,
     )
 
     report.refresh_from_db()
-    assert report.review == PatientReport.Review.CONFIRMED
+    assert report.review == SelfReport.Review.CONFIRMED
     assert report.adverse_event == event and report.reviewed_by == clinician
     assert report.reviewed_at is not None
 
@@ -195,13 +195,13 @@ def test_voiding_a_confirmed_event_sends_its_self_report_back_for_review(
         by=clinician,
         visit=treated_visit,
         event_type=event_types["cold_sore"],
-        patient_report=report,
+        self_report=report,
     )
 
     adverse_event_void(by=clinician, event=event, reason="Recorded against the wrong visit")
 
     report.refresh_from_db()
-    assert report.review == PatientReport.Review.WAITING
+    assert report.review == SelfReport.Review.WAITING
     assert report.adverse_event is None and report.reviewed_by is None
     assert "voided" in report.review_note
 
@@ -215,20 +215,20 @@ def test_a_report_already_reviewed_or_of_another_patient_saves_nothing(
             by=clinician,
             visit=treated_visit,
             event_type=event_types["cold_sore"],
-            patient_report=others,
+            self_report=others,
         )
-    assert refused.value.error_dict["patient_report"][0].code == "other_patient"
+    assert refused.value.error_dict["self_report"][0].code == "other_patient"
 
     dismissed = waiting_report(treated_visit.patient)
-    PatientReport.objects.filter(pk=dismissed.pk).update(review=PatientReport.Review.DISMISSED)
+    SelfReport.objects.filter(pk=dismissed.pk).update(review=SelfReport.Review.DISMISSED)
     with pytest.raises(ValidationError) as refused:
         record_event(
             by=clinician,
             visit=treated_visit,
             event_type=event_types["cold_sore"],
-            patient_report=dismissed,
+            self_report=dismissed,
         )
-    assert refused.value.error_dict["patient_report"][0].code == "reviewed"
+    assert refused.value.error_dict["self_report"][0].code == "reviewed"
     _nothing_saved()
 
 

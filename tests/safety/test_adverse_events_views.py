@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import AccessLog
-from apps.followups.models import PatientReport
+from apps.followups.models import SelfReport
 from apps.safety.models import AdverseEvent
 from tests.builders import assert_nothing_changed
 from tests.factories import (
@@ -150,7 +150,7 @@ def test_confirming_a_self_report_prefills_the_type_and_confirms_it(
 ):
     report = waiting_report(treated_visit.patient, cold_sore=False, wound_signs=True, fever=True)
     client.force_login(clinician)
-    url = f"{ADD}?visit={treated_visit.pk}&patient_report={report.pk}"
+    url = f"{ADD}?visit={treated_visit.pk}&self_report={report.pk}"
 
     form = client.get(url)
     # The first "yes" (redness where injected) suggests an infection.
@@ -160,9 +160,9 @@ def test_confirming_a_self_report_prefills_the_type_and_confirms_it(
     client.post(url, _form(treated_visit, event_type=event_types["injection_site_infection"].pk))
 
     report.refresh_from_db()
-    assert report.review == PatientReport.Review.CONFIRMED
+    assert report.review == SelfReport.Review.CONFIRMED
     assert report.adverse_event == AdverseEvent.objects.get()
-    assert client.get(f"{ADD}?visit={treated_visit.pk}&patient_report=999").status_code == 404
+    assert client.get(f"{ADD}?visit={treated_visit.pk}&self_report=999").status_code == 404
 
 
 # --- Reading, editing, voiding ------------------------------------------------------

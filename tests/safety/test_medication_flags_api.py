@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.safety.models import MedicationFlag
-from tests.builders import errors, login_api
+from tests.builders import assert_nothing_changed, errors, login_api
 from tests.factories import MedicationFactory, MedicationFlagFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,17 +40,22 @@ class TestRoles:
     def test_only_clinicians_acknowledge_and_resolve(self, api_client, personas, role):
         flag = _flag(1)
         client = login_api(api_client, personas[role])
-        assert client.post(f"{URL}{flag.pk}/acknowledge/").status_code == 403
-        assert client.post(f"{URL}{flag.pk}/resolve/", {"action": "unchanged"}).status_code == 403
+        with assert_nothing_changed():
+            assert client.post(f"{URL}{flag.pk}/acknowledge/").status_code == 403
+        with assert_nothing_changed():
+            assert (
+                client.post(f"{URL}{flag.pk}/resolve/", {"action": "unchanged"}).status_code == 403
+            )
         flag.refresh_from_db()
         assert flag.status == "open"
 
     @pytest.mark.parametrize("role", ["manager", "front_desk"])
     def test_managers_and_front_desk_raise_none(self, api_client, personas, role):
         medication = MedicationFactory()
-        response = login_api(api_client, personas[role]).post(
-            URL, {"medication": medication.pk, "reason": "dizzy"}
-        )
+        with assert_nothing_changed():
+            response = login_api(api_client, personas[role]).post(
+                URL, {"medication": medication.pk, "reason": "dizzy"}
+            )
         assert response.status_code == 403
         assert not MedicationFlag.objects.exists()
 
@@ -60,7 +65,8 @@ class TestRoles:
         )
         client = login_api(api_client, clinician)
         assert client.get(f"{URL}{flag.pk}/").status_code == 404
-        assert client.post(f"{URL}{flag.pk}/acknowledge/").status_code == 404
+        with assert_nothing_changed():
+            assert client.post(f"{URL}{flag.pk}/acknowledge/").status_code == 404
 
 
 class TestList:
@@ -111,9 +117,10 @@ class TestRaise:
 
     def test_refused_while_one_is_unresolved(self, api_client, nurse):
         flag = _flag(4, medication=MedicationFactory(name="Lisinopril"))
-        response = login_api(api_client, nurse).post(
-            URL, {"medication": flag.medication_id, "reason": "again"}, format="json"
-        )
+        with assert_nothing_changed():
+            response = login_api(api_client, nurse).post(
+                URL, {"medication": flag.medication_id, "reason": "again"}, format="json"
+            )
         assert response.status_code == 400
         assert errors(response) == {
             "medication": [
@@ -124,9 +131,10 @@ class TestRaise:
 
     def test_a_voided_patients_medication_does_not_exist(self, api_client, nurse):
         medication = MedicationFactory(patient=PatientFactory(voided_at=timezone.now()))
-        response = login_api(api_client, nurse).post(
-            URL, {"medication": medication.pk, "reason": "dizzy"}, format="json"
-        )
+        with assert_nothing_changed():
+            response = login_api(api_client, nurse).post(
+                URL, {"medication": medication.pk, "reason": "dizzy"}, format="json"
+            )
         assert response.status_code == 400 and set(errors(response)) == {"medication"}
 
 
@@ -140,7 +148,8 @@ class TestReview:
             "acknowledged",
             clinician.pk,
         )
-        again = client.post(f"{URL}{flag.pk}/acknowledge/")
+        with assert_nothing_changed():
+            again = client.post(f"{URL}{flag.pk}/acknowledge/")
         assert again.status_code == 400
         assert errors(again) == {"status": ["This flag is acknowledged, not open."]}
 
@@ -160,18 +169,20 @@ class TestReview:
 
     def test_resolve_needs_an_action(self, api_client, clinician):
         flag = _flag(4)
-        response = login_api(api_client, clinician).post(
-            f"{URL}{flag.pk}/resolve/", {"note": "?"}, format="json"
-        )
+        with assert_nothing_changed():
+            response = login_api(api_client, clinician).post(
+                f"{URL}{flag.pk}/resolve/", {"note": "?"}, format="json"
+            )
         assert response.status_code == 400 and set(errors(response)) == {"action"}
         flag.refresh_from_db()
         assert flag.status == "open"
 
     def test_a_resolved_flag_cannot_be_resolved_again(self, api_client, clinician):
         flag = _flag(4, status="resolved", action="unchanged")
-        response = login_api(api_client, clinician).post(
-            f"{URL}{flag.pk}/resolve/", {"action": "stopped"}, format="json"
-        )
+        with assert_nothing_changed():
+            response = login_api(api_client, clinician).post(
+                f"{URL}{flag.pk}/resolve/", {"action": "stopped"}, format="json"
+            )
         assert response.status_code == 400
         assert errors(response) == {"status": ["This flag is already resolved."]}
 

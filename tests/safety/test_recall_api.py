@@ -6,7 +6,7 @@ import pytest
 from apps.audit.models import AccessLog
 from apps.followups.models import FollowUp, Kind
 from apps.inventory.models import Lot
-from tests.builders import errors, given, login_api
+from tests.builders import assert_nothing_changed, errors, given, login_api
 from tests.factories import LotFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,15 +28,17 @@ class TestRecallAndQuarantine:
         )
         recalled = client.post(_url(lot, "recall"), {"reason": "Maker's notice"}, format="json")
         assert recalled.json()["status"] == "recalled"
-        again = client.post(_url(lot, "quarantine"), {"reason": "x"}, format="json")
+        with assert_nothing_changed():
+            again = client.post(_url(lot, "quarantine"), {"reason": "x"}, format="json")
         assert again.status_code == 400
         assert errors(again) == {"status": [f"Lot {lot.lot_number} is recalled for good."]}
 
     def test_a_reason_is_required(self, api_client, manager):
         lot = LotFactory()
-        response = login_api(api_client, manager).post(
-            _url(lot, "recall"), {"reason": " "}, format="json"
-        )
+        with assert_nothing_changed():
+            response = login_api(api_client, manager).post(
+                _url(lot, "recall"), {"reason": " "}, format="json"
+            )
         assert response.status_code == 400 and set(errors(response)) == {"reason"}
         lot.refresh_from_db()
         assert lot.status == "available"
@@ -45,15 +47,18 @@ class TestRecallAndQuarantine:
     def test_only_the_manager(self, api_client, personas, role):
         lot = LotFactory()
         client = login_api(api_client, personas[role])
-        assert client.post(_url(lot, "recall"), {"reason": "x"}).status_code == 403
-        assert client.post(_url(lot, "quarantine"), {"reason": "x"}).status_code == 403
+        with assert_nothing_changed():
+            assert client.post(_url(lot, "recall"), {"reason": "x"}).status_code == 403
+        with assert_nothing_changed():
+            assert client.post(_url(lot, "quarantine"), {"reason": "x"}).status_code == 403
         lot.refresh_from_db()
         assert lot.status == "available"
 
     def test_a_missing_lot_is_404(self, api_client, manager):
-        response = login_api(api_client, manager).post(
-            "/api/v1/lots/999999/recall/", {"reason": "x"}
-        )
+        with assert_nothing_changed():
+            response = login_api(api_client, manager).post(
+                "/api/v1/lots/999999/recall/", {"reason": "x"}
+            )
         assert response.status_code == 404
 
 
@@ -113,7 +118,8 @@ class TestContactRecipients:
     def test_an_available_lot_is_refused(self, api_client, manager):
         lot = LotFactory()
         given(lot)
-        response = login_api(api_client, manager).post(_url(lot, "contact-recipients"))
+        with assert_nothing_changed():
+            response = login_api(api_client, manager).post(_url(lot, "contact-recipients"))
         assert response.status_code == 400 and set(errors(response)) == {"lot"}
 
     @pytest.mark.parametrize("role", ["nurse", "front_desk"])
@@ -121,6 +127,7 @@ class TestContactRecipients:
         lot = LotFactory()
         Lot.objects.filter(pk=lot.pk).update(status=Lot.Status.RECALLED)
         given(lot)
-        response = login_api(api_client, personas[role]).post(_url(lot, "contact-recipients"))
+        with assert_nothing_changed():
+            response = login_api(api_client, personas[role]).post(_url(lot, "contact-recipients"))
         assert response.status_code == 403
         assert not FollowUp.objects.exists()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.audit.models import AccessLog
 from apps.inventory.models import Lot
 from apps.treatments.models import TreatmentSite, Visit
-from tests.builders import knee_dose, login_api, record
+from tests.builders import assert_nothing_changed, knee_dose, login_api, record
 from tests.factories import DoseFactory, LotFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,42 +76,45 @@ def test_bad_input_is_named_field_by_field(api_client, nurse, clinician, patient
         expiry_date=datetime.date(2021, 5, 1), received_on=datetime.date(2020, 1, 1)
     )
     login_api(api_client, nurse)
-    unusable = api_client.post(
-        VISITS,
-        _body(
-            patient=patient,
-            location=location,
-            clinician=clinician,
-            doses=[{"site": knee.pk, "laterality": "left", "lot": expired.pk, "billions": "4"}],
-        ),
-        format="json",
-    )
+    with assert_nothing_changed():
+        unusable = api_client.post(
+            VISITS,
+            _body(
+                patient=patient,
+                location=location,
+                clinician=clinician,
+                doses=[{"site": knee.pk, "laterality": "left", "lot": expired.pk, "billions": "4"}],
+            ),
+            format="json",
+        )
     assert _attrs(unusable) == {
         "doses.0.lot": ("lot_unusable", f"Lot {expired.lot_number} expired on 2021-05-01.")
     }
-    unknown = api_client.post(
-        VISITS,
-        _body(
-            patient=patient,
-            location=location,
-            clinician=clinician,
-            doses=[{"site": 999999, "laterality": "left", "lot": 999999, "billions": "-2"}],
-            visited_at=(timezone.now() + datetime.timedelta(days=1)).isoformat(),
-        ),
-        format="json",
-    )
+    with assert_nothing_changed():
+        unknown = api_client.post(
+            VISITS,
+            _body(
+                patient=patient,
+                location=location,
+                clinician=clinician,
+                doses=[{"site": 999999, "laterality": "left", "lot": 999999, "billions": "-2"}],
+                visited_at=(timezone.now() + datetime.timedelta(days=1)).isoformat(),
+            ),
+            format="json",
+        )
     assert set(_attrs(unknown)) == {"doses.0.site", "doses.0.lot"}
-    future = api_client.post(
-        VISITS,
-        _body(
-            patient=patient,
-            location=location,
-            clinician=clinician,
-            doses=[{"site": knee.pk, "laterality": "left", "lot": expired.pk, "billions": "0"}],
-            visited_at=(timezone.now() + datetime.timedelta(days=1)).isoformat(),
-        ),
-        format="json",
-    )
+    with assert_nothing_changed():
+        future = api_client.post(
+            VISITS,
+            _body(
+                patient=patient,
+                location=location,
+                clinician=clinician,
+                doses=[{"site": knee.pk, "laterality": "left", "lot": expired.pk, "billions": "0"}],
+                visited_at=(timezone.now() + datetime.timedelta(days=1)).isoformat(),
+            ),
+            format="json",
+        )
     assert _attrs(future) == {
         "visited_at": ("in_future", "A visit cannot be in the future."),
         "doses.0.billions": ("invalid", "A dose is more than zero billion particles."),
@@ -126,17 +129,18 @@ def test_unacknowledged_warnings_are_named_and_a_clinician_acknowledges(
     patient.save()
     doses = [{"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "8"}]
     login_api(api_client, nurse)
-    as_nurse = api_client.post(
-        VISITS,
-        _body(
-            patient=patient,
-            location=location,
-            clinician=clinician,
-            doses=doses,
-            acknowledgements=[{"code": "dose_out_of_range", "reason": "fine"}],
-        ),
-        format="json",
-    )
+    with assert_nothing_changed():
+        as_nurse = api_client.post(
+            VISITS,
+            _body(
+                patient=patient,
+                location=location,
+                clinician=clinician,
+                doses=doses,
+                acknowledgements=[{"code": "dose_out_of_range", "reason": "fine"}],
+            ),
+            format="json",
+        )
     errors = as_nurse.json()["errors"]
     assert as_nurse.status_code == 400
     assert [(e["attr"], e["code"]) for e in errors] == [
@@ -190,16 +194,19 @@ def test_void_action(api_client, nurse, clinician, manager, patient, location, k
     )
     url = f"{VISITS}{visit.pk}/void/"
     login_api(api_client, nurse)
-    assert api_client.post(url, {"reason": "mistake"}, format="json").status_code == 403
+    with assert_nothing_changed():
+        assert api_client.post(url, {"reason": "mistake"}, format="json").status_code == 403
     login_api(api_client, manager)
-    assert _attrs(api_client.post(url, {"reason": ""}, format="json")) == {
-        "reason": ("blank", "This field may not be blank.")
-    }
+    with assert_nothing_changed():
+        assert _attrs(api_client.post(url, {"reason": ""}, format="json")) == {
+            "reason": ("blank", "This field may not be blank.")
+        }
     voided = api_client.post(url, {"reason": "Wrong patient"}, format="json")
     assert voided.status_code == 200
     assert voided.json()["void_reason"] == "Wrong patient"
     assert voided.json()["vials_opened"][0]["returned_to_stock"] is True
-    again = api_client.post(url, {"reason": "Twice"}, format="json")
+    with assert_nothing_changed():
+        again = api_client.post(url, {"reason": "Twice"}, format="json")
     assert _attrs(again) == {"reason": ("already_voided", "This visit is already voided.")}
     assert Visit.objects.filter(pk=visit.pk).exists()
 
@@ -210,8 +217,10 @@ def test_front_desk_and_outsider_are_refused(api_client, front_desk, outsider, p
         login_api(api_client, user)
         assert api_client.get(VISITS).status_code == 403
         assert api_client.get(f"{VISITS}{visit.pk}/").status_code == 403
-        assert api_client.post(VISITS, {}, format="json").status_code == 403
-        assert api_client.post(f"{VISITS}{visit.pk}/void/", {"reason": "x"}).status_code == 403
+        with assert_nothing_changed():
+            assert api_client.post(VISITS, {}, format="json").status_code == 403
+        with assert_nothing_changed():
+            assert api_client.post(f"{VISITS}{visit.pk}/void/", {"reason": "x"}).status_code == 403
 
 
 def test_a_visit_of_a_patient_one_may_not_see_is_404(api_client, clinician, patient):
@@ -269,7 +278,8 @@ def test_list_costs_the_same_queries_at_1_and_50_visits(
 def test_manager_writes_the_catalogue_and_nurses_read_it(api_client, manager, nurse, knee):
     login_api(api_client, nurse)
     assert [s["name"] for s in api_client.get(SITES).json()["results"]] == ["Knee"]
-    assert api_client.patch(f"{SITES}{knee.pk}/", {"active": False}).status_code == 403
+    with assert_nothing_changed():
+        assert api_client.patch(f"{SITES}{knee.pk}/", {"active": False}).status_code == 403
     login_api(api_client, manager)
     created = api_client.post(
         SITES,
@@ -283,7 +293,8 @@ def test_manager_writes_the_catalogue_and_nurses_read_it(api_client, manager, nu
         format="json",
     )
     assert created.status_code == 201, created.content
-    bad = api_client.patch(f"{SITES}{knee.pk}/", {"dose_min_billions": "9"}, format="json")
+    with assert_nothing_changed():
+        bad = api_client.patch(f"{SITES}{knee.pk}/", {"dose_min_billions": "9"}, format="json")
     assert _attrs(bad) == {
         "dose_max_billions": ("invalid", "The highest usual dose is below the lowest.")
     }
@@ -292,7 +303,8 @@ def test_manager_writes_the_catalogue_and_nurses_read_it(api_client, manager, nu
     knee.refresh_from_db()
     assert knee.dose_min_billions == Decimal("3") and not knee.active
     # Sites are retired, never deleted: no role holds the delete permission.
-    assert api_client.delete(f"{SITES}{knee.pk}/").status_code == 403
+    with assert_nothing_changed():
+        assert api_client.delete(f"{SITES}{knee.pk}/").status_code == 403
     assert TreatmentSite.objects.count() == 2
 
 
@@ -324,31 +336,33 @@ def test_error_bodies_match_the_published_schema(
         )
 
     Lot.objects.filter(pk=lot.pk).update(status="recalled")
-    recalled = api_client.post(
-        VISITS,
-        _body(
-            patient=patient,
-            location=location,
-            clinician=clinician,
-            doses=[
-                {"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "4"},
-                {"site": knee.pk, "lot": 999999, "billions": "4"},
-            ],
-        ),
-        format="json",
-    )
+    with assert_nothing_changed():
+        recalled = api_client.post(
+            VISITS,
+            _body(
+                patient=patient,
+                location=location,
+                clinician=clinician,
+                doses=[
+                    {"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "4"},
+                    {"site": knee.pk, "lot": 999999, "billions": "4"},
+                ],
+            ),
+            format="json",
+        )
     assert set(_attrs(recalled)) == {"doses.1.lot"}
     check(recalled, "/api/v1/visits/", "post")
-    recalled_again = api_client.post(
-        VISITS,
-        _body(
-            patient=patient,
-            location=location,
-            clinician=clinician,
-            doses=[{"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "4"}],
-        ),
-        format="json",
-    )
+    with assert_nothing_changed():
+        recalled_again = api_client.post(
+            VISITS,
+            _body(
+                patient=patient,
+                location=location,
+                clinician=clinician,
+                doses=[{"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "4"}],
+            ),
+            format="json",
+        )
     assert _attrs(recalled_again)["doses.0.lot"][0] == "lot_unusable"
     check(recalled_again, "/api/v1/visits/", "post")
 
@@ -379,8 +393,9 @@ def test_error_bodies_match_the_published_schema(
 
 def test_visits_are_sent_as_json(api_client, nurse):
     login_api(api_client, nurse)
-    response = api_client.post(
-        VISITS, "indication=Knee&doses=x", content_type="application/x-www-form-urlencoded"
-    )
+    with assert_nothing_changed():
+        response = api_client.post(
+            VISITS, "indication=Knee&doses=x", content_type="application/x-www-form-urlencoded"
+        )
     assert response.status_code == 415
     assert response.json()["type"] == "client_error"

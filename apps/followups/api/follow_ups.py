@@ -1,6 +1,8 @@
 """Follow-ups and their reminder deliveries over REST. The staff actions (complete,
 reschedule, cancel) call the same services as the worklist, so both answer alike."""
 
+from typing import cast
+
 import django_filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -9,15 +11,26 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
-from apps.followups.selectors.follow_ups import deliveries_visible_to, follow_ups_visible_to
+from apps.followups.selectors.follow_ups import (
+    DESK_KINDS,
+    DESK_RECALL_KIND,
+    deliveries_visible_to,
+    follow_up_search,
+    follow_ups_visible_to,
+    kind_filter_value,
+    kind_shown_to,
+    notes_shown_to,
+)
 from apps.followups.services import scheduling
 from apps.patients.models import Patient
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.models import TreatmentSite
 from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.permissions import requires
+from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
 WORK_PERMISSION = "followups.change_followup"
 
@@ -62,14 +75,32 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-# Front desk: booking and calls, no clinical detail (which site, which rule).
+# Front desk: booking and calls, no clinical detail (which site, which rule, which lot;
+# the kind and the notes as selectors.follow_ups says).
 _CLINICAL = {"visit", "rule", "rule_name", "site", "site_name", "lot"}
 
 
 class FollowUpDeskSerializer(FollowUpSerializer):
+    kind = serializers.ChoiceField(
+        choices=DESK_KINDS,
+        read_only=True,
+        help_text=f"A recall contact reads as {DESK_RECALL_KIND}: a call to make.",
+    )
+    note = serializers.CharField(read_only=True, help_text="Empty unless you wrote it.")
+    completion_note = serializers.CharField(
+        read_only=True, help_text="Empty unless you completed it."
+    )
+
     class Meta(FollowUpSerializer.Meta):
         fields = [f for f in FollowUpSerializer.Meta.fields if f not in _CLINICAL]
         read_only_fields = fields
+
+    def to_representation(self, instance: FollowUp) -> dict:
+        row = super().to_representation(instance)
+        user = self.context["request"].user
+        row["kind"] = kind_shown_to(user, instance)[0]
+        row["note"], row["completion_note"] = notes_shown_to(user, instance)
+        return row
 
 
 def desk_hidden_fields_optional(result, generator, request, public):
@@ -90,7 +121,7 @@ def desk_hidden_fields_optional(result, generator, request, public):
 class FollowUpCreateSerializer(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
     kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in scheduling.MANUAL_KINDS])
-    due_on = serializers.DateField()
+    due_on = ClinicDateSerializerField()
     channel = serializers.ChoiceField(
         choices=Channel.choices,
         default=Channel.EMAIL,
@@ -109,7 +140,10 @@ class FollowUpCreateSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         user = getattr(self.context.get("request"), "user", None)
         # An unseen patient reads as "does not exist", as everywhere else.
-        self.fields["patient"].queryset = (
+        patient = cast(serializers.RelatedField, self.fields["patient"])
+        # The stubs' `queryset` type includes a manager, whose `__get__` mypy applies on
+        # assignment: the `arg-type` ignore is for that alone.
+        patient.queryset = (  # type: ignore[arg-type]
             patients_visible_to(user) if user is not None else Patient.objects.none()
         )
         if user is not None and not may_see_clinical(user):
@@ -122,7 +156,7 @@ class FollowUpCompleteSerializer(serializers.Serializer):
 
 
 class FollowUpRescheduleSerializer(serializers.Serializer):
-    due_on = serializers.DateField(help_text="The new day (today or later).")
+    due_on = ClinicDateSerializerField(help_text="The new day (today or later).")
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
 
 
@@ -131,16 +165,37 @@ class FollowUpCancelSerializer(serializers.Serializer):
 
 
 class FollowUpFilter(django_filters.FilterSet):
-    due_from = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
-    due_to = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+    """The follow-up list's query parameters, validated and documented here (the field
+    names give their documented types) and answered by selectors.follow_up_search."""
+
+    due_from = ClinicDateFilter(field_name="due_on", lookup_expr="gte")
+    due_to = ClinicDateFilter(field_name="due_on", lookup_expr="lte")
     status = django_filters.ChoiceFilter(choices=FollowUp.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=Kind.choices)
+    kind = django_filters.ChoiceFilter(
+        choices=[*Kind.choices, (DESK_RECALL_KIND, "Call the patient (recall contact)")],
+    )
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     patient = django_filters.NumberFilter(field_name="patient_id")
 
     class Meta:
         model = FollowUp
         fields = ["due_from", "due_to", "status", "kind", "channel", "patient"]
+
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        # The desk asks for recall contacts as calls to make; a kind it may not see finds none.
+        kind = kind_filter_value(self.request.user, given["kind"]) if given["kind"] else ""
+        if kind is None:
+            return queryset.none()
+        return follow_up_search(
+            user=self.request.user,
+            due_from=given["due_from"],
+            due_to=given["due_to"],
+            status=given["status"],
+            kind=kind,
+            channel=given["channel"],
+            patient_id=given["patient"],
+        )
 
 
 CanWorkFollowUps = requires(WORK_PERMISSION)
@@ -227,6 +282,7 @@ class FollowUpViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = FollowUp.objects.all()
     filterset_class = FollowUpFilter
     access_log_list_subject = "follow-up-search"
@@ -254,10 +310,12 @@ class FollowUpViewSet(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        follow_up = scheduling.follow_up_add_by_staff(by=request.user, **serializer.validated_data)
+        follow_up = scheduling.follow_up_add_by_staff(
+            by=self.request.user, **serializer.validated_data
+        )
         return Response(self._shown(follow_up), status=status.HTTP_201_CREATED)
 
-    def _act(self, request: Request, serializer_class, service) -> Response:
+    def _act(self, request: StaffAPIRequest, serializer_class, service) -> Response:
         follow_up = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -278,7 +336,7 @@ class FollowUpViewSet(
         ],
     )
     @action(detail=True, methods=["post"], permission_classes=[CanWorkFollowUps])
-    def complete(self, request: Request, pk=None) -> Response:
+    def complete(self, request: StaffAPIRequest, pk=None) -> Response:
         return self._act(request, FollowUpCompleteSerializer, scheduling.follow_up_complete)
 
     @extend_schema(
@@ -296,7 +354,7 @@ class FollowUpViewSet(
         ],
     )
     @action(detail=True, methods=["post"], permission_classes=[CanWorkFollowUps])
-    def reschedule(self, request: Request, pk=None) -> Response:
+    def reschedule(self, request: StaffAPIRequest, pk=None) -> Response:
         return self._act(request, FollowUpRescheduleSerializer, scheduling.follow_up_reschedule)
 
     @extend_schema(
@@ -311,7 +369,7 @@ class FollowUpViewSet(
         ],
     )
     @action(detail=True, methods=["post"], permission_classes=[CanWorkFollowUps])
-    def cancel(self, request: Request, pk=None) -> Response:
+    def cancel(self, request: StaffAPIRequest, pk=None) -> Response:
         return self._act(request, FollowUpCancelSerializer, scheduling.follow_up_cancel)
 
 
@@ -344,6 +402,7 @@ class ReminderDeliverySerializer(serializers.ModelSerializer):
     retrieve=extend_schema(summary="Read a reminder delivery"),
 )
 class ReminderDeliveryViewSet(AccessLoggedReadsMixin, viewsets.ReadOnlyModelViewSet):
+    request: StaffAPIRequest
     queryset = ReminderDelivery.objects.all()
     serializer_class = ReminderDeliverySerializer
     filterset_fields = ["follow_up", "status"]

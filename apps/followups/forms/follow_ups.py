@@ -1,22 +1,30 @@
 """Forms of the staff's work on follow-ups: add, complete, reschedule, cancel."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 
 from apps.followups.models import Channel
 from apps.followups.services.scheduling import MANUAL_KINDS
+from exotrack.dates import ClinicDateField
+
+if TYPE_CHECKING:
+    from apps.treatments.models import TreatmentSite
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class FollowUpAddForm(forms.Form):
     kind = forms.ChoiceField(choices=[(k.value, k.label) for k in MANUAL_KINDS])
-    due_on = forms.DateField(label="Due on", widget=_DATE)
+    due_on = ClinicDateField(label="Due on", widget=_DATE)
     channel = forms.ChoiceField(
         choices=Channel.choices,
         initial=Channel.EMAIL,
         help_text="Patients without e-mail consent or a valid address get a staff call.",
     )
-    site = forms.ModelChoiceField(
+    site: forms.ModelChoiceField[TreatmentSite] = forms.ModelChoiceField(
         queryset=None,
         required=False,
         label="Treated site",
@@ -30,7 +38,7 @@ class FollowUpAddForm(forms.Form):
         if sites is None:
             del self.fields["site"]
         else:
-            self.fields["site"].queryset = sites
+            cast(forms.ModelChoiceField, self.fields["site"]).queryset = sites
 
 
 class FollowUpCompleteForm(forms.Form):
@@ -38,7 +46,7 @@ class FollowUpCompleteForm(forms.Form):
 
 
 class FollowUpRescheduleForm(forms.Form):
-    due_on = forms.DateField(label="New day", widget=_DATE)
+    due_on = ClinicDateField(label="New day", widget=_DATE)
     note = forms.CharField(label="Why", max_length=500, required=False)
 
 

@@ -1,6 +1,8 @@
 """The manager's follow-up rule form. The rule service checks the rules again, so a
 form and the seed file agree."""
 
+from typing import Any
+
 from django import forms
 
 from apps.followups.models import FollowUpRule
@@ -42,8 +44,9 @@ class FollowUpRuleForm(forms.ModelForm):
             # The seed finds the rule by its code: it stays as it is.
             self.fields["code"].disabled = True
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         draft = FollowUpRule(**{name: data.get(name) for name in self.Meta.fields})
         draft.site_categories = data.get("site_categories") or []
         draft.repeat = data.get("repeat") or ""

@@ -40,3 +40,11 @@ class SelfReportForm(forms.Form):
 
     def answers(self) -> SelfReportAnswers:
         return SelfReportAnswers(**self.cleaned_data)
+
+
+class SelfReportDismissForm(forms.Form):
+    note = forms.CharField(
+        label="Why nothing is recorded",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="e.g. Called the patient: redness settled the next day.",
+    )

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.followups.models import Channel, FollowUp, PatientReport
+from apps.followups.models import Channel, FollowUp, SelfReport
 from apps.followups.selectors.follow_ups import follow_ups_visible_to
 from apps.patients.selectors import patients_visible_to
 
@@ -15,7 +15,7 @@ from apps.patients.selectors import patients_visible_to
 # and says so; each section has its own limit, so a backlog of overdue e-mails never
 # hides today's calls.
 SECTION_LIMIT = 50
-REPORT_PERMISSION = "followups.view_patientreport"
+SELF_REPORT_PERMISSION = "followups.view_selfreport"
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Worklist:
     overdue: list[FollowUp] = field(default_factory=list)
     due_today: list[FollowUp] = field(default_factory=list)
     failed_deliveries: list[FollowUp] = field(default_factory=list)
-    reports_waiting: list[PatientReport] | None = None  # None: the reader may not see them
+    self_reports_waiting: list[SelfReport] | None = None  # None: the reader may not see them
     call_list: list[FollowUp] = field(default_factory=list)
     truncated: set[str] = field(default_factory=set)  # sections with more than shown
 
@@ -36,7 +36,7 @@ class Worklist:
             self.overdue
             or self.due_today
             or self.failed_deliveries
-            or self.reports_waiting
+            or self.self_reports_waiting
             or self.call_list
         )
 
@@ -79,10 +79,10 @@ def worklist_for(*, user: User, today: datetime.date | None = None) -> Worklist:
         if len(rows) > SECTION_LIMIT:
             worklist.truncated.add(name)
         setattr(worklist, name, rows[:SECTION_LIMIT])
-    if user.has_perm(REPORT_PERMISSION):
-        worklist.reports_waiting = list(
-            PatientReport.objects.filter(
-                review=PatientReport.Review.WAITING,
+    if user.has_perm(SELF_REPORT_PERMISSION):
+        worklist.self_reports_waiting = list(
+            SelfReport.objects.filter(
+                review=SelfReport.Review.WAITING,
                 patient__in=patients_visible_to(user).values("pk"),
             )
             .select_related("patient", "follow_up")

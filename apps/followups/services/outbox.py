@@ -9,6 +9,7 @@ test suite) give no reply: a message they took counts as accepted with no code."
 
 import smtplib
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -42,7 +43,8 @@ class ReminderOutbox:
 
     def __init__(self) -> None:
         self.backend = get_connection(fail_silently=False)
-        self.smtp = isinstance(self.backend, SmtpBackend)
+        # Django's SMTP backend is spoken to command by command; any other just sends.
+        self.smtp = self.backend if isinstance(self.backend, SmtpBackend) else None
         self.connections_opened = 0
 
     def __enter__(self) -> "ReminderOutbox":
@@ -52,46 +54,47 @@ class ReminderOutbox:
         self._close()
 
     def send(self, message: EmailMessage) -> Reply:
-        if not self.smtp:
+        if self.smtp is None:
             return self._send_through_backend(message)
         try:
-            self._open()
+            connection = self._open(self.smtp)
         except (OSError, smtplib.SMTPException) as exc:
             self._close()
             return _unreachable(exc)
         try:
-            return self._converse(message)
+            return self._converse(message, connection)
         except smtplib.SMTPResponseException as exc:
             # e.g. DATA itself refused (no 354): the conversation may still be usable.
-            self._reset()
+            self._reset(connection)
             return _refusal(exc.smtp_code, exc.smtp_error)
         except (OSError, smtplib.SMTPException) as exc:
             # Dropped or timed out mid-message: nothing was accepted. Open anew next time.
             self._close()
             return Reply(accepted=False, text=str(exc) or type(exc).__name__)
 
-    def _converse(self, message: EmailMessage) -> Reply:
+    def _converse(self, message: EmailMessage, connection: smtplib.SMTP) -> Reply:
         encoding = message.encoding or settings.DEFAULT_CHARSET
         try:
             sender = sanitize_address(message.from_email, encoding)
             recipient = sanitize_address(message.to[0], encoding)
         except ValueError as exc:
             return Reply(accepted=False, text=f"Address refused here: {exc}", permanent=True)
-        data = message.message().as_bytes(linesep="\r\n")
-        connection = self.backend.connection
+        # Django 5.2's message is its SafeMIME class, whose as_bytes takes the line ending;
+        # the stubs describe Django 6's, a plain email.message.Message.
+        data = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
         # `sendmail` greets the server itself; MAIL alone does not.
         connection.ehlo_or_helo_if_needed()
         code, text = connection.mail(sender)
         if code != 250:
-            self._reset()
+            self._reset(connection)
             return _refusal(code, text)
         code, text = connection.rcpt(recipient)
         if code not in (250, 251):
-            self._reset()
+            self._reset(connection)
             return _refusal(code, text)
         code, text = connection.data(data)
         if code != 250:
-            self._reset()
+            self._reset(connection)
             return _refusal(code, text)
         return Reply(accepted=True, code=code, text=text.decode("utf-8", "replace"))
 
@@ -102,14 +105,16 @@ class ReminderOutbox:
             return Reply(accepted=False, text=str(exc) or type(exc).__name__)
         return Reply(accepted=bool(taken))
 
-    def _open(self) -> None:
-        if self.backend.connection is None:
-            self.backend.open()
+    def _open(self, smtp: SmtpBackend) -> smtplib.SMTP:
+        if smtp.connection is None:
+            smtp.open()
             self.connections_opened += 1
+        # open() leaves a connection or raises: this backend does not fail silently.
+        return cast(smtplib.SMTP, smtp.connection)
 
-    def _reset(self) -> None:
+    def _reset(self, connection: smtplib.SMTP) -> None:
         try:
-            self.backend.connection.rset()
+            connection.rset()
         except (OSError, smtplib.SMTPException):
             self._close()
 
@@ -118,7 +123,8 @@ class ReminderOutbox:
             self.backend.close()
         except (OSError, smtplib.SMTPException):
             # Django's close() ignores a dropped connection; anything else left is moot.
-            self.backend.connection = None
+            if self.smtp is not None:
+                self.smtp.connection = None
 
 
 def _unreachable(exc: Exception) -> Reply:

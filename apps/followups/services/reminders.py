@@ -62,7 +62,7 @@ CALL_INSTEAD_NOTE = "No e-mail consent or valid address when the reminder was du
 UNSUBSCRIBED_NOTE = "The patient stopped reminder e-mails: call instead."
 
 
-def _history(what: str):
+def _history(what: str) -> pghistory.context:
     # No staff member acts here; the history says which part of the system did.
     return pghistory.context(process=what)
 
@@ -70,7 +70,7 @@ def _history(what: str):
 # --- Claiming ----------------------------------------------------------------------
 
 
-def _due(now: datetime.datetime):
+def _due(now: datetime.datetime) -> QuerySet[FollowUp]:
     """Rows the partial index followup_reminder_due_idx holds, due and not held."""
     return FollowUp.objects.filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
@@ -126,7 +126,8 @@ def _move_to_calls(follow_ups: QuerySet[FollowUp], note: str, now: datetime.date
 
 def reminder_template(follow_up: FollowUp) -> str:
     """The rule names the e-mail; a follow-up without a rule uses its kind's."""
-    name = follow_up.rule.template if follow_up.rule_id else follow_up.kind
+    rule = follow_up.rule
+    name = rule.template if rule is not None else follow_up.kind
     return f"followups/email/{name}"
 
 
@@ -178,7 +179,7 @@ def reminder_message(
 # --- Recording what the server said ------------------------------------------------
 
 
-def _still_claimed(follow_up: FollowUp):
+def _still_claimed(follow_up: FollowUp) -> QuerySet[FollowUp]:
     """The row, only while it carries this sender's lease and the reminder time it was
     claimed for (a conditional update: 0 rows means someone else has it now)."""
     return FollowUp.objects.filter(
@@ -301,6 +302,8 @@ def _unwritable(exc: Exception) -> Reply:
 
 
 def _lease_left(follow_up: FollowUp) -> float:
+    if follow_up.claimed_until is None:  # no lease, no time
+        return 0.0
     return (follow_up.claimed_until - timezone.now()).total_seconds()
 
 

@@ -2,7 +2,7 @@
 reminder time and the e-mail-or-call decision are taken in one place."""
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -294,7 +294,13 @@ def follow_up_add_by_staff(
     if errors:
         raise ValidationError(errors)
     return follow_up_add(
-        by=by, patient=patient, kind=kind, due_on=due_on, channel=channel, site=site, note=note
+        by=by,
+        patient=patient,
+        kind=kind,
+        due_on=cast(datetime.date, due_on),  # a missing day was refused above
+        channel=channel,
+        site=site,
+        note=note,
     )
 
 

@@ -3,7 +3,7 @@
 One submission, one transaction: the follow-up row is locked, the pain scores become an
 outcome assessment for every treated site of the visit (the page names no site), the
 follow-up is completed and its link spent, the yes/no answers are kept as a
-PatientReport (waiting for a clinician when any is "yes"), and dizziness on standing
+SelfReport (waiting for a clinician when any is "yes"), and dizziness on standing
 raises a medication-adjustment flag. Any refusal leaves nothing behind."""
 
 import datetime
@@ -15,12 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.followups.models import FollowUp, PatientReport
+from apps.followups.models import FollowUp, SelfReport
 from apps.outcomes.models import OutcomeAssessment
 from apps.outcomes.selectors import ASSESSED_FOLLOW_UP_KINDS
 from apps.outcomes.services import EpisodeAnswers, follow_up_assessments_record
 from apps.safety.models import AdverseEvent, MedicationFlag
 from apps.safety.services.medication_flags import medication_flags_raise
+from apps.treatments.models import Visit
 from exotrack.history import recorded_by
 
 COMPLETION_NOTE = "The patient answered through the self-report link."
@@ -50,9 +51,7 @@ class SelfReportAnswers:
 _YES_NO = ("cold_sore", "wound_signs", "fever", "dizziness")
 
 
-def _unavailable_reason(follow_up: FollowUp | None) -> str | None:
-    if follow_up is None or follow_up.visit is None:
-        return "unknown"
+def _unavailable_reason(follow_up: FollowUp, visit: Visit) -> str | None:
     if follow_up.kind not in ASSESSED_FOLLOW_UP_KINDS:
         return "unknown"
     if follow_up.self_report_used_at is not None:
@@ -61,20 +60,28 @@ def _unavailable_reason(follow_up: FollowUp | None) -> str | None:
         return "completed"
     if (
         follow_up.status != FollowUp.Status.PENDING
-        or follow_up.visit.is_voided
+        or visit.is_voided
         or follow_up.patient.is_voided
     ):
         return "cancelled"
     return None
 
 
+def _answerable(follow_up: FollowUp | None) -> tuple[FollowUp, Visit]:
+    """The follow-up a link opens and its visit: raises SelfReportUnavailable."""
+    visit = follow_up.visit if follow_up is not None else None
+    if follow_up is None or visit is None:
+        raise SelfReportUnavailable("unknown")
+    reason = _unavailable_reason(follow_up, visit)
+    if reason:
+        raise SelfReportUnavailable(reason)
+    return follow_up, visit
+
+
 def self_report_follow_up(follow_up_id: int) -> FollowUp:
     """The follow-up a link opens, with its patient: raises SelfReportUnavailable."""
     follow_up = FollowUp.objects.select_related("patient", "visit").filter(pk=follow_up_id).first()
-    reason = _unavailable_reason(follow_up)
-    if reason:
-        raise SelfReportUnavailable(reason)
-    return follow_up
+    return _answerable(follow_up)[0]
 
 
 def _answer_errors(answers: SelfReportAnswers) -> dict[str, str]:
@@ -100,32 +107,33 @@ def _score_errors(error: ValidationError) -> dict[str, list[str]]:
 
 def self_report_submit(
     *, follow_up_id: int, answers: SelfReportAnswers, on: datetime.date | None = None
-) -> PatientReport:
+) -> SelfReport:
     """Store a patient's answers. Raises ValidationError (by question) or
     SelfReportUnavailable (used, completed, cancelled: nothing is stored)."""
     on = on or timezone.localdate()
     errors: dict[str, list[str] | str] = dict(_answer_errors(answers))
     with transaction.atomic(), pghistory.context(source="self-report"):
-        follow_up = (
+        follow_up, visit = _answerable(
             FollowUp.objects.select_for_update(of=("self",))
             .select_related("patient", "visit")
             .filter(pk=follow_up_id)
             .first()
         )
-        reason = _unavailable_reason(follow_up)
-        if reason:
-            raise SelfReportUnavailable(reason)
-        scores = {
-            "pain": answers.pain,
-            "pgic": answers.pgic,
-            "percent_better": answers.percent_better,
-        }
+        episodes = [
+            EpisodeAnswers(
+                dose=dose,
+                pain=answers.pain,
+                pgic=answers.pgic,
+                percent_better=answers.percent_better,
+            )
+            for dose in visit.doses.all()
+        ]
         try:
             follow_up_assessments_record(
                 by=None,
-                visit=follow_up.visit,
+                visit=visit,
                 assessed_on=on,
-                episodes=[EpisodeAnswers(dose=d, **scores) for d in follow_up.visit.doses.all()],
+                episodes=episodes,
                 source=OutcomeAssessment.Source.SELF_REPORT,
                 follow_up=follow_up,
                 completion_note=COMPLETION_NOTE,
@@ -137,44 +145,44 @@ def self_report_submit(
             raise ValidationError(errors)
         now = timezone.now()
         FollowUp.objects.filter(pk=follow_up.pk).update(self_report_used_at=now, updated_at=now)
-        any_yes = any(getattr(answers, name) for name in _YES_NO)
-        report = PatientReport.objects.create(
+        # Each answered: `_answer_errors` refused a missing one above.
+        yes_no = {name: getattr(answers, name) for name in _YES_NO}
+        any_yes = any(yes_no.values())
+        report = SelfReport.objects.create(
             follow_up=follow_up,
             patient=follow_up.patient,
             submitted_at=now,
-            cold_sore=answers.cold_sore,
-            wound_signs=answers.wound_signs,
-            fever=answers.fever,
-            dizziness=answers.dizziness,
-            review=PatientReport.Review.WAITING if any_yes else PatientReport.Review.NOT_NEEDED,
+            review=SelfReport.Review.WAITING if any_yes else SelfReport.Review.NOT_NEEDED,
+            **yes_no,
         )
         if answers.dizziness:
             medication_flags_raise(
                 by=None,
                 patient=follow_up.patient,
-                source=MedicationFlag.Source.PATIENT_REPORT,
+                source=MedicationFlag.Source.SELF_REPORT,
                 reason=f"The patient reported dizziness on standing on {on:%Y-%m-%d}.",
-                visit=follow_up.visit,
+                visit=visit,
                 on=on,
             )
         return report
 
 
-def patient_report_dismiss(*, by: User, report: PatientReport, note: str) -> PatientReport:
+def self_report_dismiss(*, by: User, report: SelfReport, note: str) -> SelfReport:
     """A clinician found nothing to record as an adverse event. Only a report still
     waiting for review can be dismissed; the note says why."""
-    if not by.has_perm("followups.change_patientreport"):
-        raise PermissionDenied("Only a clinician can dismiss a patient's report.")
+    if not by.has_perm("followups.change_selfreport"):
+        raise PermissionDenied("Only a clinician can dismiss a self-report.")
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Say why nothing is recorded."})
     with transaction.atomic(), recorded_by(by):
-        locked = PatientReport.objects.select_for_update().get(pk=report.pk)
-        if locked.review != PatientReport.Review.WAITING:
+        locked = SelfReport.objects.select_for_update().get(pk=report.pk)
+        if locked.review != SelfReport.Review.WAITING:
+            state = locked.get_review_display()
             raise ValidationError(
-                {"note": f"This report is not waiting for review ({locked.get_review_display()})."}
+                {"note": f"This self-report is not waiting for review ({state})."}
             )
-        locked.review = PatientReport.Review.DISMISSED
+        locked.review = SelfReport.Review.DISMISSED
         locked.reviewed_at = timezone.now()
         locked.reviewed_by = by
         locked.review_note = note
@@ -182,32 +190,30 @@ def patient_report_dismiss(*, by: User, report: PatientReport, note: str) -> Pat
         return locked
 
 
-def patient_report_confirm(
-    *, by: User, report: PatientReport, event: AdverseEvent
-) -> PatientReport:
+def self_report_confirm(*, by: User, report: SelfReport, event: AdverseEvent) -> SelfReport:
     """A clinician recorded `event` from this self-report: the report is answered by it.
     Only a report of the event's patient still waiting for review can be confirmed; the
-    errors are keyed `patient_report`, the field of the event form that names it. Called
+    errors are keyed `self_report`, the field of the event form that names it. Called
     inside the event's transaction, so a refusal leaves no event either."""
     with transaction.atomic(), recorded_by(by):
-        locked = PatientReport.objects.select_for_update().get(pk=report.pk)
+        locked = SelfReport.objects.select_for_update().get(pk=report.pk)
         if locked.patient_id != event.patient_id:
             raise ValidationError(
                 {
-                    "patient_report": ValidationError(
+                    "self_report": ValidationError(
                         "This self-report is another patient's.", code="other_patient"
                     )
                 }
             )
-        if locked.review != PatientReport.Review.WAITING:
+        if locked.review != SelfReport.Review.WAITING:
             raise ValidationError(
                 {
-                    "patient_report": ValidationError(
+                    "self_report": ValidationError(
                         "This self-report is not waiting for review any more.", code="reviewed"
                     )
                 }
             )
-        locked.review = PatientReport.Review.CONFIRMED
+        locked.review = SelfReport.Review.CONFIRMED
         locked.adverse_event = event
         locked.reviewed_by = by
         locked.reviewed_at = timezone.now()
@@ -215,13 +221,13 @@ def patient_report_confirm(
         return locked
 
 
-def patient_reports_reopen(*, by: User, event: AdverseEvent, note: str) -> int:
+def self_reports_reopen(*, by: User, event: AdverseEvent, note: str) -> int:
     """`event` was voided: a self-report confirmed as it is unanswered again, back on the
     worklist for a clinician to confirm properly or dismiss. `note` says why. Returns how
     many reports were reopened."""
     with transaction.atomic(), recorded_by(by):
-        return PatientReport.objects.filter(adverse_event=event).update(
-            review=PatientReport.Review.WAITING,
+        return SelfReport.objects.filter(adverse_event=event).update(
+            review=SelfReport.Review.WAITING,
             adverse_event=None,
             reviewed_at=None,
             reviewed_by=None,

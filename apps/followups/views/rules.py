@@ -3,10 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.requests import StaffRequest
 from apps.followups.forms.rules import FollowUpRuleForm
 from apps.followups.models import FollowUpRule
 from apps.followups.selectors.follow_ups import follow_up_rules
@@ -15,12 +16,12 @@ from exotrack.forms import add_service_errors
 
 
 @permission_required("followups.view_followuprule", raise_exception=True)
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: StaffRequest) -> HttpResponse:
     return render(request, "followups/rule_list.html", {"rules": list(follow_up_rules())})
 
 
 @permission_required("followups.add_followuprule", raise_exception=True)
-def rule_add(request: HttpRequest) -> HttpResponse:
+def rule_add(request: StaffRequest) -> HttpResponse:
     form = FollowUpRuleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -34,7 +35,7 @@ def rule_add(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("followups.change_followuprule", raise_exception=True)
-def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_edit(request: StaffRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(FollowUpRule, pk=pk)
     form = FollowUpRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
@@ -52,7 +53,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("followups.change_followuprule", raise_exception=True)
-def rule_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_deactivate(request: StaffRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(FollowUpRule, pk=pk)
     services.followup_rule_deactivate(by=request.user, rule=rule)
     messages.success(

@@ -1,32 +1,49 @@
-"""The self-report page patients open from a reminder e-mail. No login: the signed,
-expiring token is the key, and the follow-up remembers when it was used.
+"""The self-report pages: the one patients open from a reminder e-mail, and the one a
+clinician reviews it on.
+
+The patient's page needs no login: the signed, expiring token is the key, and the
+follow-up remembers when it was used.
 
 The page shows the clinic's name and the patient's first name, nothing else. A patient
 answering is not staff reading a record, so nothing is written to the access log; the
 change history records the submission (with no staff member) like any other write.
 Requests are counted per client address (FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR) in the
-cache, so nobody can try tokens or flood the form."""
+cache, so nobody can try tokens or flood the form.
+
+On the review page a clinician confirms a reported symptom as an adverse event (on the
+adverse-event form) or dismisses it with a note."""
+
+from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.client_ip import client_ip
+from apps.accounts.requests import StaffRequest
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
 from apps.clinic.selectors import clinic_profile
-from apps.followups.forms.self_reports import SelfReportForm
+from apps.followups.forms.self_reports import SelfReportDismissForm, SelfReportForm
+from apps.followups.models import SelfReport
+from apps.followups.selectors.self_reports import self_report_scores, self_reports_visible_to
 from apps.followups.services.self_reports import (
     SelfReportUnavailable,
+    self_report_dismiss,
     self_report_follow_up,
     self_report_submit,
 )
 from apps.followups.tokens import LinkExpired, LinkInvalid, self_report_follow_up_id
 from exotrack.forms import add_service_errors
 
+REVIEW_PERMISSION = "followups.change_selfreport"
 UNAVAILABLE_TEMPLATE = "followups/public/self_report_unavailable.html"
 # Why a link cannot be answered, and the HTTP status the page carries.
 UNAVAILABLE_STATUS = {
@@ -65,7 +82,7 @@ def _unavailable(request: HttpRequest, reason: str, context: dict) -> HttpRespon
 @never_cache
 @require_http_methods(["GET", "POST"])
 def self_report(request: HttpRequest, token: str) -> HttpResponse:
-    context = {"clinic": clinic_profile()}
+    context: dict[str, Any] = {"clinic": clinic_profile()}
     if over_rate_limit(request):
         return _unavailable(request, "busy", context)
     try:
@@ -96,5 +113,48 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "followups/public/self_report.html",
         {**context, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@permission_required("followups.view_selfreport", raise_exception=True)
+def self_report_review(request: StaffRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(self_reports_visible_to(request.user), pk=pk)
+    may_review = (
+        request.user.has_perm(REVIEW_PERMISSION) and report.review == SelfReport.Review.WAITING
+    )
+    form = SelfReportDismissForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not may_review:
+            return HttpResponse("This self-report cannot be dismissed by you now.", status=403)
+        if form.is_valid():
+            try:
+                self_report_dismiss(by=request.user, report=report, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request, "Self-report dismissed: nothing recorded as an adverse event."
+                )
+                return redirect("followups:worklist")
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="self-report",
+        patient_id=report.patient_id,
+        object_id=report.pk,
+        path=request.path,
+    )
+    return render(
+        request,
+        "followups/self_report_review.html",
+        {
+            "report": report,
+            "patient": report.patient,
+            "visit": report.follow_up.visit,
+            "scores": self_report_scores(report),
+            "may_review": may_review,
+            "form": form,
+        },
         status=400 if form.is_bound else 200,
     )

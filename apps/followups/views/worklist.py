@@ -6,12 +6,13 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.followups.forms.follow_ups import (
@@ -27,12 +28,13 @@ from apps.followups.services import scheduling
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.selectors import treatment_sites
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 
 WORK_PERMISSION = "followups.change_followup"
 
 
 @permission_required(WORK_PERMISSION, raise_exception=True)
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: StaffRequest) -> HttpResponse:
     access_log_record(
         user=request.user,
         action=AccessLog.Action.VIEW,
@@ -46,7 +48,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest, follow_up: FollowUp) -> HttpResponse:
+def _back(request: StaffRequest, follow_up: FollowUp) -> HttpResponse:
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -55,7 +57,7 @@ def _back(request: HttpRequest, follow_up: FollowUp) -> HttpResponse:
     return redirect("followups:worklist")
 
 
-def _act(request: HttpRequest, pk: int, form_class, service: Callable, done: str) -> HttpResponse:
+def _act(request: StaffRequest, pk: int, form_class, service: Callable, done: str) -> HttpResponse:
     """Run one staff action on a pending follow-up the user may see (404 otherwise)."""
     follow_up = get_object_or_404(follow_ups_visible_to(request.user), pk=pk)
     form = form_class(request.POST)
@@ -90,7 +92,7 @@ def _act(request: HttpRequest, pk: int, form_class, service: Callable, done: str
 
 @require_POST
 @permission_required(WORK_PERMISSION, raise_exception=True)
-def follow_up_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up_complete(request: StaffRequest, pk: int) -> HttpResponse:
     return _act(
         request, pk, FollowUpCompleteForm, scheduling.follow_up_complete, "Follow-up completed."
     )
@@ -98,7 +100,7 @@ def follow_up_complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(WORK_PERMISSION, raise_exception=True)
-def follow_up_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up_reschedule(request: StaffRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
@@ -110,18 +112,26 @@ def follow_up_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(WORK_PERMISSION, raise_exception=True)
-def follow_up_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up_cancel(request: StaffRequest, pk: int) -> HttpResponse:
     return _act(
         request, pk, FollowUpCancelForm, scheduling.follow_up_cancel, "Follow-up cancelled."
     )
 
 
 @permission_required("followups.add_followup", raise_exception=True)
-def follow_up_add(request: HttpRequest) -> HttpResponse:
-    patient_id = request.GET.get("patient", "")
-    if not patient_id.isdigit():
+def follow_up_add(request: StaffRequest) -> HttpResponse:
+    patient_id = id_from_query(request.GET, "patient")
+    if patient_id is None:
         raise Http404("Open the patient first, then add the follow-up.")
     patient = get_object_or_404(patients_visible_to(request.user), pk=patient_id)
+    # The form shows the patient: a read of their record.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="follow-up-form",
+        patient_id=patient.pk,
+        path=request.get_full_path(),
+    )
     sites = treatment_sites(active_only=True) if may_see_clinical(request.user) else None
     form = FollowUpAddForm(request.POST or None, sites=sites)
     if request.method == "POST" and form.is_valid():

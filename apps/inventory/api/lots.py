@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.inventory import selectors, services
 from apps.inventory.api import examples
 from apps.inventory.api.serializers import (
@@ -24,6 +25,7 @@ from exotrack.api.errors import service_errors_documented
 from exotrack.api.extensions import ExtensibleResource
 from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.permissions import requires
+from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
 
 class LotChangeSerializer(serializers.ModelSerializer):
@@ -69,7 +71,7 @@ class ScanSerializer(serializers.Serializer):
 class ScannedVialSerializer(serializers.Serializer):
     gtin = serializers.CharField()
     lot_number = serializers.CharField()
-    expiry_date = serializers.DateField(allow_null=True)
+    expiry_date = ClinicDateSerializerField(allow_null=True)
     serial = serializers.CharField(allow_blank=True)
     product = ProductSerializer()
     lot = LotSerializer(allow_null=True, help_text="The received lot, or null if not yet received.")
@@ -78,12 +80,12 @@ class ScannedVialSerializer(serializers.Serializer):
 class LotFilter(django_filters.FilterSet):
     product = django_filters.NumberFilter(field_name="product_id")
     status = django_filters.ChoiceFilter(choices=Lot.Status.choices)
-    usable_on = django_filters.DateFilter(
+    usable_on = ClinicDateFilter(
         method="filter_usable_on",
         label="Only lots usable on this date (available, not expired, in stock), "
         "first-expiry-first-out: the lot picker of a visit.",
     )
-    expires_by = django_filters.DateFilter(field_name="expiry_date", lookup_expr="lte")
+    expires_by = ClinicDateFilter(field_name="expiry_date", lookup_expr="lte")
 
     def filter_usable_on(self, queryset, name, value):
         return queryset.filter(selectors.usable_on(value)).order_by(*selectors.FEFO)
@@ -158,6 +160,8 @@ class LotViewSet(
 ):
     """The lots as the inventory serves them, plus what a recall needs."""
 
+    request: StaffAPIRequest
+
     # The safety app adds the recall actions (recall, quarantine, recipients,
     # contact-recipients) through the resource registry.
     resource_name = "lots"
@@ -169,7 +173,7 @@ class LotViewSet(
         lot = self.get_object()
         body = LotChangeSerializer(lot, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        services.lot_update(by=request.user, lot=lot, **body.validated_data)
+        services.lot_update(by=self.request.user, lot=lot, **body.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=lot.pk)).data)
 
     def perform_create(self, serializer) -> None:
@@ -226,7 +230,7 @@ class LotViewSet(
         filterset_class=None,
         pagination_class=None,
     )
-    def scan(self, request: Request) -> Response:
+    def scan(self, request: StaffAPIRequest) -> Response:
         body = ScanSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
@@ -237,7 +241,7 @@ class LotViewSet(
             ) from error
         return Response(ScannedVialSerializer(vial).data)
 
-    def _stock_change(self, request: Request, change, body_class) -> Response:
+    def _stock_change(self, request: StaffAPIRequest, change, body_class) -> Response:
         lot = self.get_object()
         body = body_class(data=request.data)
         body.is_valid(raise_exception=True)
@@ -267,7 +271,7 @@ class LotViewSet(
         methods=["post"],
         permission_classes=[requires("inventory.view_lot", "inventory.add_stockmovement")],
     )
-    def waste(self, request: Request, pk=None) -> Response:
+    def waste(self, request: StaffAPIRequest, pk=None) -> Response:
         return self._stock_change(request, services.stock_waste, WasteSerializer)
 
     @extend_schema(
@@ -287,7 +291,7 @@ class LotViewSet(
         methods=["post"],
         permission_classes=[requires("inventory.view_lot", "inventory.add_stockmovement")],
     )
-    def adjust(self, request: Request, pk=None) -> Response:
+    def adjust(self, request: StaffAPIRequest, pk=None) -> Response:
         return self._stock_change(request, services.stock_adjust, AdjustSerializer)
 
     @extend_schema(
@@ -308,7 +312,7 @@ class LotViewSet(
         url_path="status",
         permission_classes=[requires("inventory.view_lot", "inventory.change_lot")],
     )
-    def set_status(self, request: Request, pk=None) -> Response:
+    def set_status(self, request: StaffAPIRequest, pk=None) -> Response:
         lot = self.get_object()
         body = LotStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -2,6 +2,7 @@
 
 from rest_framework import mixins, viewsets
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.inventory import services
 from apps.inventory.api.serializers import ManufacturerSerializer
 from apps.inventory.models import Manufacturer
@@ -18,6 +19,7 @@ class ManufacturerViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = Manufacturer.objects.order_by("name")
     serializer_class = ManufacturerSerializer
 

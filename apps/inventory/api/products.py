@@ -4,7 +4,8 @@ import django_filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from apps.inventory import services
+from apps.accounts.requests import StaffAPIRequest
+from apps.inventory import selectors, services
 from apps.inventory.api import examples
 from apps.inventory.api.serializers import ProductSerializer
 from apps.inventory.models import Product
@@ -13,8 +14,15 @@ from exotrack.api.idempotency import IdempotentCreateMixin
 
 
 class ProductFilter(django_filters.FilterSet):
+    """The product list's query parameters, validated and documented here (the field
+    names give their documented types) and answered by selectors.product_search."""
+
     manufacturer = django_filters.NumberFilter(field_name="manufacturer_id")
     gtin = django_filters.CharFilter()
+
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        return selectors.product_search(manufacturer_id=given["manufacturer"], gtin=given["gtin"])
 
 
 @service_errors_documented(
@@ -45,6 +53,7 @@ class ProductViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = Product.objects.select_related("manufacturer")
     serializer_class = ProductSerializer
     filterset_class = ProductFilter

@@ -1,9 +1,15 @@
 """The inventory's records as the API shows them, shared by its resources."""
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import serializers
 
 from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
 from apps.inventory.services import MAX_VIALS_PER_MOVEMENT
+from exotrack.dates import ANY_CLINIC_DATE
+
+if TYPE_CHECKING:
+    from rest_framework.validators import Validator
 
 
 class ManufacturerSerializer(serializers.ModelSerializer):
@@ -54,9 +60,13 @@ class LotSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["vials_on_hand", "status", "status_reason", "created_at"]
-        extra_kwargs = {"vials_received": {"min_value": 1, "max_value": MAX_VIALS_PER_MOVEMENT}}
+        extra_kwargs = {
+            "vials_received": {"min_value": 1, "max_value": MAX_VIALS_PER_MOVEMENT},
+            "expiry_date": {"validators": [ANY_CLINIC_DATE]},
+            "received_on": {"validators": [ANY_CLINIC_DATE]},
+        }
         # The receiving service checks the lot number per product with a clearer message.
-        validators = []
+        validators: "list[Validator[Any]]" = []
 
 
 class StockMovementSerializer(serializers.ModelSerializer):

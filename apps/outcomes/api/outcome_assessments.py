@@ -2,12 +2,16 @@
 checks the clinic's rules (ranges, dates, baseline, region score), so the API and the
 pages answer alike."""
 
+from typing import cast
+
 import django_filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import User
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.followups.models import FollowUp
 from apps.outcomes import selectors, services
@@ -15,6 +19,7 @@ from apps.outcomes.models import OutcomeAssessment, Timepoint
 from apps.treatments.models import Dose
 from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.voiding import VoidActionMixin
+from exotrack.dates import ClinicDateSerializerField
 
 
 class OutcomeAssessmentSerializer(serializers.ModelSerializer):
@@ -52,7 +57,7 @@ class OutcomeAssessmentCreateSerializer(serializers.Serializer):
     dose = serializers.PrimaryKeyRelatedField(
         queryset=Dose.objects.none(), help_text="The episode: one treated site of one visit."
     )
-    assessed_on = serializers.DateField(
+    assessed_on = ClinicDateSerializerField(
         help_text="Not before the visit, not in the future. The timepoint follows from it."
     )
     # Ranges are the service's to check, with the clinic's own wording.
@@ -87,8 +92,12 @@ class OutcomeAssessmentCreateSerializer(serializers.Serializer):
         if user is None:  # the schema generator describes the fields without a reader
             return
         # An unseen dose or follow-up reads as "does not exist", as everywhere else.
-        self.fields["dose"].queryset = selectors.doses_visible_to(user)
-        self.fields["follow_up"].queryset = selectors.follow_ups_assessable_by(user)
+        dose = cast(serializers.RelatedField, self.fields["dose"])
+        follow_up = cast(serializers.RelatedField, self.fields["follow_up"])
+        # The stubs' `queryset` type includes a manager, whose `__get__` mypy applies on
+        # assignment: the `arg-type` ignores are for that alone.
+        dose.queryset = selectors.doses_visible_to(user)  # type: ignore[arg-type]
+        follow_up.queryset = selectors.follow_ups_assessable_by(user)  # type: ignore[arg-type]
 
 
 class AssessmentVoidSerializer(serializers.Serializer):
@@ -96,6 +105,9 @@ class AssessmentVoidSerializer(serializers.Serializer):
 
 
 class OutcomeAssessmentFilter(django_filters.FilterSet):
+    """The assessment list's query parameters, validated and documented here (the field
+    names give their documented types) and answered by selectors.assessment_search."""
+
     dose = django_filters.NumberFilter(field_name="dose_id")
     patient = django_filters.NumberFilter(field_name="dose__visit__patient_id")
     timepoint = django_filters.ChoiceFilter(choices=Timepoint.choices)
@@ -103,6 +115,15 @@ class OutcomeAssessmentFilter(django_filters.FilterSet):
     class Meta:
         model = OutcomeAssessment
         fields = ["dose", "patient", "timepoint"]
+
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        return selectors.assessment_search(
+            user=self.request.user,
+            dose_id=given["dose"],
+            patient_id=given["patient"],
+            timepoint=given["timepoint"],
+        )
 
 
 _ASSESSMENT_EXAMPLE = {
@@ -175,6 +196,7 @@ class OutcomeAssessmentViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = OutcomeAssessment.objects.all()
     serializer_class = OutcomeAssessmentSerializer
     filterset_class = OutcomeAssessmentFilter
@@ -199,11 +221,11 @@ class OutcomeAssessmentViewSet(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        assessment = services.assessment_record(by=request.user, **serializer.validated_data)
+        assessment = services.assessment_record(by=self.request.user, **serializer.validated_data)
         assessment = self.get_queryset().get(pk=assessment.pk)
         return Response(
             OutcomeAssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED
         )
 
-    def perform_void(self, assessment: OutcomeAssessment, *, by, reason: str) -> None:
+    def perform_void(self, assessment: OutcomeAssessment, *, by: User, reason: str) -> None:
         services.assessment_void(by=by, assessment=assessment, reason=reason)

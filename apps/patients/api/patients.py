@@ -1,6 +1,9 @@
 """Patients and their medications over REST. Front-desk accounts get a serializer without
 any clinical field; every read of a patient is written to the access log."""
 
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, ClassVar
+
 import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -13,10 +16,11 @@ from drf_spectacular.utils import (
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import User
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
@@ -26,6 +30,7 @@ from apps.patients.selectors import (
     medications_prefetch,
     patient_medications,
     patient_search,
+    patients_matching,
     patients_visible_to,
 )
 from apps.patients.services import (
@@ -42,6 +47,11 @@ from exotrack.api.hidden_fields import HIDDEN_FIELD_CODE, RefusesHiddenFields
 from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.permissions import requires
 from exotrack.api.voiding import VoidActionMixin
+from exotrack.dates import BIRTH_DATE, START_DATE, ClinicDateFilter, ClinicDateSerializerField
+
+if TYPE_CHECKING:
+    # The stubs' type of what get_permissions returns.
+    from rest_framework.permissions import _SupportsHasPermission
 
 
 class MedicationSerializer(serializers.ModelSerializer):
@@ -62,16 +72,17 @@ class MedicationSerializer(serializers.ModelSerializer):
             "stopped_on",
         ]
         read_only_fields = ["stopped_on"]
+        extra_kwargs = {"started_on": {"validators": [START_DATE]}}
 
 
 class MedicationStopSerializer(serializers.Serializer):
-    stopped_on = serializers.DateField()
+    stopped_on = ClinicDateSerializerField()
 
 
 class PatientIdentitySerializer(RefusesHiddenFields, serializers.ModelSerializer):
     """What the front desk sees and edits: identity and contact, nothing clinical."""
 
-    hidden_fields = [*CLINICAL_FIELDS, "medications"]
+    hidden_fields: ClassVar[Collection[str]] = (*CLINICAL_FIELDS, "medications")
 
     confirm_duplicate = serializers.BooleanField(
         write_only=True,
@@ -103,12 +114,13 @@ class PatientIdentitySerializer(RefusesHiddenFields, serializers.ModelSerializer
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {"date_of_birth": {"validators": [BIRTH_DATE]}}
 
 
 class PatientClinicalSerializer(PatientIdentitySerializer):
     """Identity plus risk profile and medications, for clinical staff."""
 
-    hidden_fields = ()
+    hidden_fields: ClassVar[Collection[str]] = ()
 
     medications = MedicationSerializer(many=True, read_only=True)
 
@@ -121,9 +133,26 @@ class PatientVoidSerializer(serializers.Serializer):
 
 
 class PatientFilter(django_filters.FilterSet):
+    """The patient list's exact-value parameters, validated and documented here (from the
+    model's fields) and answered by selectors.patients_matching, which narrows what the
+    list's free-text search (q) found."""
+
+    date_of_birth = ClinicDateFilter()
+
     class Meta:
         model = Patient
         fields = ["mrn", "date_of_birth", "sex", "preferred_location"]
+
+    def filter_queryset(self, queryset):
+        given = self.form.cleaned_data
+        location = given["preferred_location"]
+        return patients_matching(
+            queryset,
+            mrn=given["mrn"],
+            date_of_birth=given["date_of_birth"],
+            sex=given["sex"],
+            preferred_location_id=location.pk if location is not None else None,
+        )
 
 
 # Medications are clinical: the front desk never reaches them.
@@ -276,6 +305,7 @@ class PatientViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = Patient.objects.all()
     filterset_class = PatientFilter
     access_log_list_subject = "patient-search"
@@ -314,7 +344,7 @@ class PatientViewSet(
             serializer.fields.pop("medications", None)
         return serializer
 
-    def get_permissions(self) -> list[BasePermission]:
+    def get_permissions(self) -> Sequence["_SupportsHasPermission"]:
         # Adding shares the medications route, whose permission is the one to read them.
         if self.action == "add_medication":
             return [MayAddMedication()]
@@ -352,7 +382,7 @@ class PatientViewSet(
         patient_update(by=self.request.user, patient=serializer.instance, **fields)
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
-    def perform_void(self, patient: Patient, *, by, reason: str) -> None:
+    def perform_void(self, patient: Patient, *, by: User, reason: str) -> None:
         patient_void(by=by, patient=patient, reason=reason)
 
     def voided_queryset(self):
@@ -370,7 +400,7 @@ class PatientViewSet(
         pagination_class=None,
         filterset_class=None,
     )
-    def medications(self, request: Request, pk=None) -> Response:
+    def medications(self, request: StaffAPIRequest, pk=None) -> Response:
         patient = self.get_object()
         access_log_record(
             user=request.user,
@@ -400,7 +430,7 @@ class PatientViewSet(
         ],
     )
     @medications.mapping.post
-    def add_medication(self, request: Request, pk=None) -> Response:
+    def add_medication(self, request: StaffAPIRequest, pk=None) -> Response:
         patient = self.get_object()
         body = MedicationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -422,7 +452,7 @@ class PatientViewSet(
         permission_classes=[MayStopMedication],
         filterset_class=None,
     )
-    def stop_medication(self, request: Request, pk=None, medication_pk=None) -> Response:
+    def stop_medication(self, request: StaffAPIRequest, pk=None, medication_pk=None) -> Response:
         patient = self.get_object()
         medication = get_object_or_404(Medication, pk=medication_pk, patient=patient)
         body = MedicationStopSerializer(data=request.data)

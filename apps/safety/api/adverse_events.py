@@ -1,6 +1,8 @@
 """Adverse events over REST. Serializers check shapes; the adverse-event service checks the
 clinic's rules, so the API and the pages answer with the same field-level messages."""
 
+from typing import Any, TypedDict
+
 import django_filters
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -14,18 +16,19 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import User
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.followups.models import PatientReport
+from apps.followups.models import SelfReport
 from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.models import (
     AdverseEvent,
+    AdverseEventOutcome,
     AdverseEventType,
     Causality,
     Challenge,
-    Outcome,
     Seriousness,
 )
 from apps.safety.selectors import adverse_events as selectors
@@ -36,10 +39,15 @@ from exotrack.api.fields import SlugRelatedField
 from exotrack.api.filters import number_filter
 from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.voiding import VoidActionMixin
+from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
 # Ids are PostgreSQL bigints: anything larger is refused as a field error, not a 500.
 LARGEST_ID = 2**63 - 1
-_GRADES = AdverseEvent._meta.get_field("grade").choices
+_GRADES = AdverseEvent._meta.get_field("grade").flatchoices
+
+
+class _Optional(TypedDict):
+    required: bool
 
 
 class AdverseEventSerializer(serializers.ModelSerializer):
@@ -102,7 +110,7 @@ class AdverseEventSerializer(serializers.ModelSerializer):
 def _details_fields(*, required: bool) -> dict[str, serializers.Field]:
     """The describable fields, shared by create (type, onset, grade required) and partial
     update (nothing required)."""
-    optional = {"required": False}
+    optional: _Optional = {"required": False}
     return {
         "event_type": SlugRelatedField(
             slug_field="code",
@@ -111,15 +119,15 @@ def _details_fields(*, required: bool) -> dict[str, serializers.Field]:
             required=required,
         ),
         "description": serializers.CharField(max_length=200, allow_blank=True, **optional),
-        "onset_date": serializers.DateField(required=required),
-        "resolution_date": serializers.DateField(allow_null=True, **optional),
+        "onset_date": ClinicDateSerializerField(required=required),
+        "resolution_date": ClinicDateSerializerField(allow_null=True, **optional),
         "grade": serializers.ChoiceField(choices=_GRADES, required=required),
         "seriousness": serializers.ListField(
             child=serializers.ChoiceField(choices=Seriousness.choices),
             help_text="FDA criteria met; empty: not serious.",
             **optional,
         ),
-        "outcome": serializers.ChoiceField(choices=Outcome.choices, **optional),
+        "outcome": serializers.ChoiceField(choices=AdverseEventOutcome.choices, **optional),
         "causality": serializers.ChoiceField(choices=Causality.choices, **optional),
         "action_taken": serializers.CharField(max_length=200, allow_blank=True, **optional),
         "abated_on_stopping": serializers.ChoiceField(choices=Challenge.choices, **optional),
@@ -130,11 +138,11 @@ def _details_fields(*, required: bool) -> dict[str, serializers.Field]:
             max_digits=5, decimal_places=1, allow_null=True, **optional
         ),
         "narrative": serializers.CharField(allow_blank=True, **optional),
-        "reported_to_manufacturer_on": serializers.DateField(allow_null=True, **optional),
+        "reported_to_manufacturer_on": ClinicDateSerializerField(allow_null=True, **optional),
         "manufacturer_reference": serializers.CharField(
             max_length=80, allow_blank=True, **optional
         ),
-        "reported_to_fda_on": serializers.DateField(allow_null=True, **optional),
+        "reported_to_fda_on": ClinicDateSerializerField(allow_null=True, **optional),
         "fda_reference": serializers.CharField(max_length=80, allow_blank=True, **optional),
     }
 
@@ -151,8 +159,8 @@ def _dose_ids_field(*, required: bool) -> serializers.ListField:
 class AdverseEventCreateSerializer(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
     visit = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.none())
-    patient_report = serializers.PrimaryKeyRelatedField(
-        queryset=PatientReport.objects.none(),
+    self_report = serializers.PrimaryKeyRelatedField(
+        queryset=SelfReport.objects.none(),
         required=False,
         allow_null=True,
         help_text="A patient's self-report this event confirms (it is marked confirmed).",
@@ -164,11 +172,13 @@ class AdverseEventCreateSerializer(serializers.Serializer):
         fields.update(_details_fields(required=True))
         user = getattr(self.context.get("request"), "user", None)
         # Rows the user may not see read as "does not exist", as everywhere else.
+        # get_fields is typed as answering plain Fields; these three are the related fields
+        # declared above, which have a queryset.
         if user is not None:
             patients = patients_visible_to(user)
-            fields["patient"].queryset = patients
-            fields["visit"].queryset = visits_visible_to(user)
-            fields["patient_report"].queryset = PatientReport.objects.filter(
+            fields["patient"].queryset = patients  # type: ignore[attr-defined]
+            fields["visit"].queryset = visits_visible_to(user)  # type: ignore[attr-defined]
+            fields["self_report"].queryset = SelfReport.objects.filter(  # type: ignore[attr-defined]
                 patient__in=patients.values("pk")
             )
         return fields
@@ -186,7 +196,7 @@ class AdverseEventVoidSerializer(serializers.Serializer):
 class MedWatchPatientSerializer(serializers.Serializer):
     identifier = serializers.CharField(help_text="The MRN: never the name.")
     age_years = serializers.IntegerField(help_text="Age at onset.")
-    date_of_birth = serializers.DateField()
+    date_of_birth = ClinicDateSerializerField()
     sex = serializers.CharField()
     weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
 
@@ -197,15 +207,15 @@ class MedWatchEventSerializer(serializers.Serializer):
     event = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
     ctcae_grade = serializers.IntegerField()
-    onset_date = serializers.DateField()
-    resolution_date = serializers.DateField(allow_null=True)
+    onset_date = ClinicDateSerializerField()
+    resolution_date = ClinicDateSerializerField(allow_null=True)
     outcome = serializers.CharField()
     causality = serializers.CharField()
     action_taken = serializers.CharField(allow_blank=True)
     narrative = serializers.CharField(allow_blank=True)
-    reported_to_manufacturer_on = serializers.DateField(allow_null=True)
+    reported_to_manufacturer_on = ClinicDateSerializerField(allow_null=True)
     manufacturer_reference = serializers.CharField(allow_blank=True)
-    reported_to_fda_on = serializers.DateField(allow_null=True)
+    reported_to_fda_on = ClinicDateSerializerField(allow_null=True)
     fda_reference = serializers.CharField(allow_blank=True)
 
 
@@ -214,19 +224,19 @@ class MedWatchProductSerializer(serializers.Serializer):
     manufacturer = serializers.CharField()
     regulatory_status = serializers.CharField(allow_blank=True)
     lot_number = serializers.CharField()
-    expiry_date = serializers.DateField()
+    expiry_date = ClinicDateSerializerField()
     dose = serializers.CharField()
     route = serializers.CharField()
     site = serializers.CharField()
-    therapy_start = serializers.DateField()
-    therapy_end = serializers.DateField()
+    therapy_start = ClinicDateSerializerField()
+    therapy_end = ClinicDateSerializerField()
 
 
 class MedWatchMedicationSerializer(serializers.Serializer):
     name = serializers.CharField()
     dose = serializers.CharField(allow_blank=True)
-    started_on = serializers.DateField(allow_null=True)
-    stopped_on = serializers.DateField(allow_null=True)
+    started_on = ClinicDateSerializerField(allow_null=True)
+    stopped_on = ClinicDateSerializerField(allow_null=True)
 
 
 class MedWatchProductsSerializer(serializers.Serializer):
@@ -243,7 +253,7 @@ class MedWatchProductsSerializer(serializers.Serializer):
 
 class MedWatchSerializer(serializers.Serializer):
     event_id = serializers.IntegerField()
-    report_date = serializers.DateField()
+    report_date = ClinicDateSerializerField()
     a_patient = MedWatchPatientSerializer()
     b_event = MedWatchEventSerializer()
     c_products = MedWatchProductsSerializer()
@@ -259,8 +269,8 @@ class AdverseEventFilter(django_filters.FilterSet):
     event_type = django_filters.CharFilter()
     serious = django_filters.BooleanFilter()
     grade = django_filters.TypedChoiceFilter(choices=_GRADES, coerce=int)
-    onset_from = django_filters.DateFilter()
-    onset_to = django_filters.DateFilter()
+    onset_from = ClinicDateFilter()
+    onset_to = ClinicDateFilter()
 
     def filter_queryset(self, queryset):
         given = self.form.cleaned_data
@@ -420,14 +430,11 @@ def _with_rule_codes(viewset):
             codes, field_name=field_name, actions=["create", "partial_update"]
         )(viewset)
     viewset = extend_validation_errors(
-        ["other_patient", "reviewed"], field_name="patient_report", actions=["create"]
+        ["other_patient", "reviewed"], field_name="self_report", actions=["create"]
     )(viewset)
-    viewset = extend_validation_errors(
+    return extend_validation_errors(
         ["voided"], field_name="non_field_errors", actions=["partial_update"]
     )(viewset)
-    return extend_validation_errors(["already_voided"], field_name="reason", actions=["void"])(
-        viewset
-    )
 
 
 @_with_rule_codes
@@ -447,7 +454,7 @@ def _with_rule_codes(viewset):
         "onset is not before the visit nor in the future, a resolution not before the onset; "
         "grade 5 goes with a fatal outcome; a serious event (any seriousness criterion) "
         "needs a narrative and e-mails the clinic's safety contact once, after commit. "
-        "With patient_report, that self-report is confirmed in the same transaction.",
+        "With self_report, that self-report is confirmed in the same transaction.",
         request=AdverseEventCreateSerializer,
         responses={201: AdverseEventSerializer},
         examples=[
@@ -537,22 +544,24 @@ class AdverseEventViewSet(
             status=status_code,
         )
 
-    def create(self, request: Request, *args, **kwargs) -> Response:
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = AdverseEventCreateSerializer(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        event = services.adverse_event_record(by=request.user, **serializer.validated_data)
+        event = services.adverse_event_record(by=self.request.user, **serializer.validated_data)
         return self._answer(event, status_code=status.HTTP_201_CREATED)
 
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         event = self.get_object()
         serializer = AdverseEventUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.adverse_event_update(by=request.user, event=event, **serializer.validated_data)
+        services.adverse_event_update(
+            by=self.request.user, event=event, **serializer.validated_data
+        )
         return self._answer(event)
 
-    def perform_void(self, event: AdverseEvent, *, by, reason: str) -> None:
+    def perform_void(self, event: AdverseEvent, *, by: User, reason: str) -> None:
         services.adverse_event_void(by=by, event=event, reason=reason)
 
     @extend_schema(
@@ -565,7 +574,7 @@ class AdverseEventViewSet(
         examples=[OpenApiExample("A cold sore", value=_MEDWATCH)],
     )
     @action(detail=True, methods=["get"])
-    def medwatch(self, request: Request, pk=None) -> Response:
+    def medwatch(self, request: Request, pk: str | None = None) -> Response:
         event = self.get_object()
         self._log(event, subject="export:medwatch-api", action=AccessLog.Action.EXPORT)
         return Response(MedWatchSerializer(selectors.medwatch_report(event=event)).data)

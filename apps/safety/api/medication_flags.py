@@ -2,6 +2,8 @@
 the acknowledge and resolve steps. The flag services decide; refusals are 400s naming
 the field."""
 
+from typing import Any
+
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -11,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.patients.models import Medication
 from apps.patients.selectors import patients_visible_to
@@ -21,6 +24,7 @@ from apps.safety.services.medication_flags import (
     medication_flag_raise,
     medication_flag_resolve,
 )
+from exotrack.api.fields import SlugRelatedField
 from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.permissions import requires
 
@@ -29,7 +33,7 @@ class MedicationFlagSerializer(serializers.ModelSerializer):
     patient_mrn = serializers.CharField(source="patient.mrn", read_only=True)
     medication_name = serializers.CharField(source="medication.name", read_only=True)
     # The class's code, as the patients' medications name it.
-    medication_class = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    medication_class = SlugRelatedField(slug_field="code", read_only=True)
     medication_class_name = serializers.CharField(source="medication_class.name", read_only=True)
     action = serializers.ChoiceField(
         choices=MedicationFlag.Action.choices,
@@ -82,7 +86,9 @@ class FlagRaiseSerializer(serializers.Serializer):
         if request is None:
             return  # the schema generator: no user, no medications
         # A medication of a patient the user may not see reads as "does not exist".
-        self.fields["medication"].queryset = Medication.objects.filter(
+        # self.fields is typed as holding plain Fields; this is the related field declared
+        # above, which has a queryset.
+        self.fields["medication"].queryset = Medication.objects.filter(  # type: ignore[attr-defined]
             patient__in=patients_visible_to(request.user).values("pk")
         ).select_related("patient", "medication_class")
 
@@ -193,10 +199,10 @@ class MedicationFlagViewSet(
     def get_queryset(self):
         return flags_visible_to(self.request.user)
 
-    def create(self, request: Request, *args, **kwargs) -> Response:
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = FlagRaiseSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        flag = medication_flag_raise(by=request.user, **body.validated_data)
+        flag = medication_flag_raise(by=self.request.user, **body.validated_data)
         return Response(self._read(flag), status=status.HTTP_201_CREATED)
 
     def _read(self, flag: MedicationFlag) -> dict:
@@ -209,7 +215,7 @@ class MedicationFlagViewSet(
         responses={200: MedicationFlagSerializer},
     )
     @action(detail=True, methods=["post"], permission_classes=[MayChangeFlags])
-    def acknowledge(self, request: Request, pk=None) -> Response:
+    def acknowledge(self, request: StaffAPIRequest, pk: str | None = None) -> Response:
         flag = self.get_object()
         medication_flag_acknowledge(by=request.user, flag=flag)
         return Response(self._read(flag))
@@ -228,7 +234,7 @@ class MedicationFlagViewSet(
         ],
     )
     @action(detail=True, methods=["post"], permission_classes=[MayChangeFlags])
-    def resolve(self, request: Request, pk=None) -> Response:
+    def resolve(self, request: StaffAPIRequest, pk: str | None = None) -> Response:
         flag = self.get_object()
         body = FlagResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -2,19 +2,29 @@
 contact-recipients/), added to the inventory's lot endpoints through the API's resource
 registry (see SafetyConfig.ready); the recall services and the recipient selector decide."""
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
-from apps.safety.selectors.recalls import lot_recipients, recipient_columns
+from apps.safety.selectors.recalls import lot_recipients, patients_read, recipient_columns
 from apps.safety.services.recalls import lot_quarantine, lot_recall, lot_recipients_contact
 from exotrack.api.fields import UTCDateTimeField
 from exotrack.api.permissions import requires
+
+if TYPE_CHECKING:
+    from rest_framework.viewsets import GenericViewSet as _ViewSet
+
+    from apps.inventory.models import Lot
+else:
+    _ViewSet = object
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -52,7 +62,9 @@ class ContactedSerializer(serializers.Serializer):
 _RECALL_REASON = {"reason": "Manufacturer's recall notice 2026-11-24: sterility failure."}
 
 
-def _status_change(viewset, request: Request, change) -> Response:
+def _status_change(
+    viewset: "_ViewSet", request: StaffAPIRequest, change: "Callable[..., Lot]"
+) -> Response:
     lot = viewset.get_object()
     body = ReasonSerializer(data=request.data)
     body.is_valid(raise_exception=True)
@@ -60,7 +72,7 @@ def _status_change(viewset, request: Request, change) -> Response:
     return Response(viewset.get_serializer(viewset.get_queryset().get(pk=lot.pk)).data)
 
 
-class LotRecallActions:
+class LotRecallActions(_ViewSet):
     """What a recall needs, on the lots as the inventory serves them. Recall and
     quarantine answer with the lot in the lot resource's own serializer."""
 
@@ -77,7 +89,7 @@ class LotRecallActions:
         examples=[OpenApiExample("Recall notice", value=_RECALL_REASON, request_only=True)],
     )
     @action(detail=True, methods=["post"], permission_classes=[requires(*RECALL)])
-    def recall(self, request: Request, pk=None) -> Response:
+    def recall(self, request: StaffAPIRequest, pk: str | None = None) -> Response:
         return _status_change(self, request, lot_recall)
 
     @extend_schema(
@@ -86,7 +98,7 @@ class LotRecallActions:
         request=ReasonSerializer,
     )
     @action(detail=True, methods=["post"], permission_classes=[requires(*RECALL)])
-    def quarantine(self, request: Request, pk=None) -> Response:
+    def quarantine(self, request: StaffAPIRequest, pk: str | None = None) -> Response:
         return _status_change(self, request, lot_quarantine)
 
     @extend_schema(
@@ -102,18 +114,18 @@ class LotRecallActions:
         permission_classes=[requires(*SEE_RECIPIENTS)],
         filterset_class=None,
     )
-    def recipients(self, request: Request, pk=None) -> Response:
+    def recipients(self, request: StaffAPIRequest, pk: str | None = None) -> Response:
         lot = self.get_object()
+        rows = lot_recipients(lot_id=lot.pk, columns=recipient_columns(request.user))
+        page = self.paginate_queryset(rows)
         access_log_record(
             user=request.user,
             action=AccessLog.Action.API_READ,
             subject="lot-recipients",
             object_id=lot.pk,
             path=request.get_full_path(),
-            detail={"lot_number": lot.lot_number},
+            detail={"lot_number": lot.lot_number, "patients": patients_read(page or [])},
         )
-        rows = lot_recipients(lot_id=lot.pk, columns=recipient_columns(request.user))
-        page = self.paginate_queryset(rows)
         return self.get_paginated_response(RecipientSerializer(page, many=True).data)
 
     @extend_schema(
@@ -130,7 +142,7 @@ class LotRecallActions:
         url_path="contact-recipients",
         permission_classes=[requires(*CONTACT)],
     )
-    def contact_recipients(self, request: Request, pk=None) -> Response:
+    def contact_recipients(self, request: StaffAPIRequest, pk: str | None = None) -> Response:
         lot = self.get_object()
         created = lot_recipients_contact(by=request.user, lot=lot)
         return Response({"created": created})

@@ -20,7 +20,11 @@ class SafetySignalSerializer(serializers.Serializer):
     key = serializers.CharField(
         help_text="The lot id, the product id or the site category code, as text."
     )
-    label = serializers.CharField(help_text="Product and lot number, product, or category.")
+    # The serializer's metaclass takes declared fields out of the class, so this does not
+    # replace Field.label at run time; the stubs cannot see that.
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="Product and lot number, product, or category."
+    )
     lot = serializers.IntegerField(
         source="lot_id", allow_null=True, help_text="The lot, at lot level; otherwise null."
     )

@@ -1,21 +1,25 @@
 """Forms of the adverse-event pages. They check shapes; the service checks the clinic's
 rules and its messages are put next to the fields they name."""
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 
 from apps.safety.models import (
     AdverseEvent,
+    AdverseEventOutcome,
     AdverseEventType,
     Causality,
     Challenge,
-    Outcome,
     Seriousness,
 )
 from apps.safety.services.adverse_events import DETAIL_FIELDS
 from apps.treatments.models import Dose, Laterality
+from exotrack.dates import ClinicDateField
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_GRADES = AdverseEvent._meta.get_field("grade").choices
+_GRADES = AdverseEvent._meta.get_field("grade").flatchoices
 
 
 def dose_label(dose: Dose) -> str:
@@ -38,14 +42,14 @@ class AdverseEventForm(forms.Form):
         help_text="The treated sites of this visit the event is attributed to.",
         error_messages={"required": "Link at least one dose of the visit."},
     )
-    event_type = forms.ModelChoiceField(
+    event_type: "forms.ModelChoiceField[AdverseEventType]" = forms.ModelChoiceField(
         queryset=None, label="Type of event", empty_label="Choose a type"
     )
     description = forms.CharField(
         max_length=200, required=False, help_text="What happened, when the type is 'Other'."
     )
-    onset_date = forms.DateField(label="Onset", widget=_DATE)
-    resolution_date = forms.DateField(label="Resolved on", widget=_DATE, required=False)
+    onset_date = ClinicDateField(label="Onset", widget=_DATE)
+    resolution_date = ClinicDateField(label="Resolved on", widget=_DATE, required=False)
     grade = forms.TypedChoiceField(
         coerce=int, choices=[("", "Choose a grade"), *_GRADES], label="CTCAE grade"
     )
@@ -56,7 +60,9 @@ class AdverseEventForm(forms.Form):
         label="Seriousness (FDA criteria met)",
         help_text="Tick none for a non-serious event.",
     )
-    outcome = forms.ChoiceField(choices=Outcome.choices, initial=Outcome.UNKNOWN)
+    outcome = forms.ChoiceField(
+        choices=AdverseEventOutcome.choices, initial=AdverseEventOutcome.UNKNOWN
+    )
     causality = forms.ChoiceField(choices=Causality.choices, initial=Causality.UNASSESSED)
     action_taken = forms.CharField(
         max_length=200,
@@ -81,19 +87,30 @@ class AdverseEventForm(forms.Form):
         required=False,
         help_text="Required for a serious event: what happened, what was done, how it ended.",
     )
-    reported_to_manufacturer_on = forms.DateField(
+    reported_to_manufacturer_on = ClinicDateField(
         label="Reported to the manufacturer on", widget=_DATE, required=False
     )
     manufacturer_reference = forms.CharField(
         label="Manufacturer's reference", max_length=80, required=False
     )
-    reported_to_fda_on = forms.DateField(label="Reported to FDA on", widget=_DATE, required=False)
+    reported_to_fda_on = ClinicDateField(label="Reported to FDA on", widget=_DATE, required=False)
     fda_reference = forms.CharField(label="FDA reference", max_length=80, required=False)
 
-    def __init__(self, *args, doses: list[Dose], event_types, **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        doses: list[Dose],
+        event_types: QuerySet[AdverseEventType],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["doses"].choices = [(dose.pk, dose_label(dose)) for dose in doses]
-        self.fields["event_type"].queryset = event_types
+        # self.fields is typed as holding plain Fields: these are the ones declared above.
+        cast(forms.ChoiceField, self.fields["doses"]).choices = [
+            (dose.pk, dose_label(dose)) for dose in doses
+        ]
+        cast(
+            "forms.ModelChoiceField[AdverseEventType]", self.fields["event_type"]
+        ).queryset = event_types
 
     def details(self) -> dict:
         """The service's keyword arguments for what the form describes."""
@@ -108,7 +125,9 @@ class AdverseEventVoidForm(forms.Form):
 
 
 class AdverseEventFilterForm(forms.Form):
-    event_type = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any type")
+    event_type: "forms.ModelChoiceField[AdverseEventType]" = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any type"
+    )
     serious = forms.TypedChoiceField(
         choices=[("", "Serious or not"), ("yes", "Serious only"), ("no", "Not serious")],
         coerce=lambda value: value == "yes",
@@ -119,12 +138,14 @@ class AdverseEventFilterForm(forms.Form):
         coerce=int, choices=[("", "Any grade"), *_GRADES], empty_value=None, required=False
     )
     lot = forms.CharField(label="Lot number", max_length=40, required=False)
-    onset_from = forms.DateField(label="Onset from", required=False, widget=_DATE)
-    onset_to = forms.DateField(label="Onset to", required=False, widget=_DATE)
+    onset_from = ClinicDateField(label="Onset from", required=False, widget=_DATE)
+    onset_to = ClinicDateField(label="Onset to", required=False, widget=_DATE)
 
-    def __init__(self, *args, event_types, **kwargs) -> None:
+    def __init__(self, *args: Any, event_types: QuerySet[AdverseEventType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].queryset = event_types
+        cast(
+            "forms.ModelChoiceField[AdverseEventType]", self.fields["event_type"]
+        ).queryset = event_types
 
 
 class AdverseEventTypeForm(forms.Form):

@@ -1,8 +1,11 @@
 """Forms of the medication-flag pages."""
 
-from django import forms
+from typing import Any, cast
 
-from apps.patients.models import MedicationClass
+from django import forms
+from django.db.models import QuerySet
+
+from apps.patients.models import Medication, MedicationClass
 from apps.safety.models import MedicationFlag
 
 
@@ -27,12 +30,13 @@ class FlagFilterForm(forms.Form):
 class FlagRaiseForm(forms.Form):
     """Staff raise a flag for one of the patient's medications."""
 
-    medication = forms.ModelChoiceField(queryset=None)
+    medication: "forms.ModelChoiceField[Medication]" = forms.ModelChoiceField(queryset=None)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, medications, **kwargs) -> None:
+    def __init__(self, *args: Any, medications: QuerySet[Medication], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["medication"].queryset = medications
+        # self.fields is typed as holding plain Fields: this is the one declared above.
+        cast("forms.ModelChoiceField[Medication]", self.fields["medication"]).queryset = medications
 
 
 class FlagResolveForm(forms.Form):

@@ -4,6 +4,9 @@ Driven from the doses of the lot (their lot index), joined to visit and patient 
 primary key, so the cost follows the lot's size, not the clinic's. Rows are plain
 values, never model objects: a busy lot has thousands of doses."""
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from django.db.models import QuerySet
 
 from apps.accounts.models import User
@@ -28,7 +31,7 @@ CLINICAL_COLUMNS = ("site__name", "laterality", "billions", "route")
 
 def recipient_columns(user: User) -> tuple[str, ...]:
     """The columns of the recipient list this user may see."""
-    columns = TRACE_COLUMNS
+    columns: tuple[str, ...] = TRACE_COLUMNS
     if user.has_perm("patients.view_patient"):
         columns += CONTACT_COLUMNS
     if user.has_perm("treatments.view_dose"):
@@ -53,3 +56,8 @@ def lot_recipient_patient_ids(*, lot_id: int) -> QuerySet:
         .values("visit__patient_id")
         .distinct()
     )
+
+
+def patients_read(rows: Iterable[Mapping[str, Any]]) -> list[int]:
+    """The patients a page of recipient rows shows, for the access log of its read."""
+    return sorted({row["visit__patient_id"] for row in rows})

@@ -13,20 +13,27 @@ Counting choices:
   A "visit" type (cold sore: 1 in 20 visits) is exposed once per visit: a lot's
   exposures are the distinct visits where any dose came from it, however many sites
   were treated from it that day.
-- An event counts for each group among its linked doses, once per group: a "dose" type
-  counts distinct adverse events linked to a dose of the group; a "visit" type counts
-  distinct visits with such an event linked to a dose of the group, so two cold-sore
-  entries of one visit are one event against one visit of exposure.
+- Events are counted per exposure, so they can never exceed the exposures (the binomial
+  test has no meaning otherwise). An event counts for each group among its linked doses,
+  once per group. A "dose" type counts the distinct adverse events linked to a dose of
+  the group, but never more than the distinct doses that had one: two entries of one
+  infection on one dose are one infected dose, and one infection linked to both knees is
+  one event. A "visit" type counts the distinct visits (of the linked doses) with such an
+  event, so two cold-sore entries of one visit are one event against one visit.
 - The same rules apply at product level (doses from any lot of the product) and at site
   category level (doses to any site of the category).
 - Rate and its 95 % interval are two-sided exact (Clopper-Pearson), as R's binom.test
   reports them; the p-value is one-sided ("more events than expected"). A group signals
   when p < SAFETY_SIGNAL_P_VALUE and it has at least SAFETY_SIGNAL_MIN_EVENTS events.
 - Groups with no exposure are left out: there is nothing to test.
+- A group whose test fails is left out and logged: one bad group never takes the page,
+  its API or the daily refresh down with it.
 """
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
@@ -65,6 +72,8 @@ _GROUPINGS = {
 }
 _CATEGORY_LABELS = dict(TreatmentSite.Category.choices)
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class SafetySignal:
@@ -88,11 +97,13 @@ class SafetySignal:
 
     @property
     def expected_rate(self) -> float:
-        return 1 / self.event_type.expected_one_in
+        # Signals are tested only for types with an expected rate (event_types_with_rate).
+        return 1 / cast(int, self.event_type.expected_one_in)
 
     @property
     def lot_id(self) -> int | None:
-        return self.key if self.level == Level.LOT else None
+        # A lot's key is its id (only a site category's key is text).
+        return cast(int, self.key) if self.level == Level.LOT else None
 
     # --- readable numbers, for the page and the e-mails ---
 
@@ -172,11 +183,22 @@ def _events(grouping: _Grouping, types: list[AdverseEventType]) -> dict[tuple, d
         .values(grouping.event_key, "adverse_event__event_type_id")
         .annotate(
             events=Count("adverse_event_id", distinct=True),
-            visits=Count("adverse_event__visit_id", distinct=True),
+            doses=Count("dose_id", distinct=True),
+            visits=Count("dose__visit_id", distinct=True),
         )
         .order_by()
     )
     return {(row[grouping.event_key], row["adverse_event__event_type_id"]): row for row in rows}
+
+
+def _events_per_exposure(counted: dict | None, *, per_visit: bool) -> int:
+    """Events of one group and type counted against its exposures (module notes): never
+    more than the exposed doses or visits that had one."""
+    if counted is None:
+        return 0
+    if per_visit:
+        return counted["visits"]
+    return min(counted["events"], counted["doses"])
 
 
 def _label(level: str, row: dict) -> str:
@@ -207,9 +229,21 @@ def safety_signals(
             for event_type in types:
                 per_visit = event_type.exposure == AdverseEventType.Exposure.VISIT
                 exposures = row["visits" if per_visit else "doses"]
-                counted = events.get((key, event_type.pk))
-                n_events = counted["visits" if per_visit else "events"] if counted else 0
-                p, low, high = binomial_test(n_events, exposures, event_type.expected_one_in)
+                n_events = _events_per_exposure(
+                    events.get((key, event_type.pk)), per_visit=per_visit
+                )
+                try:
+                    p, low, high = binomial_test(n_events, exposures, event_type.expected_one_in)
+                except ValueError:
+                    logger.exception(
+                        "Safety signal of %s %s for %s not tested (%d events, %d exposures).",
+                        level,
+                        key,
+                        event_type.code,
+                        n_events,
+                        exposures,
+                    )
+                    continue
                 signals.append(
                     SafetySignal(
                         level=level,

@@ -20,16 +20,16 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.clinic.selectors import clinic_profile
-from apps.followups.models import PatientReport
-from apps.followups.services.self_reports import patient_report_confirm, patient_reports_reopen
+from apps.followups.models import SelfReport
+from apps.followups.services.self_reports import self_report_confirm, self_reports_reopen
 from apps.patients.models import Patient
 from apps.safety.models import (
     AdverseEvent,
     AdverseEventDose,
+    AdverseEventOutcome,
     AdverseEventType,
     Causality,
     Challenge,
-    Outcome,
     Seriousness,
 )
 from apps.treatments.models import Dose, Visit
@@ -57,7 +57,7 @@ class EventDetails:
     description: str = ""
     resolution_date: datetime.date | None = None
     seriousness: list[str] | tuple[str, ...] = ()
-    outcome: str = Outcome.UNKNOWN
+    outcome: str = AdverseEventOutcome.UNKNOWN
     causality: str = Causality.UNASSESSED
     action_taken: str = ""
     abated_on_stopping: str = Challenge.UNKNOWN
@@ -143,11 +143,11 @@ def _clinical_errors(details: EventDetails) -> dict[str, ValidationError]:
         )
     if details.grade not in (1, 2, 3, 4, 5):
         errors["grade"] = ValidationError("The CTCAE grade is 1 to 5.", code="invalid_grade")
-    elif details.grade == 5 and details.outcome != Outcome.FATAL:
+    elif details.grade == 5 and details.outcome != AdverseEventOutcome.FATAL:
         errors["grade"] = ValidationError(
             "Grade 5 is death: the outcome must be 'Fatal'.", code="grade_5_not_fatal"
         )
-    elif details.outcome == Outcome.FATAL and details.grade != 5:
+    elif details.outcome == AdverseEventOutcome.FATAL and details.grade != 5:
         errors["outcome"] = ValidationError(
             "A fatal outcome is CTCAE grade 5.", code="fatal_not_grade_5"
         )
@@ -156,7 +156,10 @@ def _clinical_errors(details: EventDetails) -> dict[str, ValidationError]:
         errors["seriousness"] = ValidationError(
             f"Not a seriousness criterion: {', '.join(unknown)}.", code="invalid_choice"
         )
-    elif details.outcome == Outcome.FATAL and Seriousness.DEATH not in details.seriousness:
+    elif (
+        details.outcome == AdverseEventOutcome.FATAL
+        and Seriousness.DEATH not in details.seriousness
+    ):
         errors["seriousness"] = ValidationError(
             "A fatal outcome is serious: tick 'Death'.", code="fatal_not_serious"
         )
@@ -229,14 +232,14 @@ def adverse_event_record(
     event_type: AdverseEventType,
     onset_date: datetime.date,
     grade: int,
-    patient_report: PatientReport | None = None,
+    self_report: SelfReport | None = None,
     **details: Any,
 ) -> AdverseEvent:
     """Record an adverse event of `patient`, linked to doses of one of their visits (and
     so to the lots). `details` are the other EventDetails fields.
 
     A serious event (any seriousness criterion) e-mails the clinic's safety contact once,
-    after commit. With `patient_report`, that self-report is confirmed as this event in
+    after commit. With `self_report`, that self-report is confirmed as this event in
     the same transaction. Raises ValidationError with field keys; nothing is saved."""
     unknown = set(details) - set(DETAIL_FIELDS)
     if unknown:
@@ -272,8 +275,8 @@ def adverse_event_record(
         AdverseEventDose.objects.bulk_create(
             AdverseEventDose(adverse_event=event, dose_id=pk) for pk in dose_ids
         )
-        if patient_report is not None:
-            patient_report_confirm(by=by, report=patient_report, event=event)
+        if self_report is not None:
+            self_report_confirm(by=by, report=self_report, event=event)
         _notify_if_serious(event)
         return event
 
@@ -357,7 +360,7 @@ def adverse_event_void(*, by: User, event: AdverseEvent, reason: str) -> Adverse
         )
         # A self-report confirmed as this event is unanswered again: back to the worklist
         # for a clinician to confirm properly or dismiss.
-        patient_reports_reopen(
+        self_reports_reopen(
             by=by, event=locked, note=f"Adverse event {locked.pk} voided: {locked.void_reason}"
         )
         return locked

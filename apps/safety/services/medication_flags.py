@@ -104,7 +104,7 @@ def medication_flag_raise(*, by: User, medication: Medication, reason: str) -> M
         )
 
 
-def _unresolved(medication: Medication):
+def _unresolved(medication: Medication) -> QuerySet[MedicationFlag]:
     return MedicationFlag.objects.filter(medication=medication).exclude(
         status=MedicationFlag.Status.RESOLVED
     )

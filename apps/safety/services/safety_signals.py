@@ -7,6 +7,7 @@ signalling clears, so signalling again later is a new episode and is told again.
 
 import datetime
 import logging
+from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -40,7 +41,8 @@ def _lot_signals_store(*, signals: list[SafetySignal], now: datetime.datetime) -
 
     One INSERT ... ON CONFLICT DO UPDATE for all rows: an UPDATE per row (or Django's
     CASE-per-column bulk_update) takes seconds with hundreds of lots."""
-    tested = {(s.key, s.event_type.pk): s for s in signals}
+    # Keyed by (lot, event type): the signals are lot-level, whose key is the lot's id.
+    tested = {(cast(int, s.key), s.event_type.pk): s for s in signals}
     stored = {
         (row.lot_id, row.event_type_id): row
         for row in LotSignal.objects.select_for_update().only(

@@ -2,20 +2,22 @@
 voiding, and the MedWatch page and downloads. Every read is access-logged."""
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.followups.models import PatientReport
+from apps.followups.models import SelfReport
 from apps.safety.forms.adverse_events import (
     AdverseEventFilterForm,
     AdverseEventForm,
@@ -29,6 +31,7 @@ from apps.treatments.models import Visit
 from apps.treatments.selectors import visit_detail
 from exotrack.csv_export import csv_filename, csv_lines, csv_response
 from exotrack.forms import add_service_errors
+from exotrack.query_ids import id_from_query
 
 PAGE_SIZE = 50
 
@@ -41,14 +44,14 @@ REPORT_ANSWER_TYPES = (
 )
 
 
-def _event_or_404(request: HttpRequest, pk: int) -> AdverseEvent:
+def _event_or_404(request: StaffRequest, pk: int) -> AdverseEvent:
     try:
         return selectors.adverse_event_detail(user=request.user, pk=pk)
     except AdverseEvent.DoesNotExist as missing:
         raise Http404("No such adverse event.") from missing
 
 
-def _log_read(request: HttpRequest, event: AdverseEvent, *, subject: str, action: str) -> None:
+def _log_read(request: StaffRequest, event: AdverseEvent, *, subject: str, action: str) -> None:
     access_log_record(
         user=request.user,
         action=action,
@@ -60,7 +63,7 @@ def _log_read(request: HttpRequest, event: AdverseEvent, *, subject: str, action
 
 
 @permission_required("safety.view_adverseevent", raise_exception=True)
-def adverse_event_list(request: HttpRequest) -> HttpResponse:
+def adverse_event_list(request: StaffRequest) -> HttpResponse:
     filters = AdverseEventFilterForm(
         request.GET or None, event_types=selectors.adverse_event_types()
     )
@@ -92,7 +95,7 @@ def adverse_event_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("safety.view_adverseevent", raise_exception=True)
-def adverse_event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def adverse_event_detail(request: StaffRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     _log_read(request, event, subject="adverse-event", action=AccessLog.Action.VIEW)
     may_void = request.user.has_perm(services.CHANGE_PERMISSION) and not event.is_voided
@@ -111,23 +114,23 @@ def _detail_context(event: AdverseEvent, *, void_form: AdverseEventVoidForm | No
     }
 
 
-def _visit_from_query(request: HttpRequest) -> Visit:
-    visit_id = request.GET.get("visit", "")
-    if not visit_id.isdigit():
+def _visit_from_query(request: StaffRequest) -> Visit:
+    visit_id = id_from_query(request.GET, "visit")
+    if visit_id is None:
         raise Http404("Open the visit first, then record the adverse event.")
     try:
-        return visit_detail(user=request.user, pk=int(visit_id))
+        return visit_detail(user=request.user, pk=visit_id)
     except Visit.DoesNotExist as missing:
         raise Http404("No such visit.") from missing
 
 
-def _report_from_query(request: HttpRequest, visit: Visit) -> PatientReport | None:
-    report_id = request.GET.get("patient_report", "")
-    if not report_id:
+def _report_from_query(request: StaffRequest, visit: Visit) -> SelfReport | None:
+    if not request.GET.get("self_report"):
         return None
+    report_id = id_from_query(request.GET, "self_report")
     report = (
-        PatientReport.objects.filter(pk=report_id, patient_id=visit.patient_id).first()
-        if report_id.isdigit()
+        SelfReport.objects.filter(pk=report_id, patient_id=visit.patient_id).first()
+        if report_id is not None
         else None
     )
     if report is None:
@@ -135,10 +138,10 @@ def _report_from_query(request: HttpRequest, visit: Visit) -> PatientReport | No
     return report
 
 
-def _initial_from_report(report: PatientReport | None) -> dict:
+def _initial_from_report(report: SelfReport | None) -> dict[str, Any]:
     if report is None:
         return {"onset_date": timezone.localdate()}
-    initial = {"onset_date": timezone.localdate(report.submitted_at)}
+    initial: dict[str, Any] = {"onset_date": timezone.localdate(report.submitted_at)}
     for answer, code in REPORT_ANSWER_TYPES:
         if getattr(report, answer):
             event_type = AdverseEventType.objects.filter(code=code, active=True).first()
@@ -149,9 +152,18 @@ def _initial_from_report(report: PatientReport | None) -> dict:
 
 
 @permission_required("safety.add_adverseevent", raise_exception=True)
-def adverse_event_add(request: HttpRequest) -> HttpResponse:
+def adverse_event_add(request: StaffRequest) -> HttpResponse:
     visit = _visit_from_query(request)
     report = _report_from_query(request, visit)
+    # The form shows the patient and the visit's doses: a read of their record.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="adverse-event-form",
+        patient_id=visit.patient_id,
+        object_id=visit.pk,
+        path=request.get_full_path(),
+    )
     doses = list(visit.doses.all())
     initial = _initial_from_report(report)
     if len(doses) == 1:
@@ -169,7 +181,7 @@ def adverse_event_add(request: HttpRequest) -> HttpResponse:
                 patient=visit.patient,
                 visit=visit,
                 doses=form.cleaned_data["doses"],
-                patient_report=report,
+                self_report=report,
                 **form.details(),
             )
         except ValidationError as error:
@@ -185,7 +197,7 @@ def adverse_event_add(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("safety.change_adverseevent", raise_exception=True)
-def adverse_event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def adverse_event_edit(request: StaffRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     if event.is_voided:
         raise Http404("A voided event is not edited.")
@@ -220,7 +232,7 @@ def adverse_event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("safety.change_adverseevent", raise_exception=True)
-def adverse_event_void(request: HttpRequest, pk: int) -> HttpResponse:
+def adverse_event_void(request: StaffRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     form = AdverseEventVoidForm(request.POST)
     if form.is_valid():
@@ -243,7 +255,7 @@ def adverse_event_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("safety.view_adverseevent", raise_exception=True)
-def medwatch_page(request: HttpRequest, pk: int) -> HttpResponse:
+def medwatch_page(request: StaffRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     _log_read(request, event, subject="adverse-event-medwatch", action=AccessLog.Action.VIEW)
     return render(
@@ -254,7 +266,7 @@ def medwatch_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("safety.view_adverseevent", raise_exception=True)
-def medwatch_json(request: HttpRequest, pk: int) -> HttpResponse:
+def medwatch_json(request: StaffRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     _log_read(request, event, subject="export:medwatch-json", action=AccessLog.Action.EXPORT)
     report = selectors.medwatch_report(event=event)
@@ -268,7 +280,7 @@ def medwatch_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("safety.view_adverseevent", raise_exception=True)
-def medwatch_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def medwatch_csv(request: StaffRequest, pk: int) -> StreamingHttpResponse:
     event = _event_or_404(request, pk)
     _log_read(request, event, subject="export:medwatch-csv", action=AccessLog.Action.EXPORT)
     rows = selectors.medwatch_rows(selectors.medwatch_report(event=event))
@@ -282,7 +294,7 @@ def medwatch_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("safety.change_adverseeventtype", raise_exception=True)
-def adverse_event_type_list(request: HttpRequest) -> HttpResponse:
+def adverse_event_type_list(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "safety/adverse_events/type_list.html",
@@ -291,7 +303,7 @@ def adverse_event_type_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("safety.change_adverseeventtype", raise_exception=True)
-def adverse_event_type_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def adverse_event_type_edit(request: StaffRequest, pk: int) -> HttpResponse:
     event_type = get_object_or_404(AdverseEventType, pk=pk)
     form = AdverseEventTypeForm(
         request.POST if request.method == "POST" else None,

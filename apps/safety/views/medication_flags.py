@@ -6,16 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.patients.models import Medication
+from apps.patients.models import Medication, Patient
 from apps.patients.selectors import patients_visible_to
 from apps.safety.forms.medication_flags import FlagFilterForm, FlagRaiseForm, FlagResolveForm
 from apps.safety.models import MedicationFlag
@@ -36,7 +38,7 @@ RAISE = [*VIEW, "safety.add_medicationflag"]
 
 
 @permission_required(VIEW, raise_exception=True)
-def flag_list(request: HttpRequest) -> HttpResponse:
+def flag_list(request: StaffRequest) -> HttpResponse:
     filters = FlagFilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     medication_class = chosen.get("medication_class")
@@ -70,14 +72,16 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest) -> HttpResponse:
+def _back(request: StaffRequest) -> HttpResponse:
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect("safety:flag-list")
 
 
-def _row(request: HttpRequest, flag: MedicationFlag, *, error: str = "", form=None) -> HttpResponse:
+def _row(
+    request: StaffRequest, flag: MedicationFlag, *, error: str = "", form=None
+) -> HttpResponse:
     """After acknowledge or resolve: the flag's row alone for htmx, else the page again."""
     if not request.htmx:
         if error:
@@ -96,7 +100,7 @@ def _row(request: HttpRequest, flag: MedicationFlag, *, error: str = "", form=No
 
 @require_POST
 @permission_required(CHANGE, raise_exception=True)
-def flag_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def flag_acknowledge(request: StaffRequest, pk: int) -> HttpResponse:
     flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
     try:
         medication_flag_acknowledge(by=request.user, flag=flag)
@@ -109,7 +113,7 @@ def flag_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(CHANGE, raise_exception=True)
-def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def flag_resolve(request: StaffRequest, pk: int) -> HttpResponse:
     flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
     form = FlagResolveForm(request.POST)
     if not form.is_valid():
@@ -123,14 +127,14 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return _row(request, flag)
 
 
-def flaggable_medications(patient):
+def flaggable_medications(patient: Patient) -> QuerySet[Medication]:
     """The patient's medications a flag may name, with their class."""
     return Medication.objects.filter(patient=patient).select_related("medication_class")
 
 
 @require_POST
 @permission_required(RAISE, raise_exception=True)
-def flag_raise(request: HttpRequest, patient_pk: int) -> HttpResponse:
+def flag_raise(request: StaffRequest, patient_pk: int) -> HttpResponse:
     patient = get_object_or_404(patients_visible_to(request.user), pk=patient_pk)
     form = FlagRaiseForm(request.POST, medications=flaggable_medications(patient))
     if form.is_valid():
@@ -144,6 +148,7 @@ def flag_raise(request: HttpRequest, patient_pk: int) -> HttpResponse:
                 f"Flag raised for {flag.medication.name}: review by {flag.review_by:%Y-%m-%d}.",
             )
     else:
-        problems = [f"{f.capitalize()}: {' '.join(e)}" for f, e in form.errors.items()]
+        # An error list yields its messages as text (the stubs type them as errors too).
+        problems = [f"{f.capitalize()}: {' '.join(map(str, e))}" for f, e in form.errors.items()]
         messages.error(request, "Flag not raised: " + "; ".join(problems))
     return redirect(reverse("patients:detail", args=[patient.pk]) + "#medication-flags")

@@ -4,16 +4,17 @@ and put them on the follow-up worklist for a call."""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.inventory.models import Lot
 from apps.safety.forms.recalls import LotRecallForm
 from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
-from apps.safety.selectors.recalls import lot_recipients, recipient_columns
+from apps.safety.selectors.recalls import lot_recipients, patients_read, recipient_columns
 from apps.safety.services.recalls import lot_recall, lot_recipients_contact
 from exotrack.csv_export import csv_lines, csv_response
 
@@ -42,7 +43,7 @@ def _to_lot(lot_pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(RECALL, raise_exception=True)
-def lot_recall_view(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_recall_view(request: StaffRequest, pk: int) -> HttpResponse:
     lot = get_object_or_404(Lot, pk=pk)
     form = LotRecallForm(request.POST)
     if not form.is_valid():
@@ -59,7 +60,7 @@ def lot_recall_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(CONTACT, raise_exception=True)
-def lot_contact_recipients(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_contact_recipients(request: StaffRequest, pk: int) -> HttpResponse:
     lot = get_object_or_404(Lot, pk=pk)
     try:
         added = lot_recipients_contact(by=request.user, lot=lot)
@@ -81,7 +82,7 @@ def lot_contact_recipients(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @permission_required(SEE_RECIPIENTS, raise_exception=True)
-def lot_recipients_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_recipients_csv(request: StaffRequest, pk: int) -> StreamingHttpResponse:
     lot = get_object_or_404(Lot, pk=pk)
     columns = recipient_columns(request.user)
     access_log_record(
@@ -90,7 +91,13 @@ def lot_recipients_csv(request: HttpRequest, pk: int) -> HttpResponse:
         subject="export:lot-recipients",
         object_id=lot.pk,
         path=request.get_full_path(),
-        detail={"lot_number": lot.lot_number, "columns": list(columns)},
+        detail={
+            "lot_number": lot.lot_number,
+            "columns": list(columns),
+            "patients": patients_read(
+                lot_recipients(lot_id=lot.pk, columns=("visit__patient_id",))
+            ),
+        },
     )
     rows = (
         [row[c] for c in columns]

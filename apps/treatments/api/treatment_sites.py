@@ -4,6 +4,7 @@ site services check the ranges."""
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
+from apps.accounts.requests import StaffAPIRequest
 from apps.treatments import services
 from apps.treatments.models import TreatmentSite
 from exotrack.api.idempotency import IdempotentCreateMixin
@@ -56,6 +57,8 @@ class TreatmentSiteViewSet(
     viewsets.GenericViewSet,
 ):
     """Sites are retired (active: false), never deleted: doses point at them."""
+
+    request: StaffAPIRequest
 
     queryset = TreatmentSite.objects.order_by("category", "name")
     serializer_class = TreatmentSiteSerializer

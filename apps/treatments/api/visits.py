@@ -1,6 +1,9 @@
 """Visits over REST. Serializers check shapes; the visit service checks the clinic's
 rules, so the API and the pages answer alike."""
 
+from collections.abc import Mapping
+from typing import cast
+
 import django_filters
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -14,6 +17,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import User
+from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.clinic.models import Location
 from apps.inventory.models import Lot
@@ -32,6 +37,7 @@ from apps.treatments.models import (
 from exotrack.api.filters import number_filter
 from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.voiding import VoidActionMixin
+from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
 # Named once in the schema (settings ENUM_NAME_OVERRIDES), wherever a warning code appears.
 WARNING_CODES = VisitWarning.Code.choices
@@ -40,7 +46,7 @@ WARNING_CODES = VisitWarning.Code.choices
 class DoseSerializer(serializers.ModelSerializer):
     site_name = serializers.CharField(source="site.name", read_only=True)
     lot_number = serializers.CharField(source="lot.lot_number", read_only=True)
-    lot_expiry_date = serializers.DateField(source="lot.expiry_date", read_only=True)
+    lot_expiry_date = ClinicDateSerializerField(source="lot.expiry_date", read_only=True)
     product = serializers.CharField(source="lot.product.name", read_only=True)
     manufacturer = serializers.CharField(source="lot.product.manufacturer.name", read_only=True)
 
@@ -155,10 +161,24 @@ class VisitCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         user = getattr(request, "user", None)
         # An unseen patient reads as "does not exist", as everywhere else.
-        self.fields["patient"].queryset = (
+        patient = cast(serializers.RelatedField, self.fields["patient"])
+        clinician = cast(serializers.RelatedField, self.fields["clinician"])
+        # The stubs' `queryset` type includes a manager, whose `__get__` mypy applies on
+        # assignment: the `arg-type` ignores are for that alone.
+        patient.queryset = (  # type: ignore[arg-type]
             patients_visible_to(user) if user is not None else Patient.objects.none()
         )
-        self.fields["clinician"].queryset = selectors.clinicians()
+        clinician.queryset = selectors.clinicians()  # type: ignore[arg-type]
+
+    def to_internal_value(self, data):
+        # Before any dose row is validated: each costs lookups.
+        doses = data.get("doses") if isinstance(data, Mapping) else None
+        if isinstance(doses, list) and len(doses) > services.max_sites_per_visit():
+            error = services.too_many_sites_error()
+            raise serializers.ValidationError(
+                {"doses": [ErrorDetail(str(error.message), error.code)]}
+            )
+        return super().to_internal_value(data)
 
 
 class VisitVoidSerializer(serializers.Serializer):
@@ -170,8 +190,8 @@ class VisitFilter(django_filters.FilterSet):
     the visit search the visits page uses (selectors.visit_search)."""
 
     patient = number_filter()
-    date_from = django_filters.DateFilter()
-    date_to = django_filters.DateFilter()
+    date_from = ClinicDateFilter()
+    date_to = ClinicDateFilter()
     clinician = number_filter()
     location = number_filter()
     lot = django_filters.NumberFilter()
@@ -271,6 +291,7 @@ _VISIT_RULE_CODES = {
     "patient": ["patient_voided"],
     "visited_at": ["in_future", "before_birth"],
     "location": ["location_retired"],
+    "doses": ["too_many_sites"],
     "doses.INDEX.site": ["site_retired"],
     "doses.INDEX.laterality": ["side_required"],
     "doses.INDEX.lot": ["no_lot", "lot_unusable", "not_enough_stock"],
@@ -282,9 +303,7 @@ def _with_rule_codes(viewset):
         viewset = extend_validation_errors(codes, field_name=field_name, actions=["create"])(
             viewset
         )
-    return extend_validation_errors(["already_voided"], field_name="reason", actions=["void"])(
-        viewset
-    )
+    return viewset
 
 
 @_with_rule_codes
@@ -345,6 +364,7 @@ class VisitViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    request: StaffAPIRequest
     queryset = Visit.objects.all()
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
@@ -382,7 +402,7 @@ class VisitViewSet(
         ]
         try:
             visit = services.visit_record(
-                by=request.user, doses=doses, acknowledgements=acknowledgements, **data
+                by=self.request.user, doses=doses, acknowledgements=acknowledgements, **data
             )
         except services.WarningsNeedAcknowledgement as pending:
             suffix = "" if pending.may_acknowledge else " A clinician must acknowledge this."
@@ -399,5 +419,5 @@ class VisitViewSet(
             status=status.HTTP_201_CREATED,
         )
 
-    def perform_void(self, visit: Visit, *, by, reason: str) -> None:
+    def perform_void(self, visit: Visit, *, by: User, reason: str) -> None:
         services.visit_void(visit=visit, by=by, reason=reason)

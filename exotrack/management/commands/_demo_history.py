@@ -5,6 +5,7 @@ Days are relative to the day of seeding: a demo loaded any day shows follow-ups 
 today, an overdue one, and an outcome already measured."""
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -50,8 +51,8 @@ def demo_visit_record(
     indication: str,
     doses: list[dict],
     cold_sore_prophylaxis: bool = False,
-    adverse_events: list[dict] = (),
-    assessments: list[dict] = (),
+    adverse_events: Sequence[dict] = (),
+    assessments: Sequence[dict] = (),
 ):
     """One visit with its doses, and what followed it: adverse events and outcomes."""
     visited_at = timezone.now().replace(hour=14, minute=0, second=0, microsecond=0)

@@ -7,7 +7,7 @@ the run with a message naming the file and the entry, and nothing is saved.
 
 import datetime
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +191,7 @@ def _lot_with_relative_dates(
 
 
 def _demo_patient(
-    *, user, medications: list[dict], visits: list[dict] = (), **fields: Any
+    *, user, medications: list[dict], visits: Sequence[dict] = (), **fields: Any
 ) -> tuple[Any, bool]:
     same = possible_duplicates(
         first_name=fields["first_name"],

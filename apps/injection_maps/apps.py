@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class InjectionMapsConfig(AppConfig):
+    name = "apps.injection_maps"
+    label = "injection_maps"
+    verbose_name = "Injection maps"

@@ -1,0 +1,87 @@
+"""Writes of injection maps. A dose's map is replaced whole: the earlier points are
+voided (kept, with their history), the new ones added, in one transaction."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.injection_maps.diagrams import diagram_for_site
+from apps.injection_maps.models import InjectionPoint
+from apps.treatments.models import Dose
+from exotrack.history import recorded_by
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+MAX_POINTS_PER_DOSE = 40
+
+
+@dataclass(frozen=True)
+class PointInput:
+    x: Decimal
+    y: Decimal
+    share_percent: int | None = None
+
+
+def _tenths(value: object) -> Decimal:
+    # A tenth of a diagram unit is finer than a fingertip can tap.
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def points_from_data(raw: object) -> list[PointInput]:
+    """Points as the map page or the API sends them: [{"x": .., "y": .., "share_percent": ..}]."""
+    if not isinstance(raw, list):
+        raise ValidationError("The points could not be read; tap them again.")
+    points = []
+    try:
+        for item in raw:
+            share = item.get("share_percent")
+            points.append(
+                PointInput(
+                    x=_tenths(item["x"]),
+                    y=_tenths(item["y"]),
+                    share_percent=None if share in (None, "") else int(share),
+                )
+            )
+    except (AttributeError, KeyError, TypeError, ValueError, InvalidOperation):
+        raise ValidationError("The points could not be read; tap them again.") from None
+    return points
+
+
+def injection_map_save(*, dose: Dose, points: list[PointInput], by: "User") -> list[InjectionPoint]:
+    diagram = diagram_for_site(dose.site)
+    if dose.visit.is_voided:
+        raise ValidationError("This visit was voided; its map cannot change.")
+    if len(points) > MAX_POINTS_PER_DOSE:
+        raise ValidationError(f"At most {MAX_POINTS_PER_DOSE} points per treated site.")
+    for point in points:
+        if not (0 <= point.x <= diagram.width and 0 <= point.y <= diagram.height):
+            raise ValidationError("A point lies outside the diagram; tap inside it.")
+        if point.share_percent is not None and not 1 <= point.share_percent <= 100:
+            raise ValidationError("A point's share of the dose is from 1 to 100 %.")
+    total = sum(p.share_percent or 0 for p in points)
+    if total > 100:
+        raise ValidationError(f"The shares add up to {total} %; at most 100 % of the dose.")
+    with transaction.atomic(), recorded_by(by):
+        InjectionPoint.objects.filter(dose=dose, voided_at__isnull=True).update(
+            voided_at=timezone.now(),
+            voided_by=by,
+            void_reason="Map redrawn",
+            updated_at=timezone.now(),
+        )
+        return InjectionPoint.objects.bulk_create(
+            InjectionPoint(
+                dose=dose,
+                diagram=diagram.key,
+                diagram_version=diagram.version,
+                x=point.x,
+                y=point.y,
+                share_percent=point.share_percent,
+                created_by=by,
+            )
+            for point in points
+        )

@@ -1,0 +1,48 @@
+from typing import Any, cast
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.treatments.models import Dose
+
+
+class TreatedSiteChoiceField(forms.ModelChoiceField):
+    """A choice among a visit's doses, each shown by its site (and side where it has one)."""
+
+    def label_from_instance(self, obj: Dose) -> str:
+        return (
+            f"{obj.site.name} ({obj.get_laterality_display().lower()})"
+            if obj.site.laterality_applies
+            else obj.site.name
+        )
+
+
+class PhotoForm(forms.Form):
+    dose = TreatedSiteChoiceField(label="Treated site", queryset=None, empty_label=None)
+    taken_on = forms.DateField(
+        label="Taken on", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+    view = forms.CharField(
+        label="View",
+        max_length=60,
+        required=False,
+        help_text="e.g. front, left profile: take follow-ups from the same view.",
+    )
+    upload = forms.FileField(
+        label="Photo",
+        help_text="Take it with the camera or choose a file: JPEG, PNG, WebP or HEIC.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, doses: QuerySet[Dose], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # self.fields is typed as holding plain Fields: this is the one declared above.
+        cast(TreatedSiteChoiceField, self.fields["dose"]).queryset = doses
+
+
+class PhotoVoidForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for voiding", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )

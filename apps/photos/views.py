@@ -1,0 +1,162 @@
+"""Staff pages of photos: upload on a visit, the photo itself, the side-by-side comparison
+of one site, voiding. Every page and every image goes through the access check and is
+written to the access log; the files are never served by the static server."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.requests import StaffRequest
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.consents.models import PhotoUse
+from apps.consents.selectors import patient_photo_use
+from apps.patients.selectors import patients_visible_to
+from apps.photos.forms import PhotoForm, PhotoVoidForm
+from apps.photos.models import Photo
+from apps.photos.selectors import site_comparison
+from apps.photos.services import photo_add, photo_file, photo_void
+from apps.treatments.models import Laterality, TreatmentSite, Visit
+from apps.treatments.selectors import visits_visible_to
+from exotrack.forms import add_service_errors
+
+_SEE_PHOTOS = ["photos.view_photo", "patients.view_clinical", "treatments.view_visit"]
+
+
+def _visible_photos(user: User) -> QuerySet[Photo]:
+    if not user.has_perm("patients.view_clinical"):
+        return Photo.objects.none()
+    patients = patients_visible_to(user, include_voided=True)
+    return Photo.objects.select_related(
+        "patient", "dose__site", "dose__visit", "created_by", "voided_by"
+    ).filter(patient__in=patients.values("pk"))
+
+
+def _visible_photo(request: StaffRequest, pk: int) -> Photo:
+    return get_object_or_404(_visible_photos(request.user), pk=pk)
+
+
+def _log(request: StaffRequest, subject: str, *, patient_id: int, object_id: int) -> None:
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject=subject,
+        patient_id=patient_id,
+        object_id=object_id,
+        path=request.get_full_path(),
+    )
+
+
+@login_required
+@permission_required([*_SEE_PHOTOS, "photos.add_photo"], raise_exception=True)
+def photo_upload(request: StaffRequest, visit_pk: int) -> HttpResponse:
+    try:
+        visit = visits_visible_to(request.user).get(pk=visit_pk)
+    except Visit.DoesNotExist as missing:
+        raise Http404("No such visit.") from missing
+    doses = visit.doses.select_related("site", "visit__patient").order_by("id")
+    form = PhotoForm(request.POST or None, request.FILES or None, doses=doses)
+    if request.method == "POST" and form.is_valid():
+        try:
+            photo = photo_add(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Photo added; its location data and camera details removed.")
+            return redirect("photos:detail", pk=photo.pk)
+    return render(
+        request,
+        "photos/photo_form.html",
+        {"form": form, "visit": visit},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@permission_required(_SEE_PHOTOS, raise_exception=True)
+def photo_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    photo = _visible_photo(request, pk)
+    _log(request, "photo", patient_id=photo.patient_id, object_id=photo.pk)
+    granted = patient_photo_use(patient=photo.patient, on=timezone.localdate())
+    return render(
+        request,
+        "photos/photo_detail.html",
+        {"photo": photo, "photo_use": PhotoUse(granted).label},
+    )
+
+
+def _image_response(request: StaffRequest, pk: int, *, thumbnail: bool) -> HttpResponse:
+    photo = _visible_photo(request, pk)
+    _log(
+        request,
+        "photo-thumbnail" if thumbnail else "photo-image",
+        patient_id=photo.patient_id,
+        object_id=photo.pk,
+    )
+    response = HttpResponse(photo_file(photo, thumbnail=thumbnail), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.jpg"'
+    return response
+
+
+@login_required
+@permission_required(_SEE_PHOTOS, raise_exception=True)
+def photo_image(request: StaffRequest, pk: int) -> HttpResponse:
+    return _image_response(request, pk, thumbnail=False)
+
+
+@login_required
+@permission_required(_SEE_PHOTOS, raise_exception=True)
+def photo_thumbnail(request: StaffRequest, pk: int) -> HttpResponse:
+    return _image_response(request, pk, thumbnail=True)
+
+
+@login_required
+@permission_required(_SEE_PHOTOS, raise_exception=True)
+def site_compare(request: StaffRequest, patient_pk: int, site_pk: int, side: str) -> HttpResponse:
+    if not request.user.has_perm("patients.view_clinical") or side not in Laterality.values:
+        raise Http404("No such site.")
+    patient = get_object_or_404(
+        patients_visible_to(request.user, include_voided=True), pk=patient_pk
+    )
+    site = get_object_or_404(TreatmentSite, pk=site_pk)
+    photos = list(site_comparison(patient=patient, site_id=site.pk, laterality=side))
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="photo-comparison",
+        patient_id=patient.pk,
+        path=request.path,
+        detail={"site": site.name, "side": side, "photos": [p.pk for p in photos]},
+    )
+    return render(
+        request,
+        "photos/compare.html",
+        {
+            "patient": patient,
+            "site": site,
+            "side": Laterality(side).label if site.laterality_applies else "",
+            "photos": photos,
+        },
+    )
+
+
+@login_required
+@permission_required([*_SEE_PHOTOS, "photos.void_photo"], raise_exception=True)
+def photo_void_view(request: StaffRequest, pk: int) -> HttpResponse:
+    photo = _visible_photo(request, pk)
+    form = PhotoVoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            photo_void(photo=photo, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Photo voided; it stays in the record's history.")
+            return redirect("photos:detail", pk=photo.pk)
+    return render(request, "photos/photo_void.html", {"photo": photo, "form": form})

@@ -1,0 +1,82 @@
+"""Reads that showed patients without an access-log row: the stock ledger (a movement's
+reason names a visit's patient) and the recipients of a lot, now logged with the
+patients they show."""
+
+import pytest
+from django.urls import reverse
+
+from apps.audit.models import AccessLog
+from tests.builders import given, login_api
+from tests.factories import LotFactory, PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_stock_ledger_reads_are_logged(api_client, manager):
+    lot = LotFactory()
+    client = login_api(api_client, manager)
+    movement = client.get("/api/v1/stock-movements/").json()["results"][0]
+    client.get(f"/api/v1/stock-movements/{movement['id']}/")
+
+    logged = AccessLog.objects.order_by("id")
+    assert [(e.action, e.subject, e.object_id) for e in logged] == [
+        ("api_read", "stock-movements", None),
+        ("api_read", "stock-movement", movement["id"]),
+    ]
+    assert lot.pk == movement["lot"]
+
+
+@pytest.fixture
+def lot_with_recipients():
+    lot = LotFactory()
+    ada, bob = PatientFactory(), PatientFactory()
+    given(lot, ada, days_ago=9)
+    given(lot, bob, days_ago=2)
+    given(lot, PatientFactory(), days_ago=5, voided=True)
+    return lot, sorted([ada.pk, bob.pk])
+
+
+def test_the_recipients_api_logs_the_patients_of_its_page(api_client, nurse, lot_with_recipients):
+    lot, patients = lot_with_recipients
+    login_api(api_client, nurse).get(f"/api/v1/lots/{lot.pk}/recipients/", {"page_size": 1})
+
+    (log,) = AccessLog.objects.filter(subject="lot-recipients")
+    assert log.detail["patients"] == patients[:1]
+
+
+def test_the_recipients_csv_logs_every_patient(client, nurse, lot_with_recipients):
+    lot, patients = lot_with_recipients
+    client.force_login(nurse)
+    response = client.get(reverse("safety:lot-recipients-csv", args=[lot.pk]))
+    b"".join(response.streaming_content)
+
+    (log,) = AccessLog.objects.filter(subject="export:lot-recipients")
+    assert log.detail["patients"] == patients
+
+
+def test_the_lot_page_logs_the_patients_it_lists(client, nurse, lot_with_recipients):
+    lot, patients = lot_with_recipients
+    client.force_login(nurse)
+    assert client.get(reverse("inventory:lot-detail", args=[lot.pk])).status_code == 200
+
+    (log,) = AccessLog.objects.filter(subject="lot-recipients")
+    assert log.detail["patients"] == patients
+
+
+@pytest.mark.parametrize(
+    ("page", "name", "subject"),
+    [
+        ("treatments:visit-add", "patient", "visit-form"),
+        ("followups:follow-up-add", "patient", "follow-up-form"),
+        ("safety:adverse-event-add", "visit", "adverse-event-form"),
+    ],
+)
+def test_a_new_record_form_naming_a_patient_is_a_read(
+    client, clinician, known_clinic, page, name, subject
+):
+    client.force_login(clinician)
+    value = known_clinic.patient.pk if name == "patient" else known_clinic.visit.pk
+    assert client.get(reverse(page), {name: value}).status_code == 200
+
+    (log,) = AccessLog.objects.filter(subject=subject)
+    assert (log.action, log.patient_id) == ("view", known_clinic.patient.pk)
