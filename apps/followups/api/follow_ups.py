@@ -401,6 +401,8 @@ class ReminderDeliverySerializer(serializers.ModelSerializer):
     ),
     retrieve=extend_schema(summary="Read a reminder delivery"),
 )
+# Django's form field for the follow-up choice refuses a NUL character before the lookup.
+@extend_validation_errors(["null_characters_not_allowed"], field_name="follow_up", actions=["list"])
 class ReminderDeliveryViewSet(AccessLoggedReadsMixin, viewsets.ReadOnlyModelViewSet):
     request: StaffAPIRequest
     queryset = ReminderDelivery.objects.all()

@@ -291,7 +291,8 @@ _VISIT_RULE_CODES = {
     "patient": ["patient_voided"],
     "visited_at": ["in_future", "before_birth"],
     "location": ["location_retired"],
-    "doses": ["too_many_sites"],
+    # A null list is reported on "doses" itself, not on doses.non_field_errors.
+    "doses": ["too_many_sites", "null"],
     "doses.INDEX.site": ["site_retired"],
     "doses.INDEX.laterality": ["side_required"],
     "doses.INDEX.lot": ["no_lot", "lot_unusable", "not_enough_stock"],
