@@ -23,6 +23,13 @@ class ClinicProfileForm(forms.ModelForm):
             "reminder_send_time",
         ]
         labels = {"safety_contact_email": "Safety contact e-mail"}
+        help_texts = {
+            "reminder_send_time": (
+                "Local time reminder e-mails go out. Changing it moves every reminder not"
+                " yet sent to the new time on its day; a reminder whose new time today has"
+                " already passed goes out within a minute."
+            )
+        }
         widgets = {
             "booking_instructions": forms.Textarea(attrs={"rows": 3}),
             "reminder_send_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

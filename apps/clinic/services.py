@@ -4,6 +4,7 @@ from django.db import transaction
 
 from apps.accounts.models import User
 from apps.clinic.models import ClinicProfile, Location
+from apps.clinic.signals import reminder_send_time_changed
 from exotrack.history import recorded_by
 
 
@@ -17,11 +18,14 @@ def clinic_profile_update(
     safety_contact_email: str = "",
     reminder_send_time: datetime.time = datetime.time(9, 0),
 ) -> ClinicProfile:
-    """Save the clinic's one profile row (created on first save), recorded as `by`'s change."""
+    """Save the clinic's one profile row (created on first save), recorded as `by`'s change.
+    A new reminder send time re-times every reminder not yet sent (the follow-ups app
+    listens), in the same transaction."""
     with transaction.atomic(), recorded_by(by):
         # Locked so two managers saving at once cannot interleave field by field.
         profile = ClinicProfile.objects.select_for_update().filter(pk=1).first()
         profile = profile or ClinicProfile(pk=1)
+        send_time_before = profile.reminder_send_time
         profile.name = name
         profile.contact_phone = contact_phone
         profile.booking_url = booking_url
@@ -30,6 +34,10 @@ def clinic_profile_update(
         profile.reminder_send_time = reminder_send_time
         profile.full_clean()
         profile.save()
+        if profile.reminder_send_time != send_time_before:
+            reminder_send_time_changed.send(
+                sender=ClinicProfile, send_time=profile.reminder_send_time, by=by
+            )
     return profile
 
 

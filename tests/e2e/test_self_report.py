@@ -1,6 +1,7 @@
 """A patient answers a follow-up from a phone through the self-report link; the clinic
 sees the follow-up completed and the reported symptom in the worklist, and a clinician
-dismisses it on the review page."""
+dismisses it on the review page. The unsubscribe link changes nothing until its button
+is pressed."""
 
 import datetime
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
 from apps.followups.models import FollowUp, Kind, SelfReport
-from apps.followups.tokens import self_report_token
+from apps.followups.tokens import self_report_token, unsubscribe_token
 from apps.outcomes.models import OutcomeAssessment
 from exotrack import roles
 from tests.e2e.browser import TIMEOUT_MS
@@ -89,3 +90,19 @@ def test_patient_answers_from_a_phone_and_the_clinic_reviews(
     page.get_by_role("button", name="Dismiss").click()
     expect(page.locator("#self-reports-waiting")).to_contain_text("No self-report is waiting.")
     assert SelfReport.objects.get().review == SelfReport.Review.DISMISSED
+
+
+def test_opening_the_unsubscribe_link_changes_nothing_until_the_button_is_pressed(phone, follow_up):
+    patient = follow_up.patient
+    phone.goto(reverse("patient_links:unsubscribe", kwargs={"token": unsubscribe_token(patient)}))
+    expect(phone.get_by_role("heading", name="Stop reminder e-mails?")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    patient.refresh_from_db()
+    assert patient.email_consent is True
+
+    phone.get_by_role("button", name="Stop reminder e-mails").click()
+
+    stopped = phone.get_by_role("heading", name="You will get no more reminder e-mails")
+    expect(stopped).to_be_visible()
+    patient.refresh_from_db()
+    assert patient.email_consent is False

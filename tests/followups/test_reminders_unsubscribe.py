@@ -1,5 +1,6 @@
-"""The unsubscribe link of reminder e-mails: no login, takes effect at once, recorded as
-consent withdrawn with history, pending e-mail follow-ups move to the call list."""
+"""The unsubscribe link of reminder e-mails: no login; opening it changes nothing (mail
+providers' scanners open every link), its button withdraws consent with history, and
+pending e-mail follow-ups move to the call list."""
 
 import datetime
 
@@ -42,8 +43,20 @@ def add(patient: Patient, *, days: int, kind: str = Kind.CHECK_IN) -> FollowUp:
     )
 
 
-def test_opening_the_link_withdraws_consent_at_once_and_names_only_the_clinic(client, patient):
-    response = client.get(link(patient))
+def test_opening_the_link_changes_nothing_and_offers_a_button(client, patient):
+    with assert_nothing_changed():
+        response = client.get(link(patient))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Stop reminder e-mails" in page and '<form method="post">' in page
+    assert "no-store" in response["Cache-Control"]
+    patient.refresh_from_db()
+    assert patient.email_consent is True
+
+
+def test_pressing_the_button_withdraws_consent_at_once_and_names_only_the_clinic(client, patient):
+    response = client.post(link(patient))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -56,8 +69,17 @@ def test_opening_the_link_withdraws_consent_at_once_and_names_only_the_clinic(cl
     assert timezone.now() - patient.email_consent_withdrawn_at < datetime.timedelta(minutes=1)
 
 
+def test_opening_the_link_again_after_stopping_says_e_mails_are_stopped(client, patient):
+    client.post(link(patient))
+
+    response = client.get(link(patient))
+
+    assert "no more reminder e-mails" in response.content.decode()
+    assert '<form method="post">' not in response.content.decode()
+
+
 def test_the_withdrawal_leaves_history_naming_the_link(client, patient):
-    client.get(link(patient))
+    client.post(link(patient))
 
     event = Patient.pgh_event_model.objects.filter(pgh_obj_id=patient.pk).latest("pgh_id")
     assert event.email_consent is False
@@ -72,7 +94,7 @@ def test_pending_e_mail_follow_ups_move_to_the_call_list_and_others_stay(client,
     FollowUp.objects.filter(pk=done.pk).update(status=FollowUp.Status.COMPLETED)
     someone_else = add(PatientFactory(), days=3)
 
-    client.get(link(patient))
+    client.post(link(patient))
 
     for follow_up in (pending, later):
         assert_on_call_list(follow_up)
@@ -92,12 +114,12 @@ def test_one_click_post_from_a_mail_program_needs_no_csrf_token(patient):
     assert patient.email_consent is False
 
 
-def test_a_second_click_changes_nothing(client, patient):
-    client.get(link(patient))
+def test_a_second_press_changes_nothing(client, patient):
+    client.post(link(patient))
     patient.refresh_from_db()
     first_withdrawal = patient.email_consent_withdrawn_at
 
-    assert client.get(link(patient)).status_code == 200
+    assert client.post(link(patient)).status_code == 200
 
     patient.refresh_from_db()
     assert patient.email_consent_withdrawn_at == first_withdrawal
@@ -107,7 +129,7 @@ def test_a_tampered_link_gets_a_friendly_page_and_changes_nothing(client, patien
     token = unsubscribe_token(patient)
     tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
 
-    response = client.get(
+    response = client.post(
         reverse("patient_links:unsubscribe", kwargs={"token": tampered}),
     )
 
@@ -133,18 +155,18 @@ def test_other_methods_are_refused(client, patient):
 
 def test_a_link_sent_before_consent_was_given_again_no_longer_works(client, patient, manager):
     old_link = link(patient)
-    client.get(old_link)
+    client.post(old_link)
     # The patient asks the desk to send reminders again: staff record consent anew.
     patient_update(by=manager, patient=Patient.objects.get(pk=patient.pk), email_consent=True)
 
-    response = client.get(old_link)
-
-    assert response.status_code == 410
-    assert "This link no longer works" in response.content.decode()
+    for method in (client.get, client.post):
+        response = method(old_link)
+        assert response.status_code == 410
+        assert "This link no longer works" in response.content.decode()
     patient.refresh_from_db()
     assert patient.email_consent is True
     # A reminder sent under the new consent carries a link that works.
-    assert client.get(link(patient)).status_code == 200
+    assert client.post(link(patient)).status_code == 200
 
 
 def test_a_link_older_than_its_lifetime_no_longer_works(client, patient, settings):
@@ -152,7 +174,7 @@ def test_a_link_older_than_its_lifetime_no_longer_works(client, patient, setting
     with time_machine.travel(timezone.now() - datetime.timedelta(days=31)):
         old_link = link(patient)
 
-    response = client.get(old_link)
+    response = client.post(old_link)
 
     assert response.status_code == 410
     patient.refresh_from_db()

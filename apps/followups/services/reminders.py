@@ -45,6 +45,7 @@ from apps.followups.services.outbox import ReminderOutbox, Reply
 from apps.followups.services.scheduling import patient_reachable_by_email, reminder_time
 from apps.followups.tokens import (
     LinkExpired,
+    UnsubscribeLink,
     consent_version,
     self_report_token,
     unsubscribe_link,
@@ -378,19 +379,30 @@ def reminders_send_due(*, budget_seconds: float | None = None) -> ReminderTick:
 # --- Unsubscribing -----------------------------------------------------------------
 
 
+def reminders_unsubscribe_pending(*, token: str) -> bool:
+    """Whether the unsubscribe link still has something to do: True while the patient
+    gets reminder e-mails, False once they have stopped. Changes nothing, so opening
+    the link (or a mail provider's link scanner fetching it) withdraws nothing. Raises
+    as reminders_unsubscribe does."""
+    link = unsubscribe_link(token)
+    patient = Patient.objects.only("email_consent", "email_consent_given_at").get(
+        pk=link.patient_id
+    )
+    _check_consent_version(patient, link)
+    return patient.email_consent
+
+
 def reminders_unsubscribe(*, token: str) -> Patient:
-    """The patient's unsubscribe link (GET or RFC 8058 one-click POST): consent is
-    withdrawn at once, with history, and their pending e-mail follow-ups move to the
-    staff call list. Raises LinkInvalid for a tampered token, LinkExpired for one past
-    FOLLOWUP_UNSUBSCRIBE_LINK_DAYS or sent before consent was given again, and
-    Patient.DoesNotExist for a patient who is not there. Clicking twice changes nothing
-    more."""
+    """The patient pressed the button behind the unsubscribe link, or their mail program
+    sent the RFC 8058 one-click POST: consent is withdrawn at once, with history, and
+    their pending e-mail follow-ups move to the staff call list. Raises LinkInvalid for
+    a tampered token, LinkExpired for one past FOLLOWUP_UNSUBSCRIBE_LINK_DAYS or sent
+    before consent was given again, and Patient.DoesNotExist for a patient who is not
+    there. Pressing twice changes nothing more."""
     link = unsubscribe_link(token)
     with transaction.atomic(), _history("unsubscribe link"):
         # Locked, so a re-consent cannot land between the version check and the withdrawal.
-        current = Patient.objects.select_for_update().get(pk=link.patient_id)
-        if consent_version(current.email_consent_given_at) != link.consent_version:
-            raise LinkExpired
+        _check_consent_version(Patient.objects.select_for_update().get(pk=link.patient_id), link)
         patient = patient_email_consent_withdraw(patient_id=link.patient_id)
         _move_to_calls(
             FollowUp.objects.filter(
@@ -400,3 +412,9 @@ def reminders_unsubscribe(*, token: str) -> Patient:
             timezone.now(),
         )
     return patient
+
+
+def _check_consent_version(patient: Patient, link: UnsubscribeLink) -> None:
+    # A link sent before the patient consented again must not withdraw the new consent.
+    if consent_version(patient.email_consent_given_at) != link.consent_version:
+        raise LinkExpired

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -35,6 +36,31 @@ def reminder_time(due_on: datetime.date) -> datetime.datetime:
     clinic's zone, as an aware datetime (stored in UTC)."""
     send_at = datetime.datetime.combine(due_on, clinic_profile().reminder_send_time)
     return timezone.make_aware(send_at, timezone.get_default_timezone())
+
+
+def reminders_retime(*, send_time: datetime.time, by: User | None) -> int:
+    """Move every reminder not yet sent to `send_time` on its own day (clinic's zone), in
+    one statement, recorded as `by`'s change. Left alone: a retry after a temporary
+    failure (it waits its back-off, not the send time) and a reminder a sender holds
+    right now (it is being sent). Returns how many moved."""
+    zone = timezone.get_default_timezone_name()
+    with transaction.atomic(), recorded_by(by):
+        return (
+            FollowUp.objects.filter(
+                status=FollowUp.Status.PENDING,
+                next_reminder_at__isnull=False,
+                temporary_failures=0,
+            )
+            .exclude(claimed_until__gt=timezone.now())
+            .update(
+                # The local day the reminder was due on, at the new local time.
+                next_reminder_at=RawSQL(
+                    "((next_reminder_at AT TIME ZONE %s)::date + %s::time) AT TIME ZONE %s",
+                    (zone, send_time, zone),
+                ),
+                updated_at=timezone.now(),
+            )
+        )
 
 
 def _kind_check(*, kind: str, lot: Lot | None) -> None:
