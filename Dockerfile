@@ -36,4 +36,5 @@ EXPOSE 8000
 # /healthz is answered only for an allowed host name: use the first of ALLOWED_HOSTS.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as r; host = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.*') or 'localhost'; r.urlopen(r.Request('http://127.0.0.1:8000/healthz', headers={'Host': host}), timeout=4)"]
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, timeout and bind: config/gunicorn.py (WEB_CONCURRENCY, GUNICORN_TIMEOUT).
+CMD ["gunicorn", "--config", "python:config.gunicorn", "config.wsgi"]

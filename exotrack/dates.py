@@ -22,6 +22,17 @@ BIRTH_YEARS_BACK = 120
 STARTS_YEARS_AHEAD = 1
 
 
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The first instant of a clinic's day (not a UTC day). A filter on a range of
+    instants reads from a timestamp index; one on the instant's date cannot."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def day_after_start(day: datetime.date) -> datetime.datetime:
+    """The first instant after a clinic's day: the exclusive end of "up to `day`"."""
+    return day_start(day + datetime.timedelta(days=1))
+
+
 def _years_from(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year + years)

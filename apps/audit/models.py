@@ -28,6 +28,8 @@ class AccessLog(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        # The access log pages newest first; it grows with every read.
+        indexes = [models.Index(fields=["-at", "-id"], name="access_log_newest_first_idx")]
         permissions = [("view_history", "Can view the change history of clinical records")]
         triggers = [
             pgtrigger.Protect(

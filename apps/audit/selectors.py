@@ -8,15 +8,10 @@ import pghistory.models
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Model, QuerySet
-from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.patients.models import Patient
-
-
-def _day_start(day: datetime.date) -> datetime.datetime:
-    # Dates are the clinic's days, not UTC days.
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+from exotrack.dates import day_after_start, day_start
 
 
 def access_log_entries(
@@ -35,9 +30,9 @@ def access_log_entries(
     if action:
         entries = entries.filter(action=action)
     if date_from is not None:
-        entries = entries.filter(at__gte=_day_start(date_from))
+        entries = entries.filter(at__gte=day_start(date_from))
     if date_to is not None:
-        entries = entries.filter(at__lt=_day_start(date_to + datetime.timedelta(days=1)))
+        entries = entries.filter(at__lt=day_after_start(date_to))
     return entries.order_by("-at", "-id")
 
 

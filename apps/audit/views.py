@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
@@ -14,6 +13,7 @@ from apps.audit.selectors import (
 )
 from apps.audit.services import access_log_record
 from apps.patients.models import Patient
+from exotrack.paging import list_page
 
 PAGE_SIZE = 100
 
@@ -35,7 +35,7 @@ def access_log(request: StaffRequest) -> HttpResponse:
             # An unknown MRN matches nothing rather than everything.
             filters["patient_id"] = patient.pk if patient else 0
     entries = access_log_entries(**filters) if not form.errors else AccessLog.objects.none()
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(entries, PAGE_SIZE, request.GET.get("page"))
     patients = patients_by_id({e.patient_id for e in page.object_list if e.patient_id})
     rows = [
         (entry, patients.get(entry.patient_id) if entry.patient_id else None)

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +22,7 @@ from apps.inventory.forms import (
 )
 from apps.inventory.models import Lot, Manufacturer, Product
 from exotrack.forms import add_service_errors
+from exotrack.paging import list_page
 from exotrack.query_ids import id_from_query
 from exotrack.sections import LOT_PAGE, LOT_PAGE_ACTIONS
 
@@ -53,7 +53,7 @@ def lot_list(request: StaffRequest) -> HttpResponse:
         status=status,
         expiring_within_days=int(expiring) if expiring else None,
     )
-    page = Paginator(lots, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(lots, PAGE_SIZE, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

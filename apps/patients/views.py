@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -25,6 +24,7 @@ from apps.patients.services import (
     patient_void,
 )
 from exotrack.forms import add_service_errors
+from exotrack.paging import list_page
 from exotrack.sections import PATIENT_PAGE
 
 PAGE_SIZE = 50
@@ -41,7 +41,7 @@ def patient_list(request: StaffRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     include_voided = request.GET.get("voided") == "1"
     patients = patient_search(query=query, user=request.user, include_voided=include_voided)
-    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(patients, PAGE_SIZE, request.GET.get("page"))
     access_log_record(
         user=request.user,
         action=AccessLog.Action.SEARCH,

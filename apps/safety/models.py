@@ -156,6 +156,8 @@ class AdverseEvent(Recorded, Voidable):
         indexes = [
             models.Index(fields=["patient", "-onset_date"], name="ae_patient_onset_idx"),
             models.Index(fields=["visit"], name="ae_visit_idx"),
+            # The adverse-event list pages newest first.
+            models.Index(fields=["-onset_date", "-id"], name="ae_newest_first_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -82,7 +82,11 @@ class Visit(Recorded, Voidable):
     class Meta:
         ordering = ["-visited_at", "-id"]
         permissions = [("void_visit", "Can void a visit recorded by mistake")]
-        indexes = [models.Index(fields=["patient", "-visited_at"], name="visit_patient_time_idx")]
+        indexes = [
+            models.Index(fields=["patient", "-visited_at"], name="visit_patient_time_idx"),
+            # The visit list pages newest first through a million visits.
+            models.Index(fields=["-visited_at", "-id"], name="visit_newest_first_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(consent_recorded=False) | ~Q(consent_form_version=""),

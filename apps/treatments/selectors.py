@@ -12,6 +12,7 @@ from apps.inventory.models import Lot
 from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
 from apps.treatments.models import Dose, TreatmentSite, VialsOpened, Visit, VisitWarning
+from exotrack.dates import day_after_start, day_start
 from exotrack.roles import CLINICIAN
 
 
@@ -59,14 +60,15 @@ def visit_search(
     lot_id: int | None = None,
 ) -> QuerySet[Visit]:
     """Recent visits, newest first, narrowed by what the filters name. Dates are days
-    in the clinic's zone (the database session runs in it)."""
+    in the clinic's zone, given as ranges of instants so the newest-first index serves
+    them."""
     visits = visits_visible_to(user)
     if patient_id is not None:
         visits = visits.filter(patient_id=patient_id)
     if date_from is not None:
-        visits = visits.filter(visited_at__date__gte=date_from)
+        visits = visits.filter(visited_at__gte=day_start(date_from))
     if date_to is not None:
-        visits = visits.filter(visited_at__date__lte=date_to)
+        visits = visits.filter(visited_at__lt=day_after_start(date_to))
     if clinician_id is not None:
         visits = visits.filter(clinician_id=clinician_id)
     if location_id is not None:

@@ -3,7 +3,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,6 +27,7 @@ from apps.treatments.forms import (
 )
 from apps.treatments.models import TreatmentSite, Visit, VisitWarning
 from exotrack.forms import add_service_errors
+from exotrack.paging import list_page
 from exotrack.query_ids import id_from_query
 from exotrack.roles import CLINICIAN
 
@@ -204,7 +204,7 @@ def visit_list(request: StaffRequest) -> HttpResponse:
         clinician_id=getattr(wanted.get("clinician"), "pk", None),
         location_id=getattr(wanted.get("location"), "pk", None),
     )
-    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(visits, PAGE_SIZE, request.GET.get("page"))
     access_log_record(
         user=request.user,
         action=AccessLog.Action.SEARCH,

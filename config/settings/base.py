@@ -169,13 +169,16 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "apps.accounts.client_ip.client_ip"
 
-# Sessions: idle timeout (renewed on every request) and an absolute cap.
+# Sessions: idle timeout and an absolute cap. Activity is written back at most once per
+# SESSION_ACTIVITY_RESOLUTION seconds (or a fifteenth of the idle limit), so a page view
+# does not cost a session write: the idle limit ends at most that much early.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=15 * 60)
+SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION", default=60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
 # The stored session outlives the idle limit so the middleware, not a silent expiry,
 # ends it and can say why on the sign-in page.
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,9 +4,11 @@ import time
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from exotrack.middleware import describe_duration
+from exotrack.middleware import activity_resolution, describe_duration
 
 DASHBOARD = reverse("dashboard")
 LOGIN = reverse("login")
@@ -28,6 +30,14 @@ def _shift_clock(client, *, started_ago: float, seen_ago: float) -> None:
     session.save()
 
 
+def _session_writes(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if "django_session" in q["sql"] and not q["sql"].lstrip().startswith("SELECT")
+    ]
+
+
 def test_sign_in_starts_the_session_clock(signed_in):
     session = signed_in.session
     assert abs(session["session_started_at"] - time.time()) < 5
@@ -41,6 +51,40 @@ def test_a_session_in_use_stays_open_and_its_clock_moves(signed_in):
 
     assert response.status_code == 200
     assert time.time() - signed_in.session["session_last_seen_at"] < 5
+
+
+def test_pages_within_the_resolution_write_no_session(signed_in, settings):
+    _shift_clock(signed_in, started_ago=3600, seen_ago=settings.SESSION_ACTIVITY_RESOLUTION - 10)
+    seen_before = signed_in.session["session_last_seen_at"]
+
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert signed_in.get(DASHBOARD).status_code == 200
+
+    writes = [
+        q["sql"] for q in queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]
+    ]
+    assert writes == []
+    assert signed_in.session["session_last_seen_at"] == seen_before
+
+
+def test_the_idle_clock_is_written_once_it_is_a_resolution_old(signed_in, settings):
+    _shift_clock(signed_in, started_ago=3600, seen_ago=settings.SESSION_ACTIVITY_RESOLUTION + 1)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert signed_in.get(DASHBOARD).status_code == 200
+        assert signed_in.get(DASHBOARD).status_code == 200
+
+    writes = [
+        q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]
+    ]
+    assert len(writes) == 1
+    assert time.time() - signed_in.session["session_last_seen_at"] < 5
+
+
+def test_a_short_idle_limit_keeps_the_clock_finer(settings):
+    settings.SESSION_IDLE_TIMEOUT = 150
+    assert activity_resolution() == 10
 
 
 def test_idle_past_the_limit_signs_out_and_says_why(signed_in, settings):

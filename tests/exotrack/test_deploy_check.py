@@ -124,6 +124,8 @@ def test_the_image_health_check_passes_against_a_production_server(tmp_path, db)
     server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
+            "--config",
+            "python:config.gunicorn",
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
@@ -182,11 +184,18 @@ def settings_environment_variables() -> set[str]:
     return names
 
 
+def gunicorn_environment_variables() -> set[str]:
+    """Every variable config/gunicorn.py reads (`os.environ.get("NAME", ...)`)."""
+    source = (BASE_DIR / "config" / "gunicorn.py").read_text()
+    return set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', source))
+
+
 def test_the_readme_documents_every_setting():
     documented = set(
         re.findall(r"^\| `([A-Z_]+)` \|", (BASE_DIR / "README.md").read_text(), re.MULTILINE)
     )
-    read = settings_environment_variables()
+    assert gunicorn_environment_variables() == {"WEB_CONCURRENCY", "GUNICORN_TIMEOUT"}
+    read = settings_environment_variables() | gunicorn_environment_variables()
 
     assert {"DATABASE_URL", "SECRET_KEY", "CELERY_BROKER_URL"} <= read
     assert read - documented == set(), "add these to the settings table in README.md"

@@ -129,11 +129,10 @@ def test_review_page_costs_the_same_whatever_the_sites(
     client.force_login(clinician)
     client.get(_url(report))  # warm the content-type cache
     # session, user, permissions (2), the report with patient, follow-up, visit and
-    # reviewer, access-log insert, groups (header), the scores with their sites,
-    # session save (3).
-    with django_assert_num_queries(11):
+    # reviewer, access-log insert, groups (header), the scores with their sites.
+    with django_assert_num_queries(8):
         client.get(_url(report))
     for _ in range(5):
         OutcomeAssessmentFactory(dose=treated(14), follow_up=report.follow_up, source="self_report")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         client.get(_url(report))

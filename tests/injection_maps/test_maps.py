@@ -86,10 +86,10 @@ def test_tapped_points_are_drawn_back_on_the_visit_page_in_constant_queries(
     assert AccessLog.objects.filter(subject="injection-map").count() == 1
     # The print view: session, user, permissions (2), the visit with its doses and
     # warnings (3), history context with the access-log insert (1), the map's doses and
-    # their points (2), roles for the header (1), session save (3): the same for one point
+    # their points (2), roles for the header (1): the same for one point
     # or forty.
     client.get(reverse("injection_maps:print", args=[dose.visit_id]))
-    with django_assert_num_queries(14) as captured:
+    with django_assert_num_queries(11) as captured:
         client.get(reverse("injection_maps:print", args=[dose.visit_id]))
     injection_map_save(
         dose=dose, points=[PointInput(Decimal(i), Decimal(i)) for i in range(1, 41)], by=nurse

@@ -111,9 +111,8 @@ class TestLotList:
         client = signed_in(manager)
         LotFactory()
         # session, user, user + group permissions, products for the filter, lot count,
-        # the user's roles (header), one page of lots with product and maker, and the
-        # session renewal (savepoint, update, release).
-        with django_assert_num_queries(11) as one:
+        # the user's roles (header), and one page of lots with product and maker.
+        with django_assert_num_queries(8) as one:
             client.get(reverse("inventory:lot-list"))
         for _ in range(49):
             LotFactory()

@@ -201,9 +201,9 @@ def test_episode_page_costs_the_same_for_one_and_many_assessments(
     client.get(url)  # warm the content-type cache
     # session, user, permissions (2), the dose with site, visit and patient, access-log
     # insert, the visit's sites, their assessments, groups (header), every assessment of
-    # the site, session save (3).
-    with django_assert_num_queries(13):
+    # the site.
+    with django_assert_num_queries(10):
         client.get(url)
     OutcomeAssessmentFactory.create_batch(30, dose=episode)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(10):
         client.get(url)

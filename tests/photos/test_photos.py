@@ -154,8 +154,8 @@ def test_comparison_lines_up_one_site_by_days_since_treatment(
     url = reverse("photos:compare", args=[patient.pk, first.site_id, "left"])
     # session, user, permissions (user's, groups'), patient, site, the photos with their
     # doses and visits, history context + access-log insert, the user's roles for the
-    # page header, and the session save (savepoint, update, release).
-    with django_assert_num_queries(12):
+    # page header.
+    with django_assert_num_queries(9):
         page = client.get(url)
     text = page.content.decode()
     assert text.count("photos/") - text.count("photos/photos.css") >= 3
@@ -178,8 +178,8 @@ def test_the_visit_page_shows_photos_and_maps_in_constant_queries(
     client.get(url)
     # session, user, permissions (2), the visit with doses, warnings and vials opened (4),
     # history context with the access-log insert (1), roles for the header (1); consents
-    # relied on (1), the map's doses and points (2), the photos (1); session save (3).
-    with django_assert_num_queries(17) as once:
+    # relied on (1), the map's doses and points (2), the photos (1).
+    with django_assert_num_queries(14) as once:
         page = client.get(url)
     assert page.content.decode().count("/thumbnail.jpg") == 1
     for _ in range(4):

@@ -216,9 +216,8 @@ def test_the_page_costs_the_same_queries_at_any_size(
 
     # session, user, the user's and the groups' permissions (2), the role labels; the
     # figures: responders, mean pain, lots (3); the choices of site, product, lot,
-    # clinician and location (5); the session's idle clock saved (savepoint, update,
-    # release).
-    with django_assert_num_queries(16):
+    # clinician and location (5).
+    with django_assert_num_queries(13):
         response = client.get("/reports/")
     assert response.status_code == 200
 

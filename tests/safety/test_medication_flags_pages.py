@@ -72,13 +72,12 @@ class TestList:
         client.get(LIST)  # warm the content-type cache
         # session, user, user and group permissions, medication classes (filter), count,
         # the page of flags (+ patient, medication, class, who acknowledged/resolved),
-        # access-log insert, the user's roles (header), session save (savepoint, update,
-        # release).
-        with django_assert_num_queries(12):
+        # access-log insert, the user's roles (header).
+        with django_assert_num_queries(9):
             client.get(LIST)
         for days in range(49):
             _flag(days)
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(9):
             response = client.get(LIST)
         assert len(_listed(response)) == 50
 

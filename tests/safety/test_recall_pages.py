@@ -99,13 +99,12 @@ class TestRecipientList:
         _lot_page(client, lot)  # warm the content-type cache
         # session, user, user and group permissions, the lot with its dose count, ledger,
         # recipients: doses and distinct patients (one query), one page of rows;
-        # access-log insert, the user's roles (header), session save (savepoint, update,
-        # release).
-        with django_assert_num_queries(13):
+        # access-log insert, the user's roles (header).
+        with django_assert_num_queries(10):
             _lot_page(client, lot)
         for _ in range(60):
             given(lot)
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(10):
             response = _lot_page(client, lot)
         assert len(response.context["recipients"].object_list) == 50
         second = _lot_page(client, lot, recipients_page=2)

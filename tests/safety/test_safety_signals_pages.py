@@ -82,13 +82,12 @@ class TestPage:
         client.force_login(clinician)
         give_doses(LotFactory(), visits=3)
         # session, user, user + group permissions, the event types, exposures and events
-        # for three levels, the user's roles (header), and the session renewal
-        # (savepoint, update, release).
-        with django_assert_num_queries(15):
+        # for three levels, the user's roles (header).
+        with django_assert_num_queries(12):
             client.get(reverse("safety:signals"))
         for _ in range(15):
             give_doses(LotFactory(), visits=4, doses_per_visit=2)
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(12):
             client.get(reverse("safety:signals"))
 
 

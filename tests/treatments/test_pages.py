@@ -276,9 +276,8 @@ def test_visit_list_costs_the_same_queries_at_1_and_50_visits(
     # session, user, user and group permissions, count, access-log insert (its history
     # context and the insert are one statement), the user's roles for the top bar,
     # clinician and location filter choices, visits (+ patient, location, clinician),
-    # doses (+ site, lot, product, maker), warnings, and the session save (savepoint,
-    # update, release).
-    with django_assert_num_queries(15):
+    # doses (+ site, lot, product, maker), warnings.
+    with django_assert_num_queries(12):
         response = client.get(reverse("treatments:visit-list"))
     assert len(response.context["page"].object_list) == count
 

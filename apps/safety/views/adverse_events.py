@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +30,7 @@ from apps.treatments.models import Visit
 from apps.treatments.selectors import visit_detail
 from exotrack.csv_export import csv_filename, csv_lines, csv_response
 from exotrack.forms import add_service_errors
+from exotrack.paging import list_page
 from exotrack.query_ids import id_from_query
 
 PAGE_SIZE = 50
@@ -77,7 +77,7 @@ def adverse_event_list(request: StaffRequest) -> HttpResponse:
         onset_from=wanted.get("onset_from"),
         onset_to=wanted.get("onset_to"),
     )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(events, PAGE_SIZE, request.GET.get("page"))
     access_log_record(
         user=request.user,
         action=AccessLog.Action.SEARCH,

@@ -5,7 +5,6 @@ section where staff raise a flag by hand."""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +29,7 @@ from apps.safety.services.medication_flags import (
     medication_flag_raise,
     medication_flag_resolve,
 )
+from exotrack.paging import list_page
 
 PAGE_SIZE = 50
 VIEW = ["safety.view_medicationflag", "patients.view_clinical"]
@@ -49,7 +49,7 @@ def flag_list(request: StaffRequest) -> HttpResponse:
         medication_class_id=medication_class.pk if medication_class else None,
         today=today,
     )
-    page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(flags, PAGE_SIZE, request.GET.get("page"))
     access_log_record(
         user=request.user,
         action=AccessLog.Action.SEARCH,
