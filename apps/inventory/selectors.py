@@ -74,6 +74,18 @@ def lot_with_dose_count(*, pk: int) -> Lot:
     )
 
 
+def lot_reach(*, lot_id: int) -> dict[str, int]:
+    """Doses given from the lot and the patients they reached, in one pass over the lot's
+    doses (voided visits left out): what a recall or a quarantine touches."""
+    standing = Q(doses__visit__voided_at__isnull=True)
+    # The aliases may not be "doses": an alias named like the relation hides it.
+    totals = Lot.objects.filter(pk=lot_id).aggregate(
+        given=Count("doses", filter=standing),
+        reached=Count("doses__visit__patient_id", filter=standing, distinct=True),
+    )
+    return {"doses": totals["given"], "patients": totals["reached"]}
+
+
 def lot_ledger(*, lot: Lot) -> QuerySet[StockMovement]:
     return StockMovement.objects.filter(lot=lot).select_related("by").order_by("at", "id")
 

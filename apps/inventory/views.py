@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.requests import StaffRequest
 from apps.inventory import selectors, services
+from apps.inventory.confirmations import quarantine_confirmation
 from apps.inventory.forms import (
     LotEditForm,
     LotReceiveForm,
@@ -21,6 +22,7 @@ from apps.inventory.forms import (
     StockChangeForm,
 )
 from apps.inventory.models import Lot, Manufacturer, Product
+from exotrack.confirm import confirm_page, is_confirmed
 from exotrack.forms import add_service_errors
 from exotrack.paging import list_page
 from exotrack.query_ids import id_from_query
@@ -191,9 +193,12 @@ def lot_stock_change(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("inventory.change_lot", raise_exception=True)
 def lot_status(request: StaffRequest, pk: int) -> HttpResponse:
-    lot = get_object_or_404(Lot, pk=pk)
+    lot = get_object_or_404(Lot.objects.select_related("product"), pk=pk)
     form = LotStatusForm(request.POST)
     if form.is_valid():
+        quarantine = form.cleaned_data["status"] == Lot.Status.QUARANTINED
+        if quarantine and lot.status != Lot.Status.QUARANTINED and not is_confirmed(request):
+            return confirm_page(request, quarantine_confirmation(lot, form))
         try:
             lot = services.lot_status_set(by=request.user, lot=lot, **form.cleaned_data)
         except ValidationError as problem:

@@ -3,20 +3,24 @@ medication-flag panels, the patient page's flags and adverse events, and the lot
 recall card and recipient list. Registered from SafetyConfig.ready()."""
 
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.inventory.models import Lot
+from apps.inventory.selectors import lot_reach
 from apps.patients.models import Patient
 from apps.safety.forms.medication_flags import FlagRaiseForm, FlagResolveForm
 from apps.safety.forms.recalls import LotRecallForm
 from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
 from apps.safety.selectors.adverse_events import patient_adverse_events, serious_events_panel
 from apps.safety.selectors.medication_flags import flags_panel, patient_flags
-from apps.safety.selectors.recalls import lot_recipients, patients_read, recipient_columns
+from apps.safety.selectors.recalls import (
+    lot_recipients,
+    patients_read,
+    recipient_columns,
+)
 from apps.safety.views.medication_flags import flaggable_medications
 from exotrack.dashboard import DASHBOARD
 from exotrack.sections import LOT_PAGE, LOT_PAGE_ACTIONS, PATIENT_PAGE, Section
@@ -61,9 +65,7 @@ def lot_recipients_section(*, user, lot: Lot, request: HttpRequest) -> dict:
     rows = lot_recipients(lot_id=lot.pk, columns=columns)
     # Doses and distinct patients in one pass over the lot's doses; the pager takes that
     # count instead of counting again (a busy lot has thousands of doses).
-    totals = rows.order_by().aggregate(
-        doses=Count("id"), patients=Count("visit__patient_id", distinct=True)
-    )
+    totals = lot_reach(lot_id=lot.pk)
     paginator = Paginator(rows, RECIPIENTS_PAGE_SIZE)
     paginator.count = totals["doses"]
     page = paginator.get_page(request.GET.get("recipients_page"))

@@ -17,6 +17,7 @@ from apps.inventory.selectors import lots_usable_on
 from apps.inventory.services import barcode_parse
 from apps.patients.selectors import patients_visible_to
 from apps.treatments import selectors, services
+from apps.treatments.confirmations import visit_void_confirmation
 from apps.treatments.forms import (
     DoseForm,
     DoseFormSet,
@@ -26,6 +27,7 @@ from apps.treatments.forms import (
     VisitVoidForm,
 )
 from apps.treatments.models import TreatmentSite, Visit, VisitWarning
+from exotrack.confirm import confirm_page, is_confirmed
 from exotrack.forms import add_service_errors
 from exotrack.paging import list_page
 from exotrack.query_ids import id_from_query
@@ -249,7 +251,10 @@ def visit_void(request: StaffRequest, pk: int) -> HttpResponse:
     except Visit.DoesNotExist as missing:
         raise Http404("No such visit.") from missing
     form = VisitVoidForm(request.POST)
-    if form.is_valid():
+    returns_stock = services.visit_stock_returns_on_void(visit)
+    # An already voided visit goes straight to the service, which says so.
+    asks_first = not is_confirmed(request) and not visit.is_voided
+    if form.is_valid() and not asks_first:
         try:
             services.visit_void(visit=visit, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
@@ -257,6 +262,7 @@ def visit_void(request: StaffRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Visit voided. It stays on record, marked as voided.")
             return redirect("treatments:visit-detail", pk=visit.pk)
+    # The confirm page names the patient and the doses, so it is logged as a read too.
     access_log_record(
         user=request.user,
         action=AccessLog.Action.VIEW,
@@ -265,13 +271,17 @@ def visit_void(request: StaffRequest, pk: int) -> HttpResponse:
         object_id=visit.pk,
         path=request.path,
     )
+    if form.is_valid() and asks_first:
+        return confirm_page(
+            request, visit_void_confirmation(visit, form, returns_stock=returns_stock)
+        )
     return render(
         request,
         "treatments/visit_detail.html",
         {
             "visit": visit,
             "void_form": form,
-            "returns_stock": services.visit_stock_returns_on_void(visit),
+            "returns_stock": returns_stock,
         },
         status=400,
     )

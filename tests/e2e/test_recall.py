@@ -31,11 +31,19 @@ def test_manager_recalls_a_lot_and_calls_its_recipients(page: Page, live_server,
 
     page.get_by_label("Reason for the recall").fill("Manufacturer's notice: sterility failure")
     page.get_by_role("button", name="Recall lot").click()
+    # The confirm step names what the recall touches before anything changes.
+    expect(page.locator("h1")).to_have_text("Recall lot KL2611A?")
+    expect(page.locator(".confirm")).to_contain_text("2 doses to 2 patients")
+    expect(page.locator(".confirm")).to_contain_text("sterility failure")
+    assert Lot.objects.get(pk=lot.pk).status == Lot.Status.AVAILABLE
+    page.get_by_role("button", name="Recall lot KL2611A").click()
     expect(page.locator(".messages")).to_contain_text("Lot KL2611A is recalled")
     expect(page.locator("h1")).to_contain_text("Recalled")
     expect(page.get_by_role("button", name="Recall lot")).to_have_count(0)
 
     page.get_by_role("button", name="Contact all recipients").click()
+    expect(page.locator(".confirm")).to_contain_text("Adds 2 recall calls")
+    page.get_by_role("button", name="Add 2 calls").click()
     expect(page.locator(".messages")).to_contain_text(
         "2 recall calls added to the follow-up worklist, due today."
     )

@@ -199,7 +199,7 @@ class TestLotActions:
         assert "cannot go below zero" in response.content.decode()
         client.post(
             reverse("inventory:lot-status", args=[lot.pk]),
-            {"status": "quarantined", "reason": "Freezer alarm"},
+            {"status": "quarantined", "reason": "Freezer alarm", "confirmed": "yes"},
         )
         lot.refresh_from_db()
         assert (lot.vials_on_hand, lot.status, lot.status_reason) == (
@@ -207,6 +207,23 @@ class TestLotActions:
             "quarantined",
             "Freezer alarm",
         )
+
+    def test_quarantine_asks_first_and_release_does_not(self, signed_in, manager):
+        lot = LotFactory(lot_number="Q9", product__name="XoGlo", vials_received=5)
+        client = signed_in(manager)
+        url = reverse("inventory:lot-status", args=[lot.pk])
+        asked = client.post(url, {"status": "quarantined", "reason": "Freezer alarm"})
+        page = asked.content.decode()
+        assert "Quarantine lot Q9?" in page and "XoGlo" in page and "Freezer alarm" in page
+        assert "0 doses to 0 patients" in page
+        lot.refresh_from_db()
+        assert lot.status == "available"
+        client.post(url, {"status": "quarantined", "reason": "Freezer alarm", "confirmed": "yes"})
+        lot.refresh_from_db()
+        assert lot.status == "quarantined"
+        client.post(url, {"status": "available", "reason": "Alarm was false"})
+        lot.refresh_from_db()
+        assert (lot.status, lot.status_reason) == ("available", "Alarm was false")
 
     def test_lot_picker_options_are_usable_lots_soonest_first(self, signed_in, nurse):
         today = timezone.localdate()

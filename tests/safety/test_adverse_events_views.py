@@ -237,7 +237,14 @@ def test_a_clinician_voids_with_a_reason(client, clinician, treated_visit, event
 
     with assert_nothing_changed():
         assert client.post(_url("void", event), {"reason": ""}).status_code == 400
-    response = client.post(_url("void", event), {"reason": "Recorded twice"})
+    with assert_nothing_changed():
+        asked = client.post(_url("void", event), {"reason": "Recorded twice"}).content.decode()
+    assert "Void this adverse event?" in asked
+    assert f"{event.event_type.name}, grade {event.grade}" in asked
+    assert 'name="reason" value="Recorded twice"' in asked
+    event.refresh_from_db()
+    assert not event.is_voided
+    response = client.post(_url("void", event), {"reason": "Recorded twice", "confirmed": "yes"})
 
     assert response.status_code == 302
     event.refresh_from_db()

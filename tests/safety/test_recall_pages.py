@@ -35,7 +35,7 @@ class TestRecall:
         assert "Recall lot" in _lot_page(client, lot).content.decode()
         response = client.post(
             reverse("safety:lot-recall", args=[lot.pk]),
-            {"recall-reason": "Manufacturer notice 2026-11"},
+            {"recall-reason": "Manufacturer notice 2026-11", "confirmed": "yes"},
             follow=True,
         )
         assert "Lot R7 is recalled: it can no longer be used." in response.content.decode()
@@ -44,6 +44,27 @@ class TestRecall:
         # Recalled for good: no recall card and no quarantine/release form any more.
         page = response.content.decode()
         assert "Recall lot" not in page and "Quarantine or release" not in page
+
+    def test_asks_first_naming_the_lot_its_reach_and_the_reason(self, client, manager):
+        lot = LotFactory(lot_number="R8", product__name="CascadeVes 10")
+        given(lot)
+        given(lot)
+        client.force_login(manager)
+        with assert_nothing_changed():
+            response = client.post(
+                reverse("safety:lot-recall", args=[lot.pk]),
+                {"recall-reason": "Sterility <failure>"},
+            )
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "Recall lot R8?" in page
+        assert "CascadeVes 10" in page and "2 doses to 2 patients" in page
+        assert "Sterility &lt;failure&gt;" in page
+        # The confirm button posts the same reason again, with the confirmation.
+        assert 'name="recall-reason" value="Sterility &lt;failure&gt;"' in page
+        assert 'name="confirmed" value="yes"' in page
+        lot.refresh_from_db()
+        assert lot.status == "available"
 
     def test_without_a_reason_nothing_changes(self, client, manager):
         lot = LotFactory()
@@ -149,8 +170,13 @@ class TestContactAllRecipients:
         client.force_login(personas[role])
         assert "Contact all recipients" in _lot_page(client, lot).content.decode()
         url = reverse("safety:lot-contact-recipients", args=[lot.pk])
-        first = client.post(url, follow=True).content.decode()
+        with assert_nothing_changed():
+            asked = client.post(url).content.decode()
+        assert "Call everyone who received lot C3?" in asked
+        assert "Adds 2 recall calls to the follow-up worklist" in asked
+        first = client.post(url, {"confirmed": "yes"}, follow=True).content.decode()
         assert "2 recall calls added to the follow-up worklist, due today." in first
+        # Nobody left to call: no confirm step, the answer says so at once.
         second = client.post(url, follow=True).content.decode()
         assert "Everyone who received lot C3 is on the worklist already." in second
         calls = FollowUp.objects.filter(kind=Kind.RECALL_CONTACT, lot=lot)

@@ -202,7 +202,18 @@ def test_visit_page_logs_the_read_and_voids_with_stock_back_the_same_day(
     with assert_nothing_changed():
         refused = client.post(reverse("treatments:visit-void", args=[visit.pk]), {"reason": " "})
     assert refused.status_code == 400
-    client.post(reverse("treatments:visit-void", args=[visit.pk]), {"reason": "Wrong patient"})
+    url = reverse("treatments:visit-void", args=[visit.pk])
+    with assert_nothing_changed():
+        asked = client.post(url, {"reason": "Wrong patient"})
+    visit.refresh_from_db()
+    assert not visit.is_voided
+    # The confirm step names the patient, the dose and the stock it returns.
+    assertContains(asked, "Void this visit?")
+    assertContains(asked, f"{patient.full_name} ({patient.mrn})")
+    assertContains(asked, f"{knee.name} (left): ")
+    assertContains(asked, "Its vials go back to stock")
+    assertContains(asked, 'name="reason" value="Wrong patient"')
+    client.post(url, {"reason": "Wrong patient", "confirmed": "yes"})
     visit.refresh_from_db()
     assert visit.is_voided and visit.void_reason == "Wrong patient"
     lot.refresh_from_db()

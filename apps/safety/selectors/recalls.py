@@ -10,6 +10,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from apps.accounts.models import User
+from apps.followups.models import FollowUp, Kind
+from apps.patients.models import Patient
 from apps.treatments.models import Dose
 
 # Always shown: which visit, when, and whose record it is.
@@ -56,6 +58,15 @@ def lot_recipient_patient_ids(*, lot_id: int) -> QuerySet:
         .values("visit__patient_id")
         .distinct()
     )
+
+
+def patients_to_call(*, lot_id: int) -> QuerySet[Patient]:
+    """Recipients of the lot not yet on the worklist for a recall call (voided patient
+    records left out): whom "Contact all recipients" adds."""
+    already = FollowUp.objects.filter(kind=Kind.RECALL_CONTACT, lot_id=lot_id).values("patient_id")
+    return Patient.objects.filter(
+        pk__in=lot_recipient_patient_ids(lot_id=lot_id), voided_at__isnull=True
+    ).exclude(pk__in=already)
 
 
 def patients_read(rows: Iterable[Mapping[str, Any]]) -> list[int]:

@@ -10,8 +10,7 @@ from apps.followups.models import FollowUp, Kind
 from apps.followups.services.scheduling import follow_up_calls_add
 from apps.inventory.models import Lot
 from apps.inventory.services import lot_status_set
-from apps.patients.models import Patient
-from apps.safety.selectors.recalls import lot_recipient_patient_ids
+from apps.safety.selectors.recalls import patients_to_call
 from exotrack.history import recorded_by
 
 
@@ -43,10 +42,7 @@ def lot_recipients_contact(*, by: User, lot: Lot) -> int:
             raise ValidationError(
                 {"lot": f"Lot {locked.lot_number} is available: quarantine or recall it first."}
             )
-        already = FollowUp.objects.filter(kind=Kind.RECALL_CONTACT, lot=locked).values("patient_id")
-        patients = Patient.objects.filter(
-            pk__in=lot_recipient_patient_ids(lot_id=locked.pk), voided_at__isnull=True
-        ).exclude(pk__in=already)
+        patients = patients_to_call(lot_id=locked.pk)
         today = timezone.localdate()
         note = (
             f"Lot {locked.lot_number} of {locked.product.name} is "

@@ -17,6 +17,7 @@ from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.followups.models import SelfReport
+from apps.safety.confirmations import adverse_event_void_confirmation
 from apps.safety.forms.adverse_events import (
     AdverseEventFilterForm,
     AdverseEventForm,
@@ -28,6 +29,7 @@ from apps.safety.selectors import adverse_events as selectors
 from apps.safety.services import adverse_events as services
 from apps.treatments.models import Visit
 from apps.treatments.selectors import visit_detail
+from exotrack.confirm import confirm_page, is_confirmed
 from exotrack.csv_export import csv_filename, csv_lines, csv_response
 from exotrack.forms import add_service_errors
 from exotrack.paging import list_page
@@ -235,7 +237,9 @@ def adverse_event_edit(request: StaffRequest, pk: int) -> HttpResponse:
 def adverse_event_void(request: StaffRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     form = AdverseEventVoidForm(request.POST)
-    if form.is_valid():
+    # An already voided event goes straight to the service, which says so.
+    asks_first = not is_confirmed(request) and not event.is_voided
+    if form.is_valid() and not asks_first:
         try:
             services.adverse_event_void(
                 by=request.user, event=event, reason=form.cleaned_data["reason"]
@@ -245,7 +249,10 @@ def adverse_event_void(request: StaffRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Adverse event voided. It stays on record, marked.")
             return redirect("safety:adverse-event-detail", pk=event.pk)
+    # The confirm page names the patient and the event, so it is logged as a read too.
     _log_read(request, event, subject="adverse-event", action=AccessLog.Action.VIEW)
+    if form.is_valid() and asks_first:
+        return confirm_page(request, adverse_event_void_confirmation(event, form))
     return render(
         request,
         "safety/adverse_events/detail.html",

@@ -11,11 +11,19 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
+from apps.inventory.confirmations import recall_confirmation
 from apps.inventory.models import Lot
+from apps.safety.confirmations import contact_confirmation
 from apps.safety.forms.recalls import LotRecallForm
 from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
-from apps.safety.selectors.recalls import lot_recipients, patients_read, recipient_columns
+from apps.safety.selectors.recalls import (
+    lot_recipients,
+    patients_read,
+    patients_to_call,
+    recipient_columns,
+)
 from apps.safety.services.recalls import lot_recall, lot_recipients_contact
+from exotrack.confirm import confirm_page, is_confirmed
 from exotrack.csv_export import csv_lines, csv_response
 
 # CSV header per column of the recipient list.
@@ -44,11 +52,13 @@ def _to_lot(lot_pk: int) -> HttpResponse:
 @require_POST
 @permission_required(RECALL, raise_exception=True)
 def lot_recall_view(request: StaffRequest, pk: int) -> HttpResponse:
-    lot = get_object_or_404(Lot, pk=pk)
+    lot = get_object_or_404(Lot.objects.select_related("product"), pk=pk)
     form = LotRecallForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Lot not recalled: give the reason for the recall.")
         return _to_lot(lot.pk)
+    if not is_confirmed(request):
+        return confirm_page(request, recall_confirmation(lot, form))
     try:
         lot = lot_recall(by=request.user, lot=lot, reason=form.cleaned_data["reason"])
     except ValidationError as problem:
@@ -61,7 +71,12 @@ def lot_recall_view(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required(CONTACT, raise_exception=True)
 def lot_contact_recipients(request: StaffRequest, pk: int) -> HttpResponse:
-    lot = get_object_or_404(Lot, pk=pk)
+    lot = get_object_or_404(Lot.objects.select_related("product"), pk=pk)
+    # Asked only when the press would add calls; otherwise the service's answer says why not.
+    if not is_confirmed(request) and lot.status != Lot.Status.AVAILABLE:
+        to_call = patients_to_call(lot_id=lot.pk).count()
+        if to_call:
+            return confirm_page(request, contact_confirmation(lot, to_call))
     try:
         added = lot_recipients_contact(by=request.user, lot=lot)
     except ValidationError as problem:
