@@ -18,7 +18,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Patients", "patients:list", "patients.view_patient"),
     NavItem("Visits", "treatments:visit-list", "treatments.view_visit"),
     NavItem("Medication flags", "safety:flag-list", "safety.view_medicationflag"),
-    NavItem("Follow-ups", "followups:worklist", "followups.change_followup"),
+    NavItem("Follow-ups", "followups:worklist", "followups.view_followup"),
     NavItem("Adverse events", "safety:adverse-event-list", "safety.view_adverseevent"),
     NavItem("Lots", "inventory:lot-list", "inventory.view_lot"),
     NavItem("Safety signals", "safety:signals", "safety.view_lotsignal"),

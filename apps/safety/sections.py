@@ -17,6 +17,7 @@ from apps.safety.permissions import CONTACT, RECALL, SEE_RECIPIENTS
 from apps.safety.selectors.adverse_events import patient_adverse_events, serious_events_panel
 from apps.safety.selectors.medication_flags import flags_panel, patient_flags
 from apps.safety.selectors.recalls import (
+    lot_recall_calls,
     lot_recipients,
     patients_read,
     recipient_columns,
@@ -89,6 +90,25 @@ def lot_recipients_section(*, user, lot: Lot, request: HttpRequest) -> dict:
     }
 
 
+def lot_recall_calls_section(*, user, lot: Lot, request: HttpRequest) -> dict:
+    """The lot's recall calls and where each stands, for whoever made them. The list
+    names patients, so reading it is access-logged like the recipient list."""
+    calls = lot_recall_calls(lot_id=lot.pk)
+    if calls["calls"]:
+        access_log_record(
+            user=user,
+            action=AccessLog.Action.VIEW,
+            subject="lot-recall-calls",
+            object_id=lot.pk,
+            path=request.get_full_path(),
+            detail={
+                "lot_number": lot.lot_number,
+                "patients": sorted({call.patient_id for call in calls["calls"]}),
+            },
+        )
+    return {"recall_calls": calls}
+
+
 def register() -> None:
     DASHBOARD.register(
         Section(
@@ -144,5 +164,14 @@ def register() -> None:
             template="safety/recalls/_lot_recipients.html",
             load=lot_recipients_section,
             order=10,
+        )
+    )
+    LOT_PAGE.register(
+        Section(
+            key="recall-calls",
+            permissions=(*SEE_RECIPIENTS, "followups.view_followup"),
+            template="safety/recalls/_lot_recall_calls.html",
+            load=lot_recall_calls_section,
+            order=5,
         )
     )

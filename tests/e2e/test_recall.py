@@ -49,6 +49,12 @@ def test_manager_recalls_a_lot_and_calls_its_recipients(page: Page, live_server,
     )
     page.get_by_role("button", name="Contact all recipients").click()
     expect(page.locator(".messages")).to_contain_text("on the worklist already")
+    # The calls are on the lot page, and the manager can watch them on the worklist.
+    expect(page.locator("#recall-call-counts")).to_contain_text("2 to call · 0 reached")
+    expect(page.locator("#recall-call-list")).to_contain_text("+1 555 0142")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Follow-ups").click()
+    expect(page.locator("#call-list")).to_contain_text("Why: Lot KL2611A")
+    expect(page.locator("#call-list")).to_contain_text("Grace Hopper")
 
     lot.refresh_from_db()
     assert lot.status == Lot.Status.RECALLED

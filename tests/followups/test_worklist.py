@@ -132,7 +132,7 @@ def test_front_desk_sees_phones_but_no_clinical_detail(client, front_desk, clini
     assert record in body
 
 
-def test_only_front_desk_nurses_and_clinicians_have_the_worklist(
+def test_the_desk_nurses_and_clinicians_work_the_list_and_the_manager_reads_it(
     client, personas, manager, outsider
 ):
     for user in [personas["front_desk"], personas["nurse"], personas["clinician"]]:
@@ -140,9 +140,12 @@ def test_only_front_desk_nurses_and_clinicians_have_the_worklist(
         response = client.get(reverse("dashboard"))
         assert WORKLIST in response.content.decode()
         assert client.get(WORKLIST).status_code == 200
-    for user in [manager, outsider]:
-        client.force_login(user)
-        assert client.get(WORKLIST).status_code == 403
+    # A manager who put recall calls on the list sees them being made.
+    client.force_login(manager)
+    assert WORKLIST in client.get(reverse("dashboard")).content.decode()
+    assert client.get(WORKLIST).status_code == 200
+    client.force_login(outsider)
+    assert client.get(WORKLIST).status_code == 403
 
 
 def test_worklist_query_count_is_the_same_for_few_and_many(

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.followups.models import FollowUp, Kind
+from apps.followups.services.scheduling import follow_up_complete
 from apps.inventory.models import Lot
+from apps.safety.services.recalls import lot_recipients_contact
 from tests.builders import assert_nothing_changed, given
 from tests.factories import LotFactory, PatientFactory
 
@@ -120,12 +122,12 @@ class TestRecipientList:
         _lot_page(client, lot)  # warm the content-type cache
         # session, user, user and group permissions, the lot with its dose count, ledger,
         # recipients: doses and distinct patients (one query), one page of rows;
-        # access-log insert, the user's roles (header).
-        with django_assert_num_queries(10):
+        # access-log insert, recall calls counted (none: no list read), the user's roles.
+        with django_assert_num_queries(11):
             _lot_page(client, lot)
         for _ in range(60):
             given(lot)
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(11):
             response = _lot_page(client, lot)
         assert len(response.context["recipients"].object_list) == 50
         second = _lot_page(client, lot, recipients_page=2)
@@ -201,3 +203,65 @@ class TestContactAllRecipients:
             response = client.post(reverse("safety:lot-contact-recipients", args=[lot.pk]))
         assert response.status_code == 403
         assert not FollowUp.objects.exists()
+
+
+class TestRecallCallsSeenByWhoeverMadeThem:
+    def _called(self, manager, lot_number="CV1"):
+        lot = _recalled(lot_number=lot_number)
+        ada = given(lot, PatientFactory(first_name="Ada", phone="+1 555 0100")).visit.patient
+        given(lot, PatientFactory(first_name="Grace"))
+        lot_recipients_contact(by=manager, lot=lot)
+        return lot, ada
+
+    def test_the_lot_page_counts_the_calls_and_shows_where_each_stands(
+        self, client, manager, clinician
+    ):
+        lot, ada = self._called(manager)
+        ada_call = FollowUp.objects.get(patient=ada, kind=Kind.RECALL_CONTACT)
+        follow_up_complete(follow_up=ada_call, by=clinician, note="Reached, no symptoms")
+        client.force_login(manager)
+        page = _lot_page(client, lot).content.decode()
+        assert "<strong>1</strong> to call · <strong>1</strong> reached" in page
+        assert "+1 555 0100" in page and "Reached" in page and "To call" in page
+        # The list names patients: reading it is logged as a read of their records.
+        entry = AccessLog.objects.get(subject="lot-recall-calls")
+        assert entry.user == manager and len(entry.detail["patients"]) == 2
+
+    def test_the_calls_cost_the_same_queries_for_two_calls_and_sixty(
+        self, client, manager, django_assert_num_queries
+    ):
+        lot, _ = self._called(manager)
+        client.force_login(manager)
+        _lot_page(client, lot)  # warm the content-type cache
+        # As without calls, plus the page of calls and its access-log insert.
+        with django_assert_num_queries(13):
+            _lot_page(client, lot)
+        for _ in range(58):
+            given(lot)
+        lot_recipients_contact(by=manager, lot=lot)
+        with django_assert_num_queries(13):
+            page = _lot_page(client, lot).content.decode()
+        assert "<strong>60</strong> to call" in page
+
+    def test_no_card_before_any_call(self, client, manager):
+        lot = _recalled()
+        given(lot)
+        client.force_login(manager)
+        assert "Recall calls" not in _lot_page(client, lot).content.decode()
+
+    def test_the_manager_reads_the_worklist_and_why_each_call_exists(self, client, manager):
+        self._called(manager, lot_number="CV7")
+        client.force_login(manager)
+        response = client.get(reverse("followups:worklist"))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert page.count("Why: Lot CV7 of ") == 2 and "is recalled: notice" in page
+        # Reading, not working the list: the buttons that change a call are not there.
+        assert "/complete/" not in page and ">Complete<" not in page
+
+    def test_the_front_desk_gets_what_to_say_but_not_the_lot(self, client, manager, front_desk):
+        self._called(manager, lot_number="CV9")
+        client.force_login(front_desk)
+        page = client.get(reverse("followups:worklist")).content.decode()
+        assert page.count("A clinician needs to speak with the patient") == 2
+        assert "CV9" not in page and "notice" not in page

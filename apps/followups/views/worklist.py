@@ -22,7 +22,7 @@ from apps.followups.forms.follow_ups import (
     FollowUpRescheduleForm,
 )
 from apps.followups.models import FollowUp
-from apps.followups.selectors.follow_ups import follow_ups_visible_to
+from apps.followups.selectors.follow_ups import VIEW_PERMISSION, follow_ups_visible_to
 from apps.followups.selectors.worklist import worklist_for, worklist_section
 from apps.followups.services import scheduling
 from apps.patients.selectors import may_see_clinical, patients_visible_to
@@ -33,7 +33,9 @@ from exotrack.query_ids import id_from_query
 WORK_PERMISSION = "followups.change_followup"
 
 
-@permission_required(WORK_PERMISSION, raise_exception=True)
+# Whoever may read follow-ups sees the worklist (a manager who asked for recall calls
+# sees them made); the buttons that change one ask for WORK_PERMISSION.
+@permission_required(VIEW_PERMISSION, raise_exception=True)
 def worklist(request: StaffRequest) -> HttpResponse:
     access_log_record(
         user=request.user,

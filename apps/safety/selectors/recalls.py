@@ -7,7 +7,7 @@ values, never model objects: a busy lot has thousands of doses."""
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, Count, IntegerField, Q, QuerySet, Value, When
 
 from apps.accounts.models import User
 from apps.followups.models import FollowUp, Kind
@@ -67,6 +67,42 @@ def patients_to_call(*, lot_id: int) -> QuerySet[Patient]:
     return Patient.objects.filter(
         pk__in=lot_recipient_patient_ids(lot_id=lot_id), voided_at__isnull=True
     ).exclude(pk__in=already)
+
+
+RECALL_CALLS_SHOWN = 100
+
+
+def lot_recall_calls(*, lot_id: int, shown: int = RECALL_CALLS_SHOWN) -> dict[str, Any]:
+    """The recall calls of a lot: how many are still to make, reached and closed (one
+    query), and the calls themselves, the ones still to make first (one more, when there
+    are any)."""
+    calls = FollowUp.objects.filter(kind=Kind.RECALL_CONTACT, lot_id=lot_id)
+    counts = calls.aggregate(
+        total=Count("id"),
+        to_call=Count("id", filter=Q(status=FollowUp.Status.PENDING)),
+        reached=Count("id", filter=Q(status=FollowUp.Status.COMPLETED)),
+    )
+    counts["closed"] = counts["total"] - counts["to_call"] - counts["reached"]
+    pending_first = Case(
+        When(status=FollowUp.Status.PENDING, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    if not counts["total"]:
+        return {"counts": counts, "calls": []}
+    # What each status means to whoever made the calls.
+    call_status = Case(
+        When(status=FollowUp.Status.PENDING, then=Value("To call")),
+        When(status=FollowUp.Status.COMPLETED, then=Value("Reached")),
+        default=Value("Closed"),
+        output_field=CharField(),
+    )
+    rows = (
+        calls.select_related("patient", "completed_by")
+        .annotate(call_status=call_status)
+        .order_by(pending_first, "due_on", "id")
+    )
+    return {"counts": counts, "calls": list(rows[:shown])}
 
 
 def patients_read(rows: Iterable[Mapping[str, Any]]) -> list[int]:
