@@ -31,6 +31,11 @@ NAVIGATION: list[NavItem] = [
         "safety.change_adverseeventtype",
     ),
     NavItem("Consent forms", "consents:form-list", "consents.add_consentversion"),
+    NavItem(
+        "Medication classes",
+        "patients:medication-class-list",
+        "patients.change_medicationclass",
+    ),
     NavItem("Follow-up rules", "followups:rule-list", "followups.view_followuprule"),
     NavItem("Import patients", "imports:list", "imports.import_patients"),
     NavItem("Access log", "audit:access-log", "audit.view_accesslog"),
@@ -45,7 +50,7 @@ def visible_navigation(user, current_path: str) -> list[dict]:
     if not user.is_authenticated:
         return []
     perms = user.get_all_permissions()
-    items = []
+    items: list[dict[str, str | bool]] = []
     for item in NAVIGATION:
         if item.permission and item.permission not in perms:
             continue
@@ -53,6 +58,11 @@ def visible_navigation(user, current_path: str) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        matches = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": matches})
+    # One tab is current, the longest match: Medication classes, under /patients/, is
+    # not Patients as well.
+    current = max((e for e in items if e["active"]), key=lambda e: len(str(e["url"])), default=None)
+    for entry in items:
+        entry["active"] = entry is current
     return items

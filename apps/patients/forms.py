@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from apps.clinic.selectors import active_locations
-from apps.patients.models import CLINICAL_FIELDS, Medication, Patient
+from apps.patients.models import CLINICAL_FIELDS, Medication, MedicationClass, Patient
 from apps.patients.selectors import may_see_clinical, medication_classes
 from apps.patients.services import IDENTITY_FIELDS
 from exotrack.dates import BIRTH_DATE, START_DATE, ClinicDateField
@@ -74,3 +74,24 @@ class MedicationStopForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stopped_on"].initial = timezone.localdate()
+
+
+class MedicationClassForm(forms.ModelForm):
+    # A flag nobody must review for a year is no flag; one due the same day is noise.
+    review_within_days = forms.IntegerField(
+        label="Review within (days)",
+        min_value=1,
+        max_value=365,
+        help_text="How soon a clinician reviews an adjustment flag for this class.",
+    )
+
+    class Meta:
+        model = MedicationClass
+        fields = ["name", "watched", "review_within_days", "guidance", "flag_reason"]
+        labels = {
+            "watched": "Raise an adjustment flag after each visit",
+        }
+        widgets = {
+            "guidance": forms.Textarea(attrs={"rows": 3}),
+            "flag_reason": forms.Textarea(attrs={"rows": 3}),
+        }

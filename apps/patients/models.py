@@ -6,8 +6,13 @@ from django.db.models.functions import Cast, Concat, Lower, LPad
 
 from exotrack.models import Recorded, Voidable
 
-
 # `watched` decides who gets a medication-adjustment flag: a change to it is history.
+GENERIC_FLAG_REASON = (
+    "Restored function may mean less of this medication is needed: review the dose "
+    "with the prescriber."
+)
+
+
 @pghistory.track()
 class MedicationClass(models.Model):
     """A class of medication the clinic watches (seeded from seeds/medication_classes.toml).
@@ -22,6 +27,14 @@ class MedicationClass(models.Model):
         default=14, help_text="How soon a clinician reviews an adjustment flag for this class."
     )
     guidance = models.TextField(blank=True)
+    # Not one sentence for every class: "less may be needed" is wrong for a transplant
+    # patient's tacrolimus, which is reviewed with the prescriber and never cut by us.
+    flag_reason = models.CharField(
+        "what the flag says",
+        max_length=300,
+        default=GENERIC_FLAG_REASON,
+        help_text="Shown on each adjustment flag for this class, after the day of treatment.",
+    )
 
     class Meta:
         ordering = ["name"]

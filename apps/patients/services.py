@@ -9,7 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.patients.models import CLINICAL_FIELDS, Medication, MedicationClass, Patient
+from apps.patients.models import (
+    CLINICAL_FIELDS,
+    GENERIC_FLAG_REASON,
+    Medication,
+    MedicationClass,
+    Patient,
+)
 from apps.patients.selectors import may_see_clinical, possible_duplicates
 from exotrack.history import recorded_by
 from exotrack.voiding import void_record
@@ -166,7 +172,13 @@ def medication_stop(*, by: User, medication: Medication, stopped_on: datetime.da
 
 @transaction.atomic
 def medication_class_seed(
-    *, code: str, name: str, watched: bool, review_within_days: int = 14, guidance: str = ""
+    *,
+    code: str,
+    name: str,
+    watched: bool,
+    review_within_days: int = 14,
+    guidance: str = "",
+    flag_reason: str = GENERIC_FLAG_REASON,
 ) -> tuple[MedicationClass, bool]:
     """Add a medication class unless its code exists: a manager's choice of what is
     watched stays. Returns the class and whether it was created now."""
@@ -179,7 +191,31 @@ def medication_class_seed(
         watched=watched,
         review_within_days=review_within_days,
         guidance=guidance,
+        flag_reason=flag_reason,
     )
     medication_class.full_clean()
     medication_class.save()
     return medication_class, True
+
+
+# What a manager may change on a class; its code stays, as imports and seeds name it.
+MEDICATION_CLASS_FIELDS = ("name", "watched", "review_within_days", "guidance", "flag_reason")
+
+
+def medication_class_update(
+    *, by: User, medication_class: MedicationClass, **fields: Any
+) -> MedicationClass:
+    """A manager's edit of a class: what is watched, how soon it is reviewed, and what
+    its flags say. Flags already raised keep the words they were raised with."""
+    unknown = set(fields) - set(MEDICATION_CLASS_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a medication class field: {', '.join(sorted(unknown))}")
+    if not by.has_perm("patients.change_medicationclass"):
+        raise PermissionDenied("Only a manager changes medication classes.")
+    with transaction.atomic(), recorded_by(by):
+        locked = MedicationClass.objects.select_for_update().get(pk=medication_class.pk)
+        for name, value in fields.items():
+            setattr(locked, name, value.strip() if isinstance(value, str) else value)
+        locked.full_clean()
+        locked.save()
+    return locked

@@ -5,6 +5,12 @@ from apps.patients import views
 app_name = "patients"
 urlpatterns = [
     path("", views.patient_list, name="list"),
+    path("medication-classes/", views.medication_class_list, name="medication-class-list"),
+    path(
+        "medication-classes/<int:pk>/",
+        views.medication_class_edit,
+        name="medication-class-edit",
+    ),
     path("new/", views.patient_add, name="add"),
     path("<int:pk>/", views.patient_detail, name="detail"),
     path("<int:pk>/edit/", views.patient_edit, name="edit"),

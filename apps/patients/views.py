@@ -8,9 +8,16 @@ from django.views.decorators.http import require_POST
 from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.patients.forms import MedicationForm, MedicationStopForm, PatientForm, PatientVoidForm
-from apps.patients.models import Medication
+from apps.patients.forms import (
+    MedicationClassForm,
+    MedicationForm,
+    MedicationStopForm,
+    PatientForm,
+    PatientVoidForm,
+)
+from apps.patients.models import Medication, MedicationClass
 from apps.patients.selectors import (
+    medication_classes,
     patient_medications,
     patient_search,
     patients_visible_to,
@@ -18,6 +25,7 @@ from apps.patients.selectors import (
 from apps.patients.services import (
     PossibleDuplicate,
     medication_add,
+    medication_class_update,
     medication_stop,
     patient_register,
     patient_update,
@@ -203,4 +211,39 @@ def _errors_text(form) -> str:
         f"{form.fields[name].label}: {message}" if name in form.fields else message
         for name, errors in form.errors.items()
         for message in errors
+    )
+
+
+# --- Medication classes -------------------------------------------------------------
+
+
+@permission_required("patients.change_medicationclass", raise_exception=True)
+def medication_class_list(request: StaffRequest) -> HttpResponse:
+    return render(
+        request,
+        "patients/medication_class_list.html",
+        {"medication_classes": list(medication_classes())},
+    )
+
+
+@permission_required("patients.change_medicationclass", raise_exception=True)
+def medication_class_edit(request: StaffRequest, pk: int) -> HttpResponse:
+    medication_class = get_object_or_404(MedicationClass, pk=pk)
+    form = MedicationClassForm(request.POST or None, instance=medication_class)
+    if request.method == "POST" and form.is_valid():
+        try:
+            medication_class_update(
+                by=request.user,
+                medication_class=MedicationClass.objects.get(pk=pk),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['name']} saved.")
+            return redirect("patients:medication-class-list")
+    return render(
+        request,
+        "patients/medication_class_form.html",
+        {"form": form, "medication_class": medication_class},
     )

@@ -15,8 +15,7 @@ def flag_watched_medications(sender, *, visit: Visit, by, **kwargs) -> None:
         by=by,
         patient=visit.patient,
         source=MedicationFlag.Source.VISIT,
-        reason=f"Treated on {timezone.localdate(visit.visited_at):%Y-%m-%d}: "
-        "restored function may mean less of this medication is needed.",
+        reason=f"Treated on {timezone.localdate(visit.visited_at):%Y-%m-%d}.",
         visit=visit,
         on=timezone.localdate(visit.visited_at),
     )

@@ -104,3 +104,12 @@ def test_the_current_page_is_marked(client, manager):
 def test_signed_out_visitors_get_no_navigation(client, db):
     html = client.get(reverse("login")).content.decode()
     assert 'aria-label="Main"' not in html
+
+
+def test_one_tab_is_current_the_longest_match(manager):
+    def current(path: str) -> list[str]:
+        return [e["label"] for e in visible_navigation(manager, path) if e["active"]]
+
+    assert current("/patients/medication-classes/") == ["Medication classes"]
+    assert current("/patients/12/") == ["Patients"]
+    assert current("/") == ["Dashboard"]

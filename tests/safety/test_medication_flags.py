@@ -107,6 +107,23 @@ class TestRaisedByAVisit:
         assert flags["Levothyroxine"].medication == levothyroxine
         assert flags["Levothyroxine"].review_by == today + datetime.timedelta(days=30)
 
+    def test_each_flag_says_what_its_class_says(self, treat, patient, antihypertensive):
+        tacrolimus_class = MedicationClassFactory(
+            code="immunosuppressant",
+            flag_reason="Review with the transplant team; never reduce it ourselves.",
+        )
+        MedicationFactory(patient=patient, name="Tacrolimus", medication_class=tacrolimus_class)
+        MedicationFactory(patient=patient, name="Lisinopril", medication_class=antihypertensive)
+        visit = treat(patient)
+
+        day = f"{timezone.localdate(visit.visited_at):%Y-%m-%d}"
+        reasons = dict(MedicationFlag.objects.values_list("medication__name", "reason"))
+        assert reasons["Tacrolimus"] == (
+            f"Treated on {day}. Review with the transplant team; never reduce it ourselves."
+        )
+        assert reasons["Lisinopril"] == f"Treated on {day}. {antihypertensive.flag_reason}"
+        assert "less of this medication" not in reasons["Tacrolimus"]
+
     def test_not_raised_again_while_unresolved_and_again_after_resolution(
         self, treat, patient, antihypertensive, clinician
     ):

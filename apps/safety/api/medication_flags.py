@@ -124,8 +124,9 @@ _FLAG = {
     "medication_class_name": "Antihypertensive",
     "source": "visit",
     "visit": 41,
-    "reason": "Treated on 2026-11-24: restored function may mean less of this medication "
-    "is needed.",
+    "reason": "Treated on 2026-11-24. Softer arteries may need less blood-pressure "
+    "medication: check blood pressure, ask about dizziness on standing, and review the dose "
+    "with the prescriber.",
     "review_by": "2026-12-08",
     "overdue": False,
     "status": "resolved",

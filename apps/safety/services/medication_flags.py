@@ -40,6 +40,7 @@ def medication_flags_raise(
 ) -> list[MedicationFlag]:
     """One open flag per watched medication of the patient, unless one is already
     unresolved for it. Returns the flags raised now (none when all were open already).
+    Each flag's reason is `reason` (why now) followed by what its class's flags say.
 
     Idempotent under concurrency: the partial unique index on unresolved flags refuses a
     second one, and each insert runs in its own savepoint so that refusal is a no-op."""
@@ -63,7 +64,7 @@ def medication_flags_raise(
                             medication_class=medication.medication_class,
                             source=source,
                             visit=visit,
-                            reason=reason,
+                            reason=f"{reason} {medication.medication_class.flag_reason}",
                             review_by=_review_by(medication, on),
                             created_by=by,
                         )
