@@ -27,7 +27,11 @@ from apps.consents.models import (
     VisitConsent,
 )
 from apps.consents.pdf import ConsentPage, consent_pdf
-from apps.consents.selectors import consents_relied_on, version_is_current
+from apps.consents.selectors import (
+    categories_with_forms,
+    consents_relied_on,
+    version_is_current,
+)
 from apps.consents.signatures import signature_png
 from apps.consents.tokens import signing_token
 from apps.treatments.models import TreatmentSite
@@ -375,6 +379,21 @@ def visit_consent_gap(
         f"No signed consent covers the {names} treatment: none in force signed in the "
         f"{settings.CONSENT_VALID_DAYS} days up to the visit. Take the consent now, or "
         "give the reason for going ahead without it."
+    )
+
+
+def visit_consent_unrecorded(*, site_categories: set[str]) -> str | None:
+    """What the visit form says when "Consent recorded" is unticked for treatment that
+    no consent form of the clinic covers: nothing would show that the patient agreed.
+    (Categories with a form are the signed-consent check's, visit_consent_gap.)"""
+    without_forms = site_categories - categories_with_forms()
+    if not without_forms:
+        return None
+    labels = dict(TreatmentSite.Category.choices)
+    names = ", ".join(sorted(labels[code].lower() for code in without_forms))
+    return (
+        f'No consent is recorded for the {names} treatment. Tick "Consent recorded" and '
+        "give the form's version, or give the reason for going ahead without it."
     )
 
 

@@ -143,6 +143,7 @@ class VisitWarning(models.Model):
         IMMUNOCOMPROMISED = "immunocompromised", "Immunocompromised patient"
         COLD_SORE_NO_PROPHYLAXIS = "cold_sore_no_prophylaxis", "Cold-sore history, no prophylaxis"
         NO_SIGNED_CONSENT = "no_signed_consent", "No signed consent covering the treated sites"
+        NO_CONSENT_RECORDED = "no_consent_recorded", "No consent recorded"
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="warnings")
     code = models.CharField(max_length=32, choices=Code.choices)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.clinic.models import Location
-from apps.consents.services import visit_consent_gap
+from apps.consents.services import visit_consent_gap, visit_consent_unrecorded
 from apps.inventory.models import Lot
 from apps.inventory.services import stock_return, stock_use
 from apps.patients.models import Patient
@@ -158,6 +158,7 @@ def visit_warnings(
     visited_at: datetime.datetime,
     cold_sore_prophylaxis: bool,
     doses: list[DoseInput],
+    consent_recorded: bool = True,
 ) -> list[PendingWarning]:
     """What a clinician must see before this visit is recorded (one entry per kind)."""
     warnings = []
@@ -205,6 +206,15 @@ def visit_warnings(
     )
     if consent_gap:
         warnings.append(PendingWarning(VisitWarning.Code.NO_SIGNED_CONSENT, consent_gap))
+    # An investigational product given with no consent on record is a clinician's call,
+    # never a silent default: the backstop behind the signed consents.
+    unrecorded = (
+        None
+        if consent_recorded
+        else visit_consent_unrecorded(site_categories={d.site.category for d in doses})
+    )
+    if unrecorded:
+        warnings.append(PendingWarning(VisitWarning.Code.NO_CONSENT_RECORDED, unrecorded))
     return warnings
 
 
@@ -310,6 +320,7 @@ def visit_record(
             visited_at=visited_at,
             cold_sore_prophylaxis=cold_sore_prophylaxis,
             doses=doses,
+            consent_recorded=consent_recorded,
         )
         may_acknowledge = by.has_perm(ACKNOWLEDGE_PERMISSION)
         missing = [w for w in warnings if not (may_acknowledge and acknowledgements.get(w.code))]

@@ -45,6 +45,8 @@ def record_visit(*, by, patient, sites, days_ago: int = 0, lot=None) -> object:
         location=LocationFactory(name="Main clinic"),
         clinician=by,
         indication="Treatment",
+        consent_recorded=True,
+        consent_form_version="v3",
         doses=[
             DoseInput(site=site, lot_id=lot.pk, billions=site.dose_min_billions, laterality="left")
             for site in sites

@@ -399,3 +399,24 @@ def test_visits_are_sent_as_json(api_client, nurse):
         )
     assert response.status_code == 415
     assert response.json()["type"] == "client_error"
+
+
+def test_a_visit_without_a_recorded_consent_needs_a_clinicians_reason(
+    api_client, clinician, patient, location, knee, lot
+):
+    doses = [{"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "4"}]
+    body = _body(patient=patient, location=location, clinician=clinician, doses=doses)
+    body["consent_recorded"] = False
+    del body["consent_form_version"]
+    login_api(api_client, clinician)
+    with assert_nothing_changed():
+        refused = api_client.post(VISITS, body, format="json")
+    assert _attrs(refused) == {
+        "acknowledgements": (
+            "no_consent_recorded",
+            refused.json()["errors"][0]["detail"],
+        )
+    }
+    assert "No consent is recorded" in refused.json()["errors"][0]["detail"]
+    body["acknowledgements"] = [{"code": "no_consent_recorded", "reason": "Verbal, witnessed"}]
+    assert api_client.post(VISITS, body, format="json").status_code == 201

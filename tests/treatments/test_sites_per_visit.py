@@ -34,6 +34,8 @@ class TestTheForm:
             "location": location.pk,
             "clinician": clinician.pk,
             "indication": "Osteoarthritis",
+            "consent_recorded": "on",
+            "consent_form_version": "v3",
             "doses-TOTAL_FORMS": total if total is not None else rows,
             "doses-INITIAL_FORMS": 0,
         }

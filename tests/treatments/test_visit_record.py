@@ -443,3 +443,48 @@ def test_history_names_who_recorded_and_voided(nurse, clinician, patient, locati
     assert actors == [nurse.pk, clinician.pk]
     dose_events = apps.get_model("treatments", "DoseEvent").objects.filter(pgh_obj__visit=visit)
     assert [e.pgh_context.metadata["user"] for e in dose_events] == [nurse.pk]
+
+
+class TestNoConsentRecorded:
+    def test_refused_until_a_clinician_gives_the_reason(
+        self, nurse, clinician, patient, location, knee, lot
+    ):
+        unticked = {"consent_recorded": False, "consent_form_version": ""}
+        with pytest.raises(WarningsNeedAcknowledgement) as as_nurse:
+            record(
+                by=nurse,
+                patient=patient,
+                location=location,
+                clinician=clinician,
+                doses=[knee_dose(knee, lot)],
+                **unticked,
+            )
+        assert [w.code for w in as_nurse.value.warnings] == ["no_consent_recorded"]
+        assert "No consent is recorded for the " in as_nurse.value.warnings[0].message
+        assert not as_nurse.value.may_acknowledge
+        _nothing_saved(lot)
+        visit = record(
+            by=clinician,
+            patient=patient,
+            location=location,
+            clinician=clinician,
+            doses=[knee_dose(knee, lot)],
+            acknowledgements={"no_consent_recorded": "Verbal consent, form to follow today"},
+            **unticked,
+        )
+        warning = visit.warnings.get()
+        assert (warning.code, warning.reason, warning.acknowledged_by) == (
+            "no_consent_recorded",
+            "Verbal consent, form to follow today",
+            clinician,
+        )
+
+    def test_a_ticked_paper_consent_needs_no_reason(self, clinician, patient, location, knee, lot):
+        visit = record(
+            by=clinician,
+            patient=patient,
+            location=location,
+            clinician=clinician,
+            doses=[knee_dose(knee, lot)],
+        )
+        assert not visit.warnings.exists()
