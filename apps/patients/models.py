@@ -73,6 +73,21 @@ def name_letters(field: str) -> Func:
     return Func(F(field), function="patient_name_letters", output_field=models.CharField())
 
 
+def phone_digits_reversed() -> Func:
+    """The phone number's digits, last digit first ("+1 555-0142" -> "24105551"). An
+    index on it with text_pattern_ops serves "ends with these digits" as a prefix match,
+    so "555 0142" finds "+1 (555) 0142" without a scan."""
+    digits = Func(
+        F("phone"),
+        Value(r"[^0-9]"),
+        Value(""),
+        Value("g"),
+        function="regexp_replace",
+        output_field=models.CharField(),
+    )
+    return Func(digits, function="reverse", output_field=models.CharField())
+
+
 # Fields only staff with `patients.view_clinical` may see or change.
 CLINICAL_FIELDS = (
     "immunocompromised",
@@ -133,6 +148,11 @@ class Patient(Recorded, Voidable):
             models.Index(name_letters("last_name"), name="patient_last_letters_idx"),
             # E-mail search ignores case.
             models.Index(Lower("email"), name="patient_email_lower_idx"),
+            # Phone search by the digits typed, matched from the end of the number.
+            models.Index(
+                OpClass(phone_digits_reversed(), name="text_pattern_ops"),
+                name="patient_phone_tail_idx",
+            ),
             # The patient list pages through current patients in name order.
             models.Index(
                 fields=["last_name", "first_name", "id"],

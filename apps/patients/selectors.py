@@ -30,6 +30,7 @@ from apps.patients.models import (
     Patient,
     name_letters,
     patient_search_name,
+    phone_digits_reversed,
 )
 
 # Forgiving name search: each word typed must be this close (pg_trgm word similarity,
@@ -38,6 +39,10 @@ from apps.patients.models import (
 NAME_WORD_MATCH_THRESHOLD = 0.4
 
 _MRN = re.compile(r"^EX\d{1,7}$", re.IGNORECASE)
+# A phone number as staff type it: ASCII digits with + ( ) - . and spaces, at least six
+# digits (fewer would list half the clinic).
+_PHONE = re.compile(r"^\+?[0-9 ().\-]+$")
+PHONE_MIN_DIGITS = 6
 # Dates as staff type them: ISO (1980-03-14) or the US form (03/14/1980).
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 # Medications still taken first, then the most recently stopped.
@@ -93,9 +98,10 @@ def patients_matching(
 
 
 def patient_search(*, query: str, user: User, include_voided: bool = False) -> QuerySet[Patient]:
-    """Find patients by MRN, date of birth, e-mail or (forgivingly) by name.
+    """Find patients by MRN, date of birth, e-mail, phone number or (forgivingly) by name.
 
-    Each branch is index-backed: MRN (unique), date of birth, lower(email), and the
+    Each branch is index-backed: MRN (unique), date of birth, lower(email), the phone's
+    digits from the end (so a number typed without its country code matches), and the
     trigram index on the full name, ranked best match first."""
     patients = patients_visible_to(user, include_voided=include_voided)
     # NUL cannot reach PostgreSQL; spaces are normalised so "John  Smith " still matches.
@@ -109,6 +115,11 @@ def patient_search(*, query: str, user: User, include_voided: bool = False) -> Q
         return patients.filter(date_of_birth=birth_date)
     if "@" in query:
         return patients.alias(email_lower=Lower("email")).filter(email_lower=query.lower())
+    digits = re.sub(r"[^0-9]", "", query)
+    if _PHONE.match(query) and len(digits) >= PHONE_MIN_DIGITS:
+        return patients.alias(phone_tail=phone_digits_reversed()).filter(
+            phone_tail__startswith=digits[::-1]
+        )
     # Every word typed must resemble a word of the name (in any order), so a typo in
     # each word is forgiven while "John Smith" does not list every John. A word that
     # trigrams miss because two letters are swapped ("Thmopson") is found by its letters.

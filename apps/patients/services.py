@@ -17,6 +17,7 @@ from apps.patients.models import (
     Patient,
 )
 from apps.patients.selectors import may_see_clinical, possible_duplicates
+from exotrack.dates import BIRTH_DATE
 from exotrack.history import recorded_by
 from exotrack.voiding import void_record
 
@@ -63,8 +64,28 @@ def _note_consent_change(patient: Patient, was_consenting: bool) -> None:
 
 
 def _check_birth_date(patient: Patient) -> None:
+    """Not in the future, and not more than 120 years back: the rule of the form and the
+    API, kept here too for every other way in (imports, seeds)."""
     if patient.date_of_birth and patient.date_of_birth > timezone.localdate():
         raise ValidationError({"date_of_birth": "The date of birth is in the future."})
+    if patient.date_of_birth:
+        try:
+            BIRTH_DATE(patient.date_of_birth)
+        except ValidationError as refused:
+            raise ValidationError({"date_of_birth": refused}) from None
+
+
+def _check_reminder_address(patient: Patient) -> None:
+    # Consent to reminder e-mails with nowhere to send them would silently send nothing.
+    if patient.email_consent and not patient.email.strip():
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    "Reminder e-mails need an e-mail address: give one, or untick the consent.",
+                    code="consent_without_email",
+                )
+            }
+        )
 
 
 def patient_register(*, by: User, confirm_duplicate: bool = False, **fields: Any) -> Patient:
@@ -74,6 +95,7 @@ def patient_register(*, by: User, confirm_duplicate: bool = False, **fields: Any
         patient = Patient(created_by=by, **fields)
         patient.full_clean(exclude=["mrn"])
         _check_birth_date(patient)
+        _check_reminder_address(patient)
         if not confirm_duplicate:
             matches = possible_duplicates(
                 first_name=patient.first_name,
@@ -101,6 +123,7 @@ def patient_update(*, by: User, patient: Patient, **fields: Any) -> Patient:
             setattr(current, name, value)
         current.full_clean(exclude=["mrn"])
         _check_birth_date(current)
+        _check_reminder_address(current)
         _note_consent_change(current, was_consenting=was_consenting)
         current.save()
     return current

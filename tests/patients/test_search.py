@@ -1,4 +1,5 @@
-"""Patient search: forgiving by name, exact by MRN, birth date and e-mail, index-backed."""
+"""Patient search: forgiving by name, exact by MRN, birth date, e-mail and phone,
+index-backed."""
 
 import datetime
 
@@ -73,6 +74,21 @@ def test_by_email_ignoring_case(john, others, clinician):
     assert list(patient_search(query="john.smith@example.COM", user=clinician)) == [john]
 
 
+@pytest.mark.parametrize("typed", ["+1 (555) 014-2", "555 0142", "5550142", "1-555-0142"])
+def test_by_phone_number_as_typed_with_or_without_the_country_code(clinician, typed):
+    ada = PatientFactory(first_name="Ada", phone="+1 555-0142")
+    PatientFactory(first_name="Bob", phone="+1 555-0143")
+    PatientFactory(first_name="Cy", phone="+44 20 5550 1420")
+    assert list(patient_search(query=typed, user=clinician)) == [ada]
+
+
+def test_a_few_digits_are_not_a_phone_search(clinician):
+    PatientFactory(first_name="Ada", phone="+1 555-0142")
+    # Five digits would list half the clinic; nor is "٥٥٥٠١٤٢" (non-ASCII digits) a phone.
+    assert list(patient_search(query="50142", user=clinician)) == []
+    assert list(patient_search(query="٥٥٥٠١٤٢", user=clinician)) == []
+
+
 def test_voided_patients_hidden_unless_asked_for(john, clinician):
     patient_void(by=clinician, patient=john, reason="Registered twice")
     assert list(patient_search(query="John Smith", user=clinician)) == []
@@ -124,6 +140,7 @@ def test_every_kind_of_search_uses_an_index(john, clinician):
         ("someone@example.com", "patient_email_lower_idx"),
         ("1961-04-02", "patient_dob_idx"),
         ("EX0000001", "patients_patient_mrn"),
+        ("555 0142", "patient_phone_tail_idx"),
     ]:
         plan = _plan(patient_search(query=query, user=clinician))
         assert index in plan, (query, plan)

@@ -86,6 +86,26 @@ def test_bad_input_saves_nothing(front_desk):
     assert not Patient.objects.exists()
 
 
+def test_a_birth_date_more_than_120_years_back_is_refused(front_desk):
+    too_old = timezone.localdate().replace(year=timezone.localdate().year - 121)
+    with pytest.raises(ValidationError) as error:
+        _register(front_desk, date_of_birth=too_old)
+    assert error.value.error_dict["date_of_birth"][0].code == "date_out_of_range"
+    assert not Patient.objects.exists()
+
+
+def test_reminder_consent_needs_an_address(front_desk):
+    with pytest.raises(ValidationError) as error:
+        _register(front_desk, email="", email_consent=True)
+    assert error.value.error_dict["email"][0].code == "consent_without_email"
+    assert not Patient.objects.exists()
+    patient = _register(front_desk, email="ada@example.com", email_consent=True)
+    with pytest.raises(ValidationError):
+        patient_update(by=front_desk, patient=patient, email="")
+    patient.refresh_from_db()
+    assert patient.email == "ada@example.com"
+
+
 def test_front_desk_may_not_set_clinical_fields(front_desk):
     with pytest.raises(PermissionDenied):
         _register(front_desk, allergies="Penicillin")

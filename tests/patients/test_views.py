@@ -94,7 +94,12 @@ def test_list_query_count_is_the_same_for_one_and_fifty(
 
 def test_register_then_land_on_the_patient(client, front_desk):
     client.force_login(front_desk)
-    response = client.post(reverse("patients:add"), _new_patient(email_consent="on"))
+    no_address = client.post(reverse("patients:add"), _new_patient(email_consent="on"))
+    assert "Reminder e-mails need an e-mail address" in no_address.content.decode()
+    assert not Patient.objects.exists()
+    response = client.post(
+        reverse("patients:add"), _new_patient(email_consent="on", email="ada@example.com")
+    )
     patient = Patient.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("patients:detail", args=[patient.pk])
