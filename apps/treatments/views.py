@@ -122,14 +122,7 @@ def visit_add(request: StaffRequest) -> HttpResponse:
             "patient": patient,
             "form": form,
             "formset": formset,
-            "pending": [
-                {
-                    "code": w.code,
-                    "message": w.message,
-                    "reason": data.get(f"ack-{w.code}", "") if data is not None else "",
-                }
-                for w in pending
-            ],
+            "pending": [_pending_row(w, data, may_acknowledge=may_acknowledge) for w in pending],
             "may_acknowledge": may_acknowledge,
             "site_routes": {
                 pk: site.default_route for pk, site in formset.form_kwargs["sites"].items()
@@ -285,6 +278,22 @@ def visit_void(request: StaffRequest, pk: int) -> HttpResponse:
         },
         status=400,
     )
+
+
+def _pending_row(warning: services.PendingWarning, data, *, may_acknowledge: bool) -> dict:
+    """A warning as the form shows it: its label in words, the reason typed so far, and
+    an error when the reason was asked for and left empty."""
+    asked = data is not None and f"ack-{warning.code}" in data
+    reason = data.get(f"ack-{warning.code}", "") if data is not None else ""
+    return {
+        "code": warning.code,
+        "label": VisitWarning.Code(warning.code).label,
+        "message": warning.message,
+        "reason": reason,
+        "error": "Give the reason for going ahead, or change the visit."
+        if may_acknowledge and asked and not reason.strip()
+        else "",
+    }
 
 
 # --- Site catalogue ---------------------------------------------------------------

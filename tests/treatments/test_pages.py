@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django.asserts import assertContains
+from pytest_django.asserts import assertContains, assertNotContains
 
 from apps.audit.models import AccessLog
 from apps.inventory.models import Lot
@@ -125,6 +125,14 @@ def test_clinician_acknowledges_over_range_dose(client, clinician, patient, loca
     assert first.status_code == 200
     assertContains(first, "Knee (left): 8 bn is outside its usual 3-5 bn.")
     assertContains(first, 'name="ack-dose_out_of_range"')
+    # In words, and no error before a reason was asked for.
+    assertContains(first, "Dose outside the site&#x27;s range</span>")
+    assertNotContains(first, "Give the reason for going ahead")
+    assert not Visit.objects.exists()
+    data["ack-dose_out_of_range"] = "   "
+    empty = client.post(_add_url(patient), data)
+    assertContains(empty, "Give the reason for going ahead, or change the visit.", count=1)
+    assertContains(empty, 'aria-describedby="ack-dose_out_of_range-error"')
     assert not Visit.objects.exists()
     data["ack-dose_out_of_range"] = "Bone-on-bone, discussed with the patient"
     second = client.post(_add_url(patient), data)
