@@ -331,3 +331,13 @@ def test_adding_needs_a_patient_the_user_may_open(client, nurse, manager):
     patient = PatientFactory()
     response = client.get(reverse("followups:follow-up-add") + f"?patient={patient.pk}")
     assert response.status_code == 403
+
+
+def test_a_scheduled_reminder_shows_when_it_goes_and_no_failure_is_claimed(client, nurse):
+    at = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(16, 30)))
+    _due(0, reminder_state=FollowUp.ReminderState.SCHEDULED, next_reminder_at=at)
+    client.force_login(nurse)
+    page = client.get(WORKLIST).content.decode()
+    assert f"Scheduled for {timezone.localdate():%Y-%m-%d} 16:30" in page
+    # Nothing was sent yet, so nothing can be said to have been delivered.
+    assert "No reminder e-mail has failed." in page and "was delivered" not in page
