@@ -71,6 +71,12 @@ def test_the_visit_page_links_to_the_record_form_with_its_doses(
     assert form.status_code == 200
     assert "Knee (left): 4.00 bn" in body and "lot FACE-1" in body
     assert body.count('type="checkbox" name="doses"') == 2
+    # Both doses ticked to start with, and a way back to the visit.
+    assert form.context["form"].initial["doses"] == [
+        dose.pk for dose in treated_visit.doses.order_by("id")
+    ]
+    assert body.count("checked") == 2
+    assert f'href="{reverse("treatments:visit-detail", args=[treated_visit.pk])}">Cancel' in body
 
 
 def test_a_nurse_records_a_cold_sore_and_lands_on_it(client, nurse, treated_visit, event_types):

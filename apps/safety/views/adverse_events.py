@@ -168,8 +168,9 @@ def adverse_event_add(request: StaffRequest) -> HttpResponse:
     )
     doses = list(visit.doses.all())
     initial = _initial_from_report(report)
-    if len(doses) == 1:
-        initial["doses"] = [doses[0].pk]
+    # Every dose of the visit ticked to start with: staff untick the sites an event
+    # (an infection at one knee) does not follow, rather than hunt for each one.
+    initial["doses"] = [dose.pk for dose in doses]
     form = AdverseEventForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
