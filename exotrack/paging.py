@@ -14,7 +14,9 @@ class CappedPaginator(Paginator):
     @cached_property
     def _counted(self) -> int:
         # One row past the cap tells "exactly 10,000" from "more than 10,000".
-        return self.object_list[: COUNT_CAP + 1].count()  # type: ignore[attr-defined]
+        # Unordered: which 10,001 rows are counted does not matter, and the planner may
+        # stop at the first ones it finds instead of walking the list in page order.
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()  # type: ignore[attr-defined]
 
     @cached_property
     def count(self) -> int:

@@ -72,3 +72,21 @@ def test_register_warn_of_duplicate_and_front_desk_sees_no_clinical_field(
     expect(page.get_by_role("heading", name="Risk profile")).to_be_visible()
     expect(page.get_by_role("heading", name="Current medications")).to_be_visible()
     expect(page).to_have_title(re.compile("Margaret Hamilton"))
+
+
+def test_a_form_with_errors_opens_on_its_summary_which_links_to_each_field(
+    page: Page, live_server, login, desk
+):
+    login(page, live_server, desk)
+    page.set_viewport_size({"width": 390, "height": 700})
+    _fill_new_patient(page)
+    page.get_by_label("First name").fill("")
+    page.get_by_label("Email").fill("not-an-address")
+    page.get_by_role("button", name="Register patient").click()
+
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("There is a problem")
+    summary.get_by_role("link", name=re.compile("^Email")).click()
+    expect(page.get_by_label("Email")).to_be_focused()
+    assert not Patient.objects.exists()

@@ -130,6 +130,13 @@ def test_register_with_bad_input_shows_field_errors(client, front_desk):
     form = response.context["form"]
     assert {"first_name", "email", "date_of_birth"} <= set(form.errors)
     assert not Patient.objects.exists()
+    # One summary at the top, naming each field with a link to it, before the fields.
+    page = response.content.decode()
+    summary = page.index('class="alert alert-error error-summary"')
+    assert page.count("There is a problem") == 1
+    for field in ("first_name", "email", "date_of_birth"):
+        link = page.index(f'<a href="#id_{field}">')
+        assert summary < link < page.index(f'id="id_{field}"')
 
 
 def test_manager_may_not_register(client, manager):

@@ -30,3 +30,12 @@ window.addEventListener("pageshow", () => {
     }
   }
 });
+
+// A page that comes back with errors opens on its error summary: the focus moves there,
+// so the first thing read or seen is what to fix, with a link to each field.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector(".error-summary");
+  if (summary instanceof HTMLElement) {
+    summary.focus();
+  }
+});
