@@ -43,7 +43,8 @@ def test_a_clinician_records_a_cold_sore_linked_to_a_visit(page: Page, live_serv
     page.get_by_role("link", name="Record adverse event").click()
     expect(page.get_by_role("heading", name="Record an adverse event")).to_be_visible()
     page.get_by_label("Type of event").select_option(label="Cold sore / HSV reactivation")
-    expect(page.get_by_label("Knee (left): 4.00 bn")).to_be_checked()  # the visit's doses are ticked
+    # The visit's doses start ticked.
+    expect(page.get_by_label("Knee (left): 4.00 bn")).to_be_checked()
     page.get_by_label("Onset").fill(onset.isoformat())
     page.get_by_label("CTCAE grade").select_option("1")
     page.get_by_label("Causality").select_option("possible")
