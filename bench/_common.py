@@ -8,6 +8,7 @@ dedicated database exotrack_bench, filled by bench/build_db.py).
 
 import os
 import platform
+import secrets
 import statistics
 import sys
 import time
@@ -17,6 +18,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+# The benchmarks run the production settings (DEBUG off), which refuse the published
+# local key and an in-process cache: a key made for this run (nothing signed by it
+# outlives the run) and the machine's Redis, as a deployed clinic would have. The
+# scripts' subprocesses (manage.py, gunicorn, Celery) inherit both.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/12")
+# Pages are measured as a signed-in user sees them, after the second factor: the test
+# client's force_login has no second step, so none is asked for here.
+os.environ.setdefault("MFA_REQUIRED_ROLES", "")
 BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/exotrack_bench"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from _common import RESULTS_DIR, machine
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("seed_synthetic", "patient_search", "patient_page", "lot_recipients")
+SECTIONS = ("seed_synthetic", "patient_search", "patient_page", "list_pages", "lot_recipients")
 HOW_TO_RUN = """\
 How to run them again (from the project root; about 10 minutes on 2 cores):
 
@@ -20,6 +20,7 @@ How to run them again (from the project root; about 10 minutes on 2 cores):
 .venv/bin/python bench/build_db.py --fresh      # exotrack_bench: 100,000 patients
 .venv/bin/python bench/patient_search.py
 .venv/bin/python bench/patient_page.py
+.venv/bin/python bench/list_pages.py
 .venv/bin/python bench/lot_recipients.py
 .venv/bin/python bench/report.py                # writes this file
 ```
