@@ -59,6 +59,7 @@ def test_the_apps_register_their_sections_in_reading_order():
     assert [s.key for s in LOT_PAGE_ACTIONS.registered()] == ["recall"]
     assert [s.key for s in LOT_PAGE.registered()] == ["recall-calls", "recipients"]
     assert [s.key for s in DASHBOARD.registered()] == [
+        "follow-ups-today",
         "stock",
         "serious-events",
         "medication-flags",

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -89,3 +89,28 @@ def worklist_for(*, user: User, today: datetime.date | None = None) -> Worklist:
             .order_by("submitted_at", "id")
         )
     return worklist
+
+
+def worklist_today(*, user: User, today: datetime.date | None = None) -> dict[str, int]:
+    """How many follow-ups wait in each worklist section, in one query, and how many
+    self-reports wait for review (one more, for those who review them): the dashboard's
+    panel of the day."""
+    today = today or timezone.localdate()
+    pending = follow_ups_visible_to(user, include_voided=False).filter(
+        status=FollowUp.Status.PENDING
+    )
+    counts = pending.aggregate(
+        **{
+            name: Count("id", filter=condition)
+            for name, condition in _section_filters(today).items()
+        }
+    )
+    counts["self_reports_waiting"] = (
+        SelfReport.objects.filter(
+            review=SelfReport.Review.WAITING,
+            patient__in=patients_visible_to(user).values("pk"),
+        ).count()
+        if user.has_perm(SELF_REPORT_PERMISSION)
+        else 0
+    )
+    return counts
