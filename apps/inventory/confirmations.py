@@ -27,31 +27,41 @@ def lot_facts(lot: Lot, *, reason: str = "") -> list[tuple[str, str]]:
     return facts
 
 
-def recall_confirmation(lot: Lot, form: forms.Form) -> Confirmation:
+def _lot_status_confirmation(
+    lot: Lot, form: forms.Form, *, verb: str, consequence: str, action: str
+) -> Confirmation:
     return Confirmation(
-        title=f"Recall lot {lot.lot_number}?",
+        title=f"{verb} lot {lot.lot_number}?",
         facts=lot_facts(lot, reason=form.cleaned_data["reason"]),
-        consequence=(
-            "A recalled lot can never be used again, and the recall cannot be undone. "
-            "Its recipients can then be called from this lot's page."
-        ),
-        action=reverse("safety:lot-recall", args=[lot.pk]),
-        button=f"Recall lot {lot.lot_number}",
+        consequence=consequence,
+        action=action,
+        button=f"{verb} lot {lot.lot_number}",
         cancel=reverse("inventory:lot-detail", args=[lot.pk]),
         data=posted_fields(form),
     )
 
 
+def recall_confirmation(lot: Lot, form: forms.Form) -> Confirmation:
+    return _lot_status_confirmation(
+        lot,
+        form,
+        verb="Recall",
+        consequence=(
+            "A recalled lot can never be used again, and the recall cannot be undone. "
+            "Its recipients can then be called from this lot's page."
+        ),
+        action=reverse("safety:lot-recall", args=[lot.pk]),
+    )
+
+
 def quarantine_confirmation(lot: Lot, form: forms.Form) -> Confirmation:
-    return Confirmation(
-        title=f"Quarantine lot {lot.lot_number}?",
-        facts=lot_facts(lot, reason=form.cleaned_data["reason"]),
+    return _lot_status_confirmation(
+        lot,
+        form,
+        verb="Quarantine",
         consequence=(
             "While quarantined the lot cannot be chosen at a visit; a manager can release "
             "it again or recall it."
         ),
         action=reverse("inventory:lot-status", args=[lot.pk]),
-        button=f"Quarantine lot {lot.lot_number}",
-        cancel=reverse("inventory:lot-detail", args=[lot.pk]),
-        data=posted_fields(form),
     )
