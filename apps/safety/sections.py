@@ -59,6 +59,21 @@ def lot_recall_section(*, user, lot: Lot, request: HttpRequest) -> dict:
     return context
 
 
+def _log_lot_read(
+    user, lot: Lot, request: HttpRequest, *, subject: str, patients: list[int], **detail
+) -> None:
+    """A lot card that names patients is a read of their records: one access-log entry
+    with the lot and the patients shown."""
+    access_log_record(
+        user=user,
+        action=AccessLog.Action.VIEW,
+        subject=subject,
+        object_id=lot.pk,
+        path=request.get_full_path(),
+        detail={"lot_number": lot.lot_number, **detail, "patients": patients},
+    )
+
+
 def lot_recipients_section(*, user, lot: Lot, request: HttpRequest) -> dict:
     """One page of the lot's recipients. Reading the list is a read of patient records,
     so it is access-logged."""
@@ -70,17 +85,8 @@ def lot_recipients_section(*, user, lot: Lot, request: HttpRequest) -> dict:
     paginator = Paginator(rows, RECIPIENTS_PAGE_SIZE)
     paginator.count = totals["doses"]
     page = paginator.get_page(request.GET.get("recipients_page"))
-    access_log_record(
-        user=user,
-        action=AccessLog.Action.VIEW,
-        subject="lot-recipients",
-        object_id=lot.pk,
-        path=request.get_full_path(),
-        detail={
-            "lot_number": lot.lot_number,
-            "page": page.number,
-            "patients": patients_read(page),
-        },
+    _log_lot_read(
+        user, lot, request, subject="lot-recipients", patients=patients_read(page), page=page.number
     )
     return {
         "recipients": page,
@@ -95,17 +101,8 @@ def lot_recall_calls_section(*, user, lot: Lot, request: HttpRequest) -> dict:
     names patients, so reading it is access-logged like the recipient list."""
     calls = lot_recall_calls(lot_id=lot.pk)
     if calls["calls"]:
-        access_log_record(
-            user=user,
-            action=AccessLog.Action.VIEW,
-            subject="lot-recall-calls",
-            object_id=lot.pk,
-            path=request.get_full_path(),
-            detail={
-                "lot_number": lot.lot_number,
-                "patients": sorted({call.patient_id for call in calls["calls"]}),
-            },
-        )
+        patients = sorted({call.patient_id for call in calls["calls"]})
+        _log_lot_read(user, lot, request, subject="lot-recall-calls", patients=patients)
     return {"recall_calls": calls}
 
 
