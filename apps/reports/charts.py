@@ -1,6 +1,9 @@
 """Charts of the reports page, drawn on the server as SVG with matplotlib (no script, no
 CDN), in shades and marker shapes that stay readable when printed in black and white.
 
+Nothing to draw is no chart (None): empty axes read as a broken page or as zero, so the
+page says in words that nothing was recorded.
+
 matplotlib is imported when a chart is drawn, not when the site starts: a web process
 that only serves exports and other pages never carries it (about 25 MiB)."""
 
@@ -54,8 +57,10 @@ def _figure(height: float) -> "Figure":
         return Figure(figsize=(7.5, height), layout="constrained")
 
 
-def mean_pain_chart(points: list[MeanPain]) -> str:
+def mean_pain_chart(points: list[MeanPain]) -> str | None:
     """Mean pain (0-10) at each timepoint, one line per site category, 95 % intervals."""
+    if not points:
+        return None
     with _style():
         figure = _figure(3.6)
         axes = figure.subplots()
@@ -80,17 +85,16 @@ def mean_pain_chart(points: list[MeanPain]) -> str:
         axes.set_xticks(range(len(TIMEPOINTS)), [TIMEPOINT_LABELS[t] for t in TIMEPOINTS])
         axes.set_ylim(0, 10)
         axes.set_ylabel("Mean pain (0-10)")
-        if categories:
-            axes.legend(title="Site category", frameon=False)
-        else:
-            axes.text(0.5, 0.5, "No pain scores", ha="center", transform=axes.transAxes)
+        axes.legend(title="Site category", frameon=False)
         return _svg(figure)
 
 
-def rate_chart(rates: list[Rate], *, axis_label: str) -> str:
+def rate_chart(rates: list[Rate], *, axis_label: str) -> str | None:
     """Horizontal bars of a rate (percent) with their 95 % intervals."""
+    if not rates:
+        return None
     with _style():
-        figure = _figure(0.8 + 0.32 * max(len(rates), 1))
+        figure = _figure(0.8 + 0.32 * len(rates))
         axes = figure.subplots()
         labels = [f"{r.label} (n={r.n})" for r in rates]
         percents = [100 * r.rate for r in rates]
@@ -101,10 +105,8 @@ def rate_chart(rates: list[Rate], *, axis_label: str) -> str:
         axes.barh(labels, percents, xerr=errors, color="#8c8c8c", edgecolor="#1f1f1f", capsize=3)
         axes.invert_yaxis()
         # Adverse-event rates are a few percent: the scale follows the widest interval.
-        axes.set_xlim(0, min(100.0, 1.1 * max((100 * r.high for r in rates), default=1.0)))
+        axes.set_xlim(0, min(100.0, 1.1 * max(100 * r.high for r in rates)))
         axes.set_xlabel(axis_label)
-        if not rates:
-            axes.text(0.5, 0.5, "No data", ha="center", transform=axes.transAxes)
         return _svg(figure)
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from apps.accounts.requests import StaffRequest
@@ -35,9 +35,16 @@ def _dictionary(user) -> list[dict]:
     return entries
 
 
+def _inline(svg: str | None) -> SafeString | None:
+    # matplotlib's SVG of the figures; it escapes the labels it draws.
+    return mark_safe(svg) if svg is not None else None  # noqa: S308
+
+
 def _page(request: StaffRequest, form: ReportFilterForm, *, status: int = 200) -> HttpResponse:
     context = {
         "form": form,
+        # The export options of a refused download are asked beside its buttons instead.
+        "filter_fields": [form[name] for name in ReportFilterForm.base_fields],
         "dictionary": _dictionary(request.user),
         "can_identify": request.user.has_perm(IDENTIFIED_PERMISSION),
         "shift_max": settings.REPORTS_DATE_SHIFT_MAX_DAYS,
@@ -56,15 +63,12 @@ def _page(request: StaffRequest, form: ReportFilterForm, *, status: int = 200) -
                 for name, value in request.GET.items()
                 if name in ReportFilterForm.base_fields and value
             ],
-            # matplotlib's SVG of the figures; it escapes the labels it draws.
-            "pain_chart": mark_safe(charts.mean_pain_chart(summary.mean_pain)),  # noqa: S308
-            "category_chart": mark_safe(  # noqa: S308
-                charts.rate_chart(by_category, axis_label="Responders (%)")
-            ),
-            "product_chart": mark_safe(  # noqa: S308
+            "pain_chart": _inline(charts.mean_pain_chart(summary.mean_pain)),
+            "category_chart": _inline(charts.rate_chart(by_category, axis_label="Responders (%)")),
+            "product_chart": _inline(
                 charts.rate_chart(summary.responders_by_product, axis_label="Responders (%)")
             ),
-            "lot_chart": mark_safe(  # noqa: S308
+            "lot_chart": _inline(
                 charts.rate_chart(lots, axis_label="Doses with an adverse event (%)")
             ),
             "charted_lots": len(lots),

@@ -1,6 +1,6 @@
-"""Chart labels are drawn as the clinic typed them."""
+"""Chart labels are drawn as the clinic typed them; nothing to draw is no chart."""
 
-from apps.reports.charts import rate_chart
+from apps.reports.charts import mean_pain_chart, rate_chart
 from apps.reports.selectors import Rate
 
 
@@ -16,3 +16,9 @@ def test_a_dollar_sign_in_a_lot_name_is_drawn_as_text():
 
     assert "CV-$2291" in svg
     assert "Lot $\\frac{a}$ 7" in svg
+
+
+def test_nothing_to_draw_is_no_chart():
+    # Empty axes read as a broken page or as a rate of zero; the page says it in words.
+    assert mean_pain_chart([]) is None
+    assert rate_chart([], axis_label="Responders (%)") is None

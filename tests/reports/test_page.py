@@ -184,6 +184,39 @@ def test_the_page_shows_figures_and_svg_charts(client, manager, known_clinic):
     assert "<code>mrn</code> <em>(identified only)</em>" in page
 
 
+NO_PAIN = "No pain scores recorded for these filters yet."
+NO_OUTCOMES = "No outcome scores recorded for these filters yet"
+NO_DOSES = "No doses recorded for these filters yet."
+
+
+def test_filters_that_match_nothing_say_so_instead_of_drawing_empty_axes(
+    client, manager, known_clinic
+):
+    client.force_login(manager)
+
+    page = client.get("/reports/", {"site_category": "tendon"}).content.decode()
+
+    assert '<strong id="episode-count">0</strong>' in page
+    assert "<svg" not in page
+    for words in (NO_PAIN, NO_OUTCOMES, NO_DOSES):
+        assert words in page
+    # No empty tables under the words either.
+    assert 'id="lot-rates"' not in page
+
+
+def test_doses_without_scores_chart_the_lots_only(client, manager):
+    DoseFactory(baseline_pain=None)
+    client.force_login(manager)
+
+    page = client.get("/reports/").content.decode()
+
+    assert NO_PAIN in page and NO_OUTCOMES in page
+    assert NO_DOSES not in page
+    start = page.index('id="lot-chart"')
+    assert "<svg" in page[start : start + 400]
+    assert page.count("<svg") == 1
+
+
 def test_wrong_filters_show_on_the_page(client, manager):
     client.force_login(manager)
 
