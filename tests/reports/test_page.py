@@ -179,9 +179,12 @@ def test_the_page_shows_figures_and_svg_charts(client, manager, known_clinic):
         assert "<svg" in page[start : start + 400]
     assert "XoGlo 5 XG-100" in page
     assert "cdn" not in page.lower()
-    # The data dictionary lists every export's columns.
+    # The data dictionary lists every export's columns, folded away until asked for.
     assert "<code>follow_up_days</code>" in page
     assert "<code>mrn</code> <em>(identified only)</em>" in page
+    dictionary = page[page.index('id="dictionary-heading"') :]
+    folded = dictionary[dictionary.index("<details>") : dictionary.index("</details>")]
+    assert "<summary>" in folded and "<code>follow_up_days</code>" in folded
 
 
 NO_PAIN = "No pain scores recorded for these filters yet."
