@@ -1,4 +1,5 @@
-"""Safe CSV for staff downloads: RFC 4180, UTF-8, streamed, never a spreadsheet formula.
+"""Safe CSV for staff downloads: RFC 4180, UTF-8 (with a byte-order mark for Excel when
+asked), streamed, never a spreadsheet formula.
 
 A cell a spreadsheet would read as a formula (starting = + - @, their fullwidth forms
 U+FF1D U+FF0B U+FF0D U+FF20 that some spreadsheets read as the ASCII ones, tab, CR, LF
@@ -9,6 +10,7 @@ must agree: `csv_safe_cell` for rows built in Python, `sql_csv_safe` for exports
 PostgreSQL writes itself with COPY (`copy_csv_chunks`), at the speed of the database.
 Both are the same regular expression, which Python and PostgreSQL read alike."""
 
+import codecs
 import csv
 import datetime
 import re
@@ -84,12 +86,28 @@ def csv_filename(stem: str) -> str:
     return f"{safe}-{timezone.localdate():%Y-%m-%d}.csv"
 
 
-def csv_response(*, stem: str, chunks: Iterable[str | bytes]) -> StreamingHttpResponse:
-    """A streamed download that no cache keeps."""
+def csv_response(
+    *, stem: str, chunks: Iterable[str | bytes], for_excel: bool = False
+) -> StreamingHttpResponse:
+    """A streamed download that no cache keeps. `for_excel`: the file starts with a UTF-8
+    byte-order mark (and its name says "excel"). Excel opens a CSV without one in the
+    computer's legacy code page, garbling accented names; other programs may read the mark
+    as part of the first column's name, so the plain file stays the default."""
+    if for_excel:
+        stem, chunks = f"{stem}-excel", _bom_first(chunks)
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{csv_filename(stem)}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _bom_first(chunks: Iterable[str | bytes]) -> Iterator[str | bytes]:
+    # In front of the first chunk rather than a chunk of its own: one write fewer, and
+    # still nothing is read from `chunks` before the server asks for the first.
+    rest = iter(chunks)
+    first = next(rest, b"")
+    yield codecs.BOM_UTF8 + (first.encode() if isinstance(first, str) else first)
+    yield from rest
 
 
 def sql_csv_safe(text: sql.Composable) -> sql.Composed:

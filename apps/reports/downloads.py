@@ -1,5 +1,6 @@
 """One way to hand out an export, for the reports page and the API alike: check the
-role, log who exported what with which filters, then stream what PostgreSQL writes."""
+role, log who exported what with which filters, then stream what PostgreSQL writes, as
+plain UTF-8 or, asked for Excel, behind a byte-order mark."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
@@ -32,4 +33,4 @@ def export_download(*, user, name: str, form: ExportForm, path: str) -> Streamin
     query, params = export.query(filters, options)
     mode = "identified" if options.identified else "deidentified"
     chunks = copy_csv_chunks(query, params, header=export.header(options))
-    return csv_response(stem=f"{name}-{mode}", chunks=chunks)
+    return csv_response(stem=f"{name}-{mode}", chunks=chunks, for_excel=form.for_excel)

@@ -19,6 +19,10 @@ from exotrack.roles import CLINICIAN
 
 IDENTIFIED = "identified"
 DEIDENTIFIED = "deidentified"
+# The same rows either way; the second starts with the byte-order mark Excel needs.
+PLAIN_CSV = "utf-8"
+EXCEL_CSV = "utf-8-bom"
+CSV_FILES = [(PLAIN_CSV, "CSV (UTF-8)"), (EXCEL_CSV, "CSV for Excel (UTF-8 with BOM)")]
 
 
 class LotChoiceField(forms.ModelChoiceField):
@@ -102,6 +106,7 @@ class ExportForm(ReportFilterForm):
         label="Shift each patient's dates by up to (days)",
         help_text="De-identified only: 0 keeps the real dates.",
     )
+    encoding = forms.ChoiceField(required=False, choices=CSV_FILES, initial=PLAIN_CSV)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -119,6 +124,10 @@ class ExportForm(ReportFilterForm):
     @property
     def wants_identified(self) -> bool:
         return self.cleaned_data.get("mode") == IDENTIFIED
+
+    @property
+    def for_excel(self) -> bool:
+        return self.cleaned_data.get("encoding") == EXCEL_CSV
 
     def options(self) -> ExportOptions:
         return ExportOptions(

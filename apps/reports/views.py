@@ -13,7 +13,7 @@ from apps.accounts.requests import StaffRequest
 from apps.reports import charts
 from apps.reports.downloads import IDENTIFIED_PERMISSION, export_download
 from apps.reports.exports import EXPORTS, ExportOptions
-from apps.reports.forms import ExportForm, ReportFilterForm
+from apps.reports.forms import CSV_FILES, ExportForm, ReportFilterForm
 from apps.reports.selectors import report_summary
 
 VIEW_PERMISSION = "reports.view_reports"
@@ -49,6 +49,7 @@ def _page(request: StaffRequest, form: ReportFilterForm, *, status: int = 200) -
         "can_identify": request.user.has_perm(IDENTIFIED_PERMISSION),
         "shift_max": settings.REPORTS_DATE_SHIFT_MAX_DAYS,
         "exports": EXPORTS.values(),
+        "csv_files": CSV_FILES,
         "responder_points": settings.OUTCOME_RESPONDER_MIN_POINTS,
         "responder_percent": settings.OUTCOME_RESPONDER_MIN_PERCENT,
     }

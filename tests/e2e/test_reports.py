@@ -1,4 +1,5 @@
-"""The reports page in a real browser: filter, see the charts, download a CSV."""
+"""The reports page in a real browser: filter, see the charts, download a CSV (plain and
+for Excel)."""
 
 import csv
 import io
@@ -31,7 +32,7 @@ def test_manager_filters_the_report_and_downloads_outcomes(
     expect(page.locator("#lot-rates")).to_contain_text("XoGlo 5 XG-100")
 
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Outcomes CSV").click()
+        page.get_by_role("button", name="Outcomes CSV (UTF-8)", exact=True).click()
     download = download_info.value
 
     assert download.suggested_filename.startswith("outcomes-deidentified-")
@@ -56,8 +57,11 @@ def test_clinician_downloads_identified_adverse_events(
 
     page.get_by_label("Identified (names, MRN, birth date)").check()
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Adverse events CSV").click()
+        page.get_by_role(
+            "button", name="Adverse events CSV for Excel (UTF-8 with BOM)", exact=True
+        ).click()
 
-    text = download_info.value.path().read_text(encoding="utf-8")
-    assert "Lovelace" in text
-    assert download_info.value.suggested_filename.startswith("adverse-events-identified-")
+    data = download_info.value.path().read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfpatient_ref,")
+    assert "Lovelace" in data.decode("utf-8-sig")
+    assert download_info.value.suggested_filename.startswith("adverse-events-identified-excel-")

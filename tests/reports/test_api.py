@@ -31,6 +31,16 @@ def test_a_clinician_downloads_identified_outcomes(api_client, clinician, known_
     assert entry.detail["filters"] == {"site_category": "joint"}
 
 
+def test_the_file_for_excel_over_rest(api_client, nurse, known_clinic):
+    login_api(api_client, nurse)
+
+    response = api_client.get(URL.format("outcomes"), {"encoding": "utf-8-bom"})
+
+    assert response.status_code == 200
+    assert next(iter(response.streaming_content)).startswith(b"\xef\xbb\xbfpatient_ref,")
+    assert "-excel-" in response["Content-Disposition"]
+
+
 def test_a_nurse_gets_de_identified_only(api_client, nurse, known_clinic):
     login_api(api_client, nurse)
 
@@ -89,4 +99,5 @@ def test_the_schema_documents_the_exports(api_client, manager):
     assert {"date_from", "site_category", "lot", "clinician", "mode", "shift_days"} <= set(
         parameters
     )
+    assert parameters["encoding"]["schema"]["enum"] == ["utf-8", "utf-8-bom"]
     assert "text/csv" in operation["responses"]["200"]["content"]

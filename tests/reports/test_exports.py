@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from apps.audit.models import AccessLog
 from apps.reports.sql import date_shift, patient_reference
 from tests.reports.helpers import export, rows_of
 
@@ -180,6 +181,32 @@ def test_filename_and_headers(client, manager, known_clinic):
     assert response["Content-Disposition"] == (
         f'attachment; filename="outcomes-identified-{TODAY}.csv"'
     )
+
+
+def test_the_file_for_excel_is_named_so(client, manager, known_clinic):
+    client.force_login(manager)
+
+    response = client.get("/reports/exports/doses-by-lot.csv", {"encoding": "utf-8-bom"})
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="doses-by-lot-deidentified-excel-{TODAY}.csv"'
+    )
+    # Python's name for UTF-8 behind a byte-order mark reads it back to the same rows.
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert rows_of(text) == rows_of(export(client, "doses-by-lot"))
+
+
+def test_an_unknown_encoding_is_named_on_the_page(client, manager, known_clinic):
+    client.force_login(manager)
+
+    response = client.get("/reports/exports/outcomes.csv", {"encoding": "latin-1"})
+
+    assert response.status_code == 400
+    assert "Select a valid choice. latin-1 is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert not AccessLog.objects.exists()
 
 
 def test_site_product_and_lot_filters_reach_events_and_follow_ups(client, manager, known_clinic):

@@ -6,10 +6,12 @@ import math
 from decimal import Decimal
 
 import pytest
+from pytest_django.asserts import assertInHTML
 from scipy import stats
 
 from apps.outcomes.rules import is_responder
 from apps.reports import selectors
+from apps.reports.exports import EXPORTS
 from apps.reports.filters import ReportFilters
 from apps.reports.selectors import report_summary, t_interval, wilson
 from apps.treatments.models import TreatmentSite
@@ -185,6 +187,31 @@ def test_the_page_shows_figures_and_svg_charts(client, manager, known_clinic):
     dictionary = page[page.index('id="dictionary-heading"') :]
     folded = dictionary[dictionary.index("<details>") : dictionary.index("</details>")]
     assert "<summary>" in folded and "<code>follow_up_days</code>" in folded
+
+
+FILES = (("utf-8", "CSV (UTF-8)"), ("utf-8-bom", "CSV for Excel (UTF-8 with BOM)"))
+
+
+def test_every_export_is_offered_plain_and_for_excel(client, manager):
+    client.force_login(manager)
+
+    page = client.get("/reports/").content.decode()
+
+    assert "<strong>CSV (UTF-8)</strong>: for statistics programs" in page
+    assert "<strong>CSV for Excel (UTF-8 with BOM)</strong>: starts with a byte-order mark" in page
+    for name, report in EXPORTS.items():
+        assertInHTML(
+            f'<span class="download-title" id="download-{name}">{report.title}</span>', page
+        )
+        for encoding, label in FILES:
+            # Named by its report and its file: "Outcomes CSV for Excel (UTF-8 with BOM)".
+            assertInHTML(
+                f'<button type="submit" formaction="/reports/exports/{name}.csv" '
+                f'name="encoding" value="{encoding}" id="download-{name}-{encoding}" '
+                f'aria-labelledby="download-{name} download-{name}-{encoding}">'
+                f"{label}</button>",
+                page,
+            )
 
 
 NO_PAIN = "No pain scores recorded for these filters yet."

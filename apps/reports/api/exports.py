@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from apps.reports.downloads import export_download
 from apps.reports.exports import EXPORTS
-from apps.reports.forms import DEIDENTIFIED, IDENTIFIED, ExportForm
+from apps.reports.forms import DEIDENTIFIED, EXCEL_CSV, IDENTIFIED, PLAIN_CSV, ExportForm
 from apps.treatments.models import TreatmentSite
 from exotrack.api.permissions import requires
 
@@ -64,6 +64,13 @@ _PARAMETERS = [
         OpenApiTypes.INT,
         description="De-identified only: move each patient's dates by a stable number of "
         "days, at most this many either way (REPORTS_DATE_SHIFT_MAX_DAYS caps it).",
+    ),
+    OpenApiParameter(
+        "encoding",
+        OpenApiTypes.STR,
+        enum=[PLAIN_CSV, EXCEL_CSV],
+        description=f"{EXCEL_CSV}: the same file behind a UTF-8 byte-order mark, which Excel "
+        f"needs to read it as UTF-8 (the file name ends in -excel). Default: {PLAIN_CSV}.",
     ),
 ]
 
