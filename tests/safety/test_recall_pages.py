@@ -2,6 +2,7 @@
 and its CSV, the "contact all recipients" button, and the patient page's lots."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -12,11 +13,17 @@ from apps.audit.models import AccessLog
 from apps.followups.models import FollowUp, Kind
 from apps.followups.services.scheduling import follow_up_complete
 from apps.inventory.models import Lot
+from apps.patients.models import Patient
 from apps.safety.services.recalls import lot_recipients_contact
+from apps.treatments.models import Visit
 from tests.builders import assert_nothing_changed, given
 from tests.factories import LotFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _utc(*moment: int) -> datetime.datetime:
+    return datetime.datetime(*moment, tzinfo=datetime.UTC)
 
 
 def _lot_page(client, lot, **params):
@@ -144,9 +151,32 @@ class TestRecipientList:
         rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
         assert len(rows) == 2
         assert rows[1]["first_name"] == "'=cmd" and rows[1]["email"] == "s@example.com"
-        assert {"site", "billions", "phone", "visited_at_utc", "mrn"} <= set(rows[0])
+        visited_at = f"visited_at ({timezone.get_current_timezone_name()})"
+        assert {"site", "billions", "phone", visited_at, "mrn"} <= set(rows[0])
         log = AccessLog.objects.get(subject="export:lot-recipients")
         assert (log.action, log.object_id, log.user) == ("export", lot.pk, manager)
+
+    def test_csv_times_are_the_clinics_and_the_header_names_its_zone(
+        self, client, manager, settings
+    ):
+        settings.TIME_ZONE = "Europe/Berlin"
+        lot = LotFactory()
+        winter, summer = given(lot, days_ago=40), given(lot, days_ago=20)
+        Visit.objects.filter(pk=winter.visit_id).update(visited_at=_utc(2026, 1, 15, 15, 30))
+        Visit.objects.filter(pk=summer.visit_id).update(visited_at=_utc(2026, 7, 15, 15, 30))
+        Patient.objects.filter(pk=summer.visit.patient_id).update(
+            voided_at=_utc(2026, 7, 16, 23, 5)
+        )
+        client.force_login(manager)
+
+        response = client.get(reverse("safety:lot-recipients-csv", args=[lot.pk]))
+
+        rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        visited = [row["visited_at (Europe/Berlin)"] for row in rows]
+        assert visited == ["2026-01-15 16:30:00+01:00", "2026-07-15 17:30:00+02:00"]
+        voided = [row["patient_record_voided_at (Europe/Berlin)"] for row in rows]
+        assert voided == ["", "2026-07-17 01:05:00+02:00"]
+        assert not any("utc" in name.lower() for name in rows[0])
 
     def test_front_desk_cannot_export(self, client, front_desk):
         lot = LotFactory()

@@ -1,11 +1,14 @@
 """Recall on the lot page: withdraw the lot, see and export everyone who received it,
 and put them on the follow-up worklist for a call."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.requests import StaffRequest
@@ -30,7 +33,7 @@ from exotrack.csv_export import csv_lines, csv_response
 CSV_HEADERS = {
     "id": "dose",
     "visit_id": "visit",
-    "visit__visited_at": "visited_at_utc",
+    "visit__visited_at": "visited_at",
     "visit__patient_id": "patient_id",
     "visit__patient__mrn": "mrn",
     "visit__patient__last_name": "last_name",
@@ -43,6 +46,8 @@ CSV_HEADERS = {
     "billions": "billions",
     "route": "route",
 }
+# Shown in the clinic's time, as on its pages; the header names the zone.
+CLINIC_TIMES = ("visit__visited_at", "visit__patient__voided_at")
 
 
 def _to_lot(lot_pk: int) -> HttpResponse:
@@ -114,11 +119,17 @@ def lot_recipients_csv(request: StaffRequest, pk: int) -> StreamingHttpResponse:
             ),
         },
     )
+    zone = timezone.get_current_timezone_name()
+    header = [
+        f"{CSV_HEADERS[c]} ({zone})" if c in CLINIC_TIMES else CSV_HEADERS[c] for c in columns
+    ]
     rows = (
-        [row[c] for c in columns]
+        [_clinic_time(row[c]) if c in CLINIC_TIMES else row[c] for c in columns]
         for row in lot_recipients(lot_id=lot.pk, columns=columns).iterator(chunk_size=2000)
     )
-    return csv_response(
-        stem=f"lot-{lot.lot_number}-recipients",
-        chunks=csv_lines([CSV_HEADERS[c] for c in columns], rows),
-    )
+    return csv_response(stem=f"lot-{lot.lot_number}-recipients", chunks=csv_lines(header, rows))
+
+
+def _clinic_time(moment: datetime.datetime | None) -> str | None:
+    # With its offset: the hour the clocks go back happens twice.
+    return timezone.localtime(moment).isoformat(sep=" ", timespec="seconds") if moment else None
