@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from apps.audit.subjects import access_subject_label
+
 
 class AccessLog(models.Model):
     """Who read which patient record or export, and when (UTC). Append-only: the
@@ -19,7 +21,8 @@ class AccessLog(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=10, choices=Action.choices)
-    # What was read: "patient", "visit", "lot-recipients", "export:outcomes" ...
+    # What was read: "patient", "visit", "lot-recipients", "export:outcomes" ..., shown in
+    # words by apps.audit.subjects.
     subject = models.CharField(max_length=60)
     patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     object_id = models.BigIntegerField(null=True, blank=True)
@@ -39,6 +42,10 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.action} {self.subject} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def subject_label(self) -> str:
+        return access_subject_label(self.subject)
 
 
 # Staff roles (group membership) leave history like clinical records: a role decides what
