@@ -21,6 +21,7 @@ class ClinicProfileForm(forms.ModelForm):
             "booking_instructions",
             "safety_contact_email",
             "reminder_send_time",
+            "chart_review_percent",
         ]
         labels = {"safety_contact_email": "Safety contact e-mail"}
         help_texts = {

@@ -1,6 +1,7 @@
 import datetime
 
 import pghistory
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 
@@ -20,12 +21,23 @@ class ClinicProfile(models.Model):
     reminder_send_time = models.TimeField(
         default=datetime.time(9, 0), help_text="Local time reminder e-mails go out."
     )
+    chart_review_percent = models.PositiveSmallIntegerField(
+        "chart review (% of nurses' visits)",
+        default=10,
+        validators=[MaxValueValidator(100)],
+        help_text="The share of visits recorded by nurses that a clinician reviews and signs"
+        " off (medical-director chart review), picked at random when each visit is saved.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             # A singleton: the primary key is always 1.
             models.CheckConstraint(condition=models.Q(pk=1), name="clinic_profile_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(chart_review_percent__lte=100),
+                name="clinic_chart_review_percent_max_100",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ def clinic_profile_update(
     booking_instructions: str = "",
     safety_contact_email: str = "",
     reminder_send_time: datetime.time = datetime.time(9, 0),
+    chart_review_percent: int = 10,
 ) -> ClinicProfile:
     """Save the clinic's one profile row (created on first save), recorded as `by`'s change.
     A new reminder send time re-times every reminder not yet sent (the follow-ups app
@@ -32,6 +33,7 @@ def clinic_profile_update(
         profile.booking_instructions = booking_instructions
         profile.safety_contact_email = safety_contact_email
         profile.reminder_send_time = reminder_send_time
+        profile.chart_review_percent = chart_review_percent
         profile.full_clean()
         profile.save()
         if profile.reminder_send_time != send_time_before:

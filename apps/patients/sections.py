@@ -4,6 +4,7 @@ every other app's section so the page reads in one order."""
 from apps.patients.forms import MedicationForm, MedicationStopForm
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_medications
+from exotrack.dashboard import DASHBOARD
 from exotrack.sections import PATIENT_PAGE, Section
 
 
@@ -15,7 +16,22 @@ def patient_medications_section(*, user, patient: Patient) -> dict:
     }
 
 
+def patient_search_panel(*, user) -> dict:
+    """A search box only: no query, nothing read."""
+    return {}
+
+
 def register() -> None:
+    DASHBOARD.register(
+        Section(
+            key="find-patient",
+            title="Find a patient",
+            permissions=("patients.view_patient",),
+            template="patients/_dashboard_search.html",
+            load=patient_search_panel,
+            order=1,  # every visit, call and note starts from the patient
+        )
+    )
     PATIENT_PAGE.register(
         Section(
             key="medications",

@@ -63,6 +63,11 @@ class TreatmentSite(models.Model):
 
 @pghistory.track()
 class Visit(Recorded, Voidable):
+    class SignOff(models.TextChoices):
+        NOT_NEEDED = "not_needed", "No sign-off needed"
+        AWAITING = "awaiting", "Awaiting clinician sign-off"
+        SIGNED_OFF = "signed_off", "Signed off"
+
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="visits")
     visited_at = models.DateTimeField()
     location = models.ForeignKey("clinic.Location", on_delete=models.PROTECT, related_name="+")
@@ -78,6 +83,23 @@ class Visit(Recorded, Voidable):
         help_text="e.g. valacyclovir before treatment",
     )
     notes = models.TextField(blank=True)
+    # A nurse may save a visit whose warnings only a clinician may acknowledge, and a share
+    # of nurses' visits is picked for chart review: both wait for a clinician's sign-off.
+    sign_off = models.CharField(max_length=12, choices=SignOff.choices, default=SignOff.NOT_NEEDED)
+    chart_review = models.BooleanField(
+        "picked for chart review",
+        default=False,
+        help_text="Picked at random for the medical director's chart review.",
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    sign_off_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-visited_at", "-id"]
@@ -86,12 +108,23 @@ class Visit(Recorded, Voidable):
             models.Index(fields=["patient", "-visited_at"], name="visit_patient_time_idx"),
             # The visit list pages newest first through a million visits.
             models.Index(fields=["-visited_at", "-id"], name="visit_newest_first_idx"),
+            # The sign-off list: the few visits waiting, oldest first.
+            models.Index(
+                fields=["created_at", "id"],
+                name="visit_awaiting_sign_off_idx",
+                condition=Q(sign_off="awaiting"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(consent_recorded=False) | ~Q(consent_form_version=""),
                 name="visit_consent_has_form_version",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(sign_off="signed_off", signed_off_by__isnull=False)
+                | (~Q(sign_off="signed_off") & Q(signed_off_by__isnull=True)),
+                name="visit_signed_off_by_someone",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -135,7 +168,9 @@ class Dose(models.Model):
 
 @pghistory.track()
 class VisitWarning(models.Model):
-    """A warning the clinician saw and acknowledged, with the reason, when recording."""
+    """A warning a visit carries. A clinician acknowledges it with a reason, when recording
+    or, for a visit a nurse saved for sign-off, when signing it off (until then it has no
+    reason and no one who acknowledged it)."""
 
     class Code(models.TextChoices):
         DOSE_OUT_OF_RANGE = "dose_out_of_range", "Dose outside the site's range"
@@ -148,17 +183,29 @@ class VisitWarning(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="warnings")
     code = models.CharField(max_length=32, choices=Code.choices)
     message = models.TextField()
-    reason = models.TextField()
+    reason = models.TextField(blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    acknowledged_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acknowledged_by__isnull=False, acknowledged_at__isnull=False)
+                & ~Q(reason="")
+                | Q(acknowledged_by__isnull=True, acknowledged_at__isnull=True, reason=""),
+                name="visit_warning_acknowledged_with_reason",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_code_display()
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_by_id is not None
 
 
 # `returned` is set when a voided visit gives its vials back to stock.

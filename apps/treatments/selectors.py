@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.inventory.models import Lot
@@ -78,11 +79,54 @@ def visit_search(
     return visits
 
 
+def visits_in_sign_off_state(visits: QuerySet[Visit], state: str) -> QuerySet[Visit]:
+    """`visits` in one sign-off state; a voided visit no longer awaits anyone."""
+    visits = visits.filter(sign_off=state)
+    if state == Visit.SignOff.AWAITING:
+        visits = visits.filter(voided_at__isnull=True)
+    return visits
+
+
+def visits_awaiting_sign_off(*, user: User) -> QuerySet[Visit]:
+    """The sign-off list: visits waiting for a clinician, oldest first."""
+    return (
+        visits_in_sign_off_state(visits_visible_to(user), Visit.SignOff.AWAITING)
+        .select_related("created_by")
+        .order_by("created_at", "id")
+    )
+
+
+def sign_off_counts(*, user: User) -> dict:
+    """How many visits await sign-off and since when: one query."""
+    return visits_in_sign_off_state(
+        Visit.objects.filter(patient__in=patients_visible_to(user).values("pk")),
+        Visit.SignOff.AWAITING,
+    ).aggregate(waiting=Count("id"), oldest=Min("created_at"))
+
+
+def visits_today_counts(*, user: User) -> dict:
+    """Visits of today (clinic day), those this user recorded, and those of them still
+    awaiting sign-off: one query."""
+    today = timezone.localdate()
+    mine = Q(created_by=user)
+    return Visit.objects.filter(
+        patient__in=patients_visible_to(user).values("pk"),
+        visited_at__gte=day_start(today),
+        visited_at__lt=day_after_start(today),
+        voided_at__isnull=True,
+    ).aggregate(
+        visits=Count("id"),
+        mine=Count("id", filter=mine),
+        mine_awaiting=Count("id", filter=mine & Q(sign_off=Visit.SignOff.AWAITING)),
+    )
+
+
 def visit_detail(*, user: User, pk: int) -> Visit:
     """One visit with doses, warnings and the vials opened (Visit.DoesNotExist if the
     user may not see it)."""
     return (
         visits_visible_to(user)
+        .select_related("created_by", "signed_off_by")
         .prefetch_related(
             Prefetch(
                 "vials_opened",

@@ -8,12 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from apps.accounts.models import User
 from apps.clinic.models import Location
+from apps.clinic.selectors import clinic_profile
 from apps.consents.services import visit_consent_gap, visit_consent_unrecorded
 from apps.inventory.models import Lot
 from apps.inventory.services import stock_return, stock_use
@@ -274,11 +276,14 @@ def visit_record(
     cold_sore_prophylaxis: bool = False,
     notes: str = "",
     acknowledgements: dict[str, str] | None = None,
+    save_for_sign_off: bool = False,
 ) -> Visit:
     """Record a visit with its doses and take the opened vials from stock, all or nothing.
 
     Raises ValidationError (field errors; `doses.<n>.<field>` for a dose row) or
-    WarningsNeedAcknowledgement when a warning has no reason from a clinician."""
+    WarningsNeedAcknowledgement when a warning has no reason from a clinician. Staff who
+    may not acknowledge warnings (nurses) may instead save the visit for a clinician's
+    sign-off (`save_for_sign_off`): stock, follow-ups and flags go ahead as usual."""
     if len(doses) > max_sites_per_visit():
         # Before anything else: every dose row costs lookups.
         raise ValidationError({"doses": too_many_sites_error()})
@@ -300,6 +305,22 @@ def visit_record(
         # The patient row first, then lots by id: one visit at a time per patient, so the
         # 30-day total cannot miss a visit being recorded at the same moment.
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        # Read before the visit is written (its doses are not counted yet either way), so
+        # its sign-off state is saved with it; stock problems are still reported first.
+        warnings = visit_warnings(
+            patient=patient,
+            visited_at=visited_at,
+            cold_sore_prophylaxis=cold_sore_prophylaxis,
+            doses=doses,
+            consent_recorded=consent_recorded,
+        )
+        may_acknowledge = by.has_perm(ACKNOWLEDGE_PERMISSION)
+        missing = [w for w in warnings if not (may_acknowledge and acknowledgements.get(w.code))]
+        chart_review = not may_acknowledge and chart_review_picked(
+            patient_id=patient.pk,
+            visited_at=visited_at,
+            percent=clinic_profile().chart_review_percent,
+        )
         visit = Visit.objects.create(
             patient=patient,
             visited_at=visited_at,
@@ -311,20 +332,16 @@ def visit_record(
             cold_sore_prophylaxis=cold_sore_prophylaxis,
             notes=notes,
             created_by=by,
+            sign_off=Visit.SignOff.AWAITING
+            if missing or chart_review
+            else Visit.SignOff.NOT_NEEDED,
+            chart_review=chart_review,
         )
         opened, stock_errors = _take_stock(visit=visit, doses=doses, by=by)
         if stock_errors:
             raise ValidationError(stock_errors)
-        warnings = visit_warnings(
-            patient=patient,
-            visited_at=visited_at,
-            cold_sore_prophylaxis=cold_sore_prophylaxis,
-            doses=doses,
-            consent_recorded=consent_recorded,
-        )
-        may_acknowledge = by.has_perm(ACKNOWLEDGE_PERMISSION)
-        missing = [w for w in warnings if not (may_acknowledge and acknowledgements.get(w.code))]
-        if missing:
+        # A clinician gives every reason now; a nurse's visit may wait for one.
+        if missing and (may_acknowledge or not save_for_sign_off):
             raise WarningsNeedAcknowledgement(missing, may_acknowledge=may_acknowledge)
         Dose.objects.bulk_create(
             Dose(
@@ -342,18 +359,86 @@ def visit_record(
             for dose in doses
         )
         VialsOpened.objects.bulk_create(opened.values())
+        now = timezone.now()
         VisitWarning.objects.bulk_create(
-            VisitWarning(
+            VisitWarning(visit=visit, code=w.code, message=w.message)
+            if w in missing
+            else VisitWarning(
                 visit=visit,
                 code=w.code,
                 message=w.message,
                 reason=acknowledgements[w.code],
                 acknowledged_by=by,
+                acknowledged_at=now,
             )
             for w in warnings
         )
         visit_recorded.send(sender=Visit, visit=visit, by=by)
         return visit
+
+
+def chart_review_picked(*, patient_id: int, visited_at: datetime.datetime, percent: int) -> bool:
+    """Whether a nurse's visit falls in the chart-review share: at random across visits,
+    yet the same answer every time for one visit (its patient and time), keyed on the
+    site's secret so staff cannot tell in advance which visits are picked."""
+    visit = f"{patient_id}@{visited_at.astimezone(datetime.UTC).isoformat()}"
+    digest = salted_hmac("exotrack.chart-review", visit, algorithm="sha256").digest()
+    return int.from_bytes(digest[:4], "big") % 100 < percent
+
+
+def visit_sign_off(
+    *, visit: Visit, by: User, acknowledgements: dict[str, str], note: str = ""
+) -> Visit:
+    """A clinician signs off a visit awaiting it: a reason for each warning it carries
+    (the same rule as recording), and an optional review note. All or nothing.
+
+    Raises PermissionDenied for staff who may not acknowledge warnings, ValidationError
+    code `not_awaiting_sign_off` / `visit_voided`, or, on `acknowledgements`, one error per
+    warning left without a reason (its code)."""
+    if not by.has_perm(ACKNOWLEDGE_PERMISSION):
+        raise PermissionDenied("Only a clinician can sign off a visit.")
+    reasons = {code: (reason or "").strip() for code, reason in acknowledgements.items()}
+    with transaction.atomic(), recorded_by(by):
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.is_voided:
+            raise ValidationError(
+                "This visit is voided: there is nothing to sign off.", "visit_voided"
+            )
+        if locked.sign_off != Visit.SignOff.AWAITING:
+            raise ValidationError(
+                "This visit is not awaiting sign-off (someone may have signed it off already).",
+                "not_awaiting_sign_off",
+            )
+        pending = list(locked.warnings.filter(acknowledged_by__isnull=True))
+        unexplained = [
+            ValidationError(
+                f"{VisitWarning.Code(w.code).label}: give the reason for going ahead.", w.code
+            )
+            for w in pending
+            if not reasons.get(w.code)
+        ]
+        if unexplained:
+            raise ValidationError({"acknowledgements": unexplained})
+        now = timezone.now()
+        for warning in pending:
+            warning.reason = reasons[warning.code]
+            warning.acknowledged_by = by
+            warning.acknowledged_at = now
+        VisitWarning.objects.bulk_update(pending, ["reason", "acknowledged_by", "acknowledged_at"])
+        locked.sign_off = Visit.SignOff.SIGNED_OFF
+        locked.signed_off_by = by
+        locked.signed_off_at = now
+        locked.sign_off_note = note.strip()
+        locked.save(
+            update_fields=[
+                "sign_off",
+                "signed_off_by",
+                "signed_off_at",
+                "sign_off_note",
+                "updated_at",
+            ]
+        )
+        return locked
 
 
 def visit_void(*, visit: Visit, by: User, reason: str) -> Visit:

@@ -106,6 +106,7 @@ def visit_add(request: StaffRequest) -> HttpResponse:
                 patient=patient,
                 doses=[f.dose_input() for f in dose_forms],
                 acknowledgements=acknowledgements,
+                save_for_sign_off=data.get("save_for_sign_off") == "yes",
                 **form.cleaned_data,
             )
         except services.WarningsNeedAcknowledgement as warnings:
@@ -113,7 +114,7 @@ def visit_add(request: StaffRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error, nested={"doses": dose_forms})
         else:
-            messages.success(request, f"Visit recorded for {patient.full_name}.")
+            messages.success(request, _recorded_message(visit))
             return redirect("treatments:visit-detail", pk=visit.pk)
     return render(
         request,
@@ -230,10 +231,97 @@ def visit_detail(request: StaffRequest, pk: int) -> HttpResponse:
         object_id=visit.pk,
         path=request.path,
     )
+    return render(request, "treatments/visit_detail.html", _visit_page(request, visit))
+
+
+def _visit_page(request: StaffRequest, visit: Visit, *, void_form=None, sign_off_data=None) -> dict:
+    """The visit page's context: the void form and, for a clinician while the visit
+    awaits sign-off, a reason box per warning not yet acknowledged."""
     context = {"visit": visit, "returns_stock": services.visit_stock_returns_on_void(visit)}
     if request.user.has_perm(services.VOID_PERMISSION) and not visit.is_voided:
-        context["void_form"] = VisitVoidForm()
-    return render(request, "treatments/visit_detail.html", context)
+        context["void_form"] = void_form or VisitVoidForm()
+    if (
+        visit.sign_off == Visit.SignOff.AWAITING
+        and not visit.is_voided
+        and request.user.has_perm(services.ACKNOWLEDGE_PERMISSION)
+    ):
+        context["sign_off_rows"] = [
+            _pending_row(
+                services.PendingWarning(w.code, w.message), sign_off_data, may_acknowledge=True
+            )
+            for w in visit.warnings.all()
+            if not w.is_acknowledged
+        ]
+        context["sign_off_note"] = (sign_off_data or {}).get("note", "")
+    return context
+
+
+def _recorded_message(visit: Visit) -> str:
+    if visit.sign_off != Visit.SignOff.AWAITING:
+        return f"Visit recorded for {visit.patient.full_name}."
+    if visit.chart_review and not visit.warnings.exists():
+        return (
+            f"Visit recorded for {visit.patient.full_name}. It was picked for chart review:"
+            " a clinician will review and sign it off."
+        )
+    return (
+        f"Visit saved for {visit.patient.full_name}, awaiting a clinician's sign-off. Stock"
+        " was taken and follow-ups are scheduled."
+    )
+
+
+@require_POST
+@permission_required(services.ACKNOWLEDGE_PERMISSION, raise_exception=True)
+def visit_sign_off(request: StaffRequest, pk: int) -> HttpResponse:
+    try:
+        visit = selectors.visit_detail(user=request.user, pk=pk)
+    except Visit.DoesNotExist as missing:
+        raise Http404("No such visit.") from missing
+    acknowledgements = {
+        code: request.POST.get(f"ack-{code}", "") for code in VisitWarning.Code.values
+    }
+    try:
+        services.visit_sign_off(
+            visit=visit,
+            by=request.user,
+            acknowledgements=acknowledgements,
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        # Reasons left empty are marked on their own boxes; anything else is said on top.
+        if not hasattr(error, "error_dict"):
+            messages.error(request, " ".join(error.messages))
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.VIEW,
+            subject="visit",
+            patient_id=visit.patient_id,
+            object_id=visit.pk,
+            path=request.path,
+        )
+        return render(
+            request,
+            "treatments/visit_detail.html",
+            _visit_page(request, visit, sign_off_data=request.POST),
+            status=400,
+        )
+    messages.success(request, f"Visit signed off for {visit.patient.full_name}.")
+    return redirect("treatments:visit-detail", pk=visit.pk)
+
+
+@permission_required("treatments.view_visit", raise_exception=True)
+def sign_off_list(request: StaffRequest) -> HttpResponse:
+    """Visits waiting for a clinician: nurses' visits with warnings, and chart reviews."""
+    page = list_page(
+        selectors.visits_awaiting_sign_off(user=request.user), PAGE_SIZE, request.GET.get("page")
+    )
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.SEARCH,
+        subject="sign-off-list",
+        path=request.get_full_path(),
+    )
+    return render(request, "treatments/sign_off_list.html", {"page": page})
 
 
 @require_POST
@@ -271,11 +359,7 @@ def visit_void(request: StaffRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "treatments/visit_detail.html",
-        {
-            "visit": visit,
-            "void_form": form,
-            "returns_stock": returns_stock,
-        },
+        _visit_page(request, visit, void_form=form),
         status=400,
     )
 

@@ -21,6 +21,7 @@ GOOD_PROFILE = {
     "booking_instructions": "",
     "safety_contact_email": "safety@harbor.example",
     "reminder_send_time": "08:30",
+    "chart_review_percent": "10",
 }
 
 

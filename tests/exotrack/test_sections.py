@@ -59,7 +59,10 @@ def test_the_apps_register_their_sections_in_reading_order():
     assert [s.key for s in LOT_PAGE_ACTIONS.registered()] == ["recall"]
     assert [s.key for s in LOT_PAGE.registered()] == ["recall-calls", "recipients"]
     assert [s.key for s in DASHBOARD.registered()] == [
+        "find-patient",
+        "sign-off",
         "follow-ups-today",
+        "visits-today",
         "stock",
         "serious-events",
         "medication-flags",

@@ -147,7 +147,9 @@ def test_unacknowledged_warnings_are_named_and_a_clinician_acknowledges(
         ("acknowledgements", "dose_out_of_range"),
         ("acknowledgements", "cold_sore_no_prophylaxis"),
     ]
-    assert all(e["detail"].endswith("A clinician must acknowledge this.") for e in errors)
+    assert all(
+        e["detail"].endswith("or save the visit for sign-off (save_for_sign_off).") for e in errors
+    )
 
     login_api(api_client, clinician)
     partly = api_client.post(

@@ -143,7 +143,7 @@ def test_clinician_acknowledges_over_range_dose(client, clinician, patient, loca
     assertContains(detail, "Bone-on-bone, discussed with the patient")
 
 
-def test_nurse_is_told_a_clinician_must_acknowledge(
+def test_nurse_is_told_only_a_clinician_may_acknowledge(
     client, nurse, clinician, patient, location, knee, lot
 ):
     client.force_login(nurse)
@@ -154,7 +154,8 @@ def test_nurse_is_told_a_clinician_must_acknowledge(
         **{"ack-dose_out_of_range": "looks fine"},
     )
     response = client.post(_add_url(patient), data)
-    assertContains(response, "A clinician must acknowledge")
+    assertContains(response, "Only a clinician may acknowledge these warnings")
+    assertContains(response, "Save for clinician sign-off")
     assert 'name="ack-dose_out_of_range"' not in response.content.decode()
     assert not Visit.objects.exists()
 

@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
 )
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -36,6 +37,7 @@ from apps.treatments.models import (
 )
 from exotrack.api.filters import number_filter
 from exotrack.api.idempotency import IdempotentCreateMixin
+from exotrack.api.permissions import requires
 from exotrack.api.voiding import VoidActionMixin
 from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
 
@@ -111,6 +113,11 @@ class VisitSerializer(serializers.ModelSerializer):
             "doses",
             "warnings",
             "vials_opened",
+            "sign_off",
+            "chart_review",
+            "signed_off_by",
+            "signed_off_at",
+            "sign_off_note",
             "voided_at",
             "voided_by",
             "void_reason",
@@ -155,6 +162,12 @@ class VisitCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, default="", allow_blank=True)
     doses = DoseInputSerializer(many=True, allow_empty=False)
     acknowledgements = AcknowledgementSerializer(many=True, required=False, default=list)
+    save_for_sign_off = serializers.BooleanField(
+        default=False,
+        help_text="For staff who may not acknowledge warnings (nurses): save the visit "
+        "awaiting a clinician's sign-off instead of refusing it. Stock is taken and "
+        "follow-ups are scheduled as usual.",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -181,6 +194,16 @@ class VisitCreateSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class VisitSignOffSerializer(serializers.Serializer):
+    acknowledgements = AcknowledgementSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text="A reason for each warning the visit carries that is not yet acknowledged.",
+    )
+    note = serializers.CharField(required=False, default="", allow_blank=True)
+
+
 class VisitVoidSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why this visit is voided.")
 
@@ -195,10 +218,19 @@ class VisitFilter(django_filters.FilterSet):
     clinician = number_filter()
     location = number_filter()
     lot = django_filters.NumberFilter()
+    sign_off = django_filters.ChoiceFilter(
+        choices=Visit.SignOff.choices,
+        method="by_sign_off",
+        help_text="`awaiting`: the sign-off list (voided visits left out).",
+    )
+
+    def by_sign_off(self, queryset, name, value):
+        # Applied in filter_queryset below, after the search.
+        return queryset
 
     def filter_queryset(self, queryset):
         given = self.form.cleaned_data
-        return selectors.visit_search(
+        visits = selectors.visit_search(
             user=self.request.user,
             patient_id=given["patient"],
             date_from=given["date_from"],
@@ -207,6 +239,9 @@ class VisitFilter(django_filters.FilterSet):
             location_id=given["location"],
             lot_id=given["lot"],
         ).prefetch_related("vials_opened")
+        if given.get("sign_off"):
+            visits = selectors.visits_in_sign_off_state(visits, given["sign_off"])
+        return visits
 
 
 _VISIT_EXAMPLE = {
@@ -241,6 +276,11 @@ _VISIT_EXAMPLE = {
     ],
     "warnings": [],
     "vials_opened": [{"lot": 9, "vials": 1, "movement": 310, "returned_to_stock": False}],
+    "sign_off": "not_needed",
+    "chart_review": False,
+    "signed_off_by": None,
+    "signed_off_at": None,
+    "sign_off_note": "",
     "voided_at": None,
     "voided_by": None,
     "void_reason": "",
@@ -299,9 +339,20 @@ _VISIT_RULE_CODES = {
 }
 
 
+# And the sign-off's.
+_SIGN_OFF_RULE_CODES = {
+    "acknowledgements": list(VisitWarning.Code.values),
+    "non_field_errors": ["not_awaiting_sign_off", "visit_voided"],
+}
+
+
 def _with_rule_codes(viewset):
     for field_name, codes in _VISIT_RULE_CODES.items():
         viewset = extend_validation_errors(codes, field_name=field_name, actions=["create"])(
+            viewset
+        )
+    for field_name, codes in _SIGN_OFF_RULE_CODES.items():
+        viewset = extend_validation_errors(codes, field_name=field_name, actions=["sign_off"])(
             viewset
         )
     return viewset
@@ -406,7 +457,12 @@ class VisitViewSet(
                 by=self.request.user, doses=doses, acknowledgements=acknowledgements, **data
             )
         except services.WarningsNeedAcknowledgement as pending:
-            suffix = "" if pending.may_acknowledge else " A clinician must acknowledge this."
+            suffix = (
+                ""
+                if pending.may_acknowledge
+                else " A clinician must acknowledge this, or save the visit for sign-off "
+                "(save_for_sign_off)."
+            )
             raise serializers.ValidationError(
                 {
                     "acknowledgements": [
@@ -419,6 +475,51 @@ class VisitViewSet(
             VisitSerializer(visit, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        summary="Sign off a visit awaiting a clinician",
+        description="Clinicians. A visit a nurse saved with warnings (save_for_sign_off), or "
+        "picked for chart review, awaits sign-off: give a reason for each warning not yet "
+        "acknowledged (400 names each one missing, by its code). A voided visit, or one "
+        "already signed off, is refused.",
+        request=VisitSignOffSerializer,
+        responses={200: VisitSerializer},
+        examples=[
+            OpenApiExample(
+                "Immunocompromised patient",
+                value={
+                    "acknowledgements": [
+                        {
+                            "code": "immunocompromised",
+                            "reason": "Stable on tacrolimus; transplant team agreed.",
+                        }
+                    ],
+                    "note": "",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="sign-off",
+        permission_classes=[requires("treatments.view_visit", services.ACKNOWLEDGE_PERMISSION)],
+    )
+    def sign_off(self, request: StaffAPIRequest, pk: str | None = None) -> Response:
+        visit = self.get_object()
+        body = VisitSignOffSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.visit_sign_off(
+            visit=visit,
+            by=request.user,
+            acknowledgements={
+                a["code"]: a["reason"] for a in body.validated_data["acknowledgements"]
+            },
+            note=body.validated_data["note"],
+        )
+        visit = self.get_queryset().get(pk=visit.pk)
+        return Response(VisitSerializer(visit, context=self.get_serializer_context()).data)
 
     def perform_void(self, visit: Visit, *, by: User, reason: str) -> None:
         services.visit_void(visit=visit, by=by, reason=reason)
