@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -14,6 +16,7 @@ from apps.treatments.models import Laterality, Route, TreatmentSite
 from apps.treatments.services import (
     SITE_FIELDS,
     DoseInput,
+    _bn,
     max_sites_per_visit,
     too_many_sites_error,
 )
@@ -28,6 +31,28 @@ _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-
 
 def _now_local() -> datetime.datetime:
     return timezone.localtime().replace(second=0, microsecond=0)
+
+
+NO_SITE_HINT = "Choose a site to see its usual dose."
+
+
+def usual_dose(site: TreatmentSite) -> str:
+    """The hint under a dose once its site is chosen: the catalogue's usual range."""
+    low, high = _bn(site.dose_min_billions), _bn(site.dose_max_billions)
+    return f"Usual {low} bn" if low == high else f"Usual {low}\N{EN DASH}{high} bn"
+
+
+def site_choices(sites: Iterable[TreatmentSite]) -> list:
+    """The site picker: a group per category in the catalogue's order of categories (joints
+    first), sites by name inside, so a long catalogue is read by region, not alphabet."""
+    by_category: dict[str, list[TreatmentSite]] = defaultdict(list)
+    for site in sites:
+        by_category[site.category].append(site)
+    return [("", "Choose a site")] + [
+        (label, [(s.pk, s.name) for s in sorted(by_category[code], key=lambda s: s.name.lower())])
+        for code, label in TreatmentSite.Category.choices
+        if by_category[code]
+    ]
 
 
 class VisitForm(forms.Form):
@@ -57,6 +82,12 @@ class VisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["location"]).queryset = locations
         cast(ClinicianChoiceField, self.fields["clinician"]).queryset = clinicians
+        if not self.is_bound:
+            # One location or one clinician: nothing to choose, so it is chosen.
+            for name, choices in (("location", locations), ("clinician", clinicians)):
+                only = [] if name in self.initial else list(choices[:2])
+                if len(only) == 1:
+                    self.initial[name] = only[0].pk
 
 
 class DoseForm(forms.Form):
@@ -96,9 +127,10 @@ class DoseForm(forms.Form):
                 "hx-swap": "outerHTML",
             }
         )
-        cast(forms.ChoiceField, self.fields["site"]).choices = [("", "Choose a site")] + [
-            (pk, site.name) for pk, site in sites.items()
-        ]
+        cast(forms.ChoiceField, self.fields["site"]).choices = site_choices(sites.values())
+        # Shown on the page as it comes back (an error, a scan); the script keeps it current.
+        site = sites.get(parse_id(self.data.get(self.add_prefix("site"))) or 0)
+        self.fields["billions"].help_text = usual_dose(site) if site else NO_SITE_HINT
         # The usable lots, plus whatever lot this row names (e.g. from a scan), so a lot
         # that became unusable is refused by the service with its reason, not silently.
         choices = [("", "Choose a lot"), *lot_choices]
@@ -107,6 +139,13 @@ class DoseForm(forms.Form):
         if chosen is not None and str(chosen) not in known:
             choices.append((chosen, f"Lot #{chosen}"))
         cast(forms.ChoiceField, self.fields["lot"]).choices = choices
+
+    @property
+    def number(self) -> str:
+        """The row's number as the page shows it ("Site 2"); blank on the empty row the
+        script copies, which numbers its copies itself."""
+        index = (self.prefix or "").rsplit("-", 1)[-1]
+        return str(int(index) + 1) if index.isascii() and index.isdigit() else ""
 
     def clean_billions(self) -> Decimal:
         billions = self.cleaned_data["billions"]
@@ -144,6 +183,11 @@ class BaseDoseFormSet(forms.BaseFormSet):
             return
         if not [f for f in self.forms if f.has_changed() and f not in self.deleted_forms]:
             raise forms.ValidationError("Record at least one dose.")
+
+    @property
+    def usual_doses(self) -> dict[int, str]:
+        """Each site's hint, for the script that shows it when a row's site changes."""
+        return {pk: usual_dose(site) for pk, site in self.form_kwargs["sites"].items()}
 
 
 DoseFormSet = forms.formset_factory(DoseForm, formset=BaseDoseFormSet, extra=0, min_num=1)
