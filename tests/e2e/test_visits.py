@@ -1,15 +1,16 @@
-"""Recording visits in a real browser: scanning vials, refusing an expired lot, and a
-clinician acknowledging a dose above the site's range."""
+"""Recording visits in a real browser: scanning vials, refusing an expired lot, a
+clinician acknowledging a dose above the site's range, and how few fields a plain
+two-site visit takes."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from apps.inventory.models import Lot
-from apps.treatments.models import Visit
+from apps.treatments.models import Route, Visit
 from exotrack import roles
 from tests.builders import vial_code
 from tests.factories import (
@@ -141,3 +142,117 @@ def test_an_earlier_visit_day_offers_the_lots_usable_then(page: Page, live_serve
     page.get_by_label("Date and time").fill(week_ago.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Date and time").dispatch_event("change")
     expect(lot_picker.locator(f'option[value="{lapsed.pk}"]')).to_have_count(1)
+
+
+class Filling:
+    """Fills the form as a user would, counting each field they have to fill."""
+
+    def __init__(self) -> None:
+        self.fields = 0
+
+    def fill(self, field: Locator, text: str) -> None:
+        field.fill(text)
+        self.fields += 1
+
+    def choose(self, field: Locator, **option) -> None:
+        field.select_option(**option)
+        self.fields += 1
+
+    def tick(self, field: Locator) -> None:
+        field.check()
+        self.fields += 1
+
+
+def _row(page: Page, index: int, name: str) -> Locator:
+    return page.locator(f'[name="doses-{index}-{name}"]')
+
+
+def test_a_clinician_records_a_two_site_visit_in_at_most_twelve_fields(
+    page: Page, live_server, login, clinic
+):
+    lot = clinic["lot"]
+    face = TreatmentSiteFactory(
+        name="Face",
+        category="face",
+        dose_min_billions=Decimal("2"),
+        dose_max_billions=Decimal("3"),
+        default_route=Route.INTRADERMAL,
+        laterality_applies=False,
+    )
+    login(page, live_server, clinic["clinician"])
+    page.goto(f"/patients/{clinic['patient'].pk}/")
+    page.get_by_role("link", name="Record a visit").click()
+    # Chosen already: the time (now), the clinic's only location, the signed-in clinician.
+    expect(page.get_by_label("Date and time")).not_to_have_value("")
+    expect(page.get_by_label("Location")).to_have_value(str(clinic["location"].pk))
+    expect(page.get_by_label("Clinician")).to_have_value(str(clinic["clinician"].pk))
+    filling = Filling()
+    filling.fill(page.get_by_label("Indication"), "Osteoarthritis, left knee; facial skin")
+    filling.tick(page.get_by_label("Consent recorded"))
+    filling.fill(page.get_by_label("Consent-form version"), "v3")
+
+    filling.choose(_row(page, 0, "site"), label="Knee")
+    expect(page.locator("#id_doses-0-billions_helptext")).to_have_text("Usual 3\N{EN DASH}5 bn")
+    expect(_row(page, 0, "billions")).to_have_accessible_description("Usual 3\N{EN DASH}5 bn")
+    filling.choose(_row(page, 0, "laterality"), value="left")
+    filling.choose(_row(page, 0, "lot"), value=str(lot.pk))
+    filling.fill(_row(page, 0, "billions"), "4")
+
+    page.get_by_role("button", name="Add another site").click()
+    filling.choose(_row(page, 1, "site"), label="Face")
+    expect(page.locator("#id_doses-1-billions_helptext")).to_have_text("Usual 2\N{EN DASH}3 bn")
+    expect(_row(page, 1, "route")).to_have_value(Route.INTRADERMAL)
+    filling.choose(_row(page, 1, "lot"), value=str(lot.pk))
+    filling.fill(_row(page, 1, "billions"), "2")
+    page.get_by_role("button", name="Record visit").click()
+
+    expect(page.locator(".messages")).to_contain_text("Visit recorded for Ada Lovelace")
+    assert filling.fields <= 12, f"{filling.fields} fields for a two-site visit"
+    visit = Visit.objects.get()
+    assert [(d.site, d.laterality, d.billions) for d in visit.doses.order_by("id")] == [
+        (clinic["knee"], "left", Decimal("4.00")),
+        (face, "na", Decimal("2.00")),
+    ]
+    assert not visit.warnings.exists()
+    assert visit.clinician == clinic["clinician"]
+
+
+def test_a_site_row_added_by_mistake_is_removed_and_the_others_are_recorded(
+    page: Page, live_server, login, clinic
+):
+    lot = clinic["lot"]
+    login(page, live_server, clinic["clinician"])
+    _open_visit_form(page, clinic)
+    # A single row cannot be removed: a visit records at least one site.
+    expect(page.get_by_role("button", name="Remove site 1")).to_be_hidden()
+    for index, side in ((0, "left"), (1, "left"), (2, "right")):
+        if index:
+            page.get_by_role("button", name="Add another site").click()
+        _row(page, index, "site").select_option(label="Knee")
+        _row(page, index, "laterality").select_option(side)
+        _row(page, index, "lot").select_option(str(lot.pk))
+        _row(page, index, "billions").fill(str(3 + index))
+
+    # The second knee was the same left knee again: take its row out.
+    page.get_by_role("button", name="Remove site 2").click()
+    total = page.locator('input[name="doses-TOTAL_FORMS"]')
+    expect(total).to_have_value("2")
+    # The right knee's row moved up into the gap and kept what was typed.
+    expect(page.get_by_role("group", name="Site 2")).to_be_visible()
+    expect(_row(page, 1, "laterality")).to_have_value("right")
+    expect(_row(page, 1, "billions")).to_have_value("5")
+    expect(_row(page, 1, "site")).to_be_focused()
+    expect(page.locator('[name^="doses-2-"]')).to_have_count(0)
+    # A vial scanned into the moved row is read into that row, which can still be removed.
+    _scan(page, 1, vial_code(lot))
+    expect(page.locator("#doses-1-row")).to_contain_text(f"lot {lot.lot_number} chosen")
+    expect(_row(page, 1, "billions")).to_have_value("5")
+    expect(page.get_by_role("button", name="Remove site 2")).to_be_visible()
+
+    page.get_by_role("button", name="Record visit").click()
+    expect(page.locator(".messages")).to_contain_text("Visit recorded for Ada Lovelace")
+    doses = Visit.objects.get().doses.order_by("id")
+    assert [(d.laterality, d.billions) for d in doses] == [
+        ("left", Decimal("3.00")),
+        ("right", Decimal("5.00")),
+    ]

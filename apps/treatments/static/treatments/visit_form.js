@@ -1,6 +1,6 @@
-// Visit form: add dose rows from the empty-row template, fill a site's usual route when
-// the site is chosen, and let a barcode scanner's Enter read the vial instead of
-// submitting the whole visit.
+// Visit form: add and remove dose rows (keeping the formset's numbering whole), fill a
+// site's usual route and show its usual dose when the site is chosen, and let a barcode
+// scanner's Enter read the vial instead of submitting the whole visit.
 (function () {
   "use strict";
   var form = document.getElementById("visit-form");
@@ -8,19 +8,67 @@
   var rows = document.getElementById("dose-rows");
   var template = document.getElementById("dose-row-template");
   var total = form.querySelector('input[name="doses-TOTAL_FORMS"]');
+  var addButton = document.getElementById("add-dose");
   var routes = JSON.parse(document.getElementById("site-routes").textContent);
+  var usualDoses = JSON.parse(document.getElementById("site-usual-doses").textContent);
+  // The empty row says what the hint says before a site is chosen.
+  var noSiteHint = template.content.querySelector("[id$='-billions_helptext']").textContent;
+  var ROW_PREFIX = /doses-\d+/g;
+  var NUMBERED = ["id", "name", "for", "aria-describedby", "hx-vals"];
 
-  document.getElementById("add-dose").addEventListener("click", function () {
+  function doseRows() { return rows.querySelectorAll(".dose-row"); }
+
+  // Django reads rows 0 to TOTAL_FORMS - 1: a row's names follow its place on the page.
+  function number(row, index) {
+    [row].concat(Array.prototype.slice.call(row.querySelectorAll("*"))).forEach(function (el) {
+      NUMBERED.forEach(function (attr) {
+        var value = el.getAttribute(attr);
+        if (value) { el.setAttribute(attr, value.replace(ROW_PREFIX, "doses-" + index)); }
+      });
+    });
+    row.querySelectorAll(".dose-number").forEach(function (span) {
+      span.textContent = String(index + 1);
+    });
+  }
+
+  // A visit records at least one site: the only row has nothing to be removed for.
+  function showRemoveButtons() {
+    var all = doseRows();
+    all.forEach(function (row) {
+      row.querySelector(".remove-dose").hidden = all.length < 2;
+    });
+  }
+
+  addButton.addEventListener("click", function () {
     var index = parseInt(total.value, 10);
     var holder = document.createElement("div");
     holder.innerHTML = template.innerHTML.replace(/__prefix__/g, String(index));
     var row = holder.firstElementChild;
+    number(row, index);
     rows.appendChild(row);
     total.value = String(index + 1);
     if (window.htmx) { window.htmx.process(row); }
+    showRemoveButtons();
     var site = row.querySelector("select[name$='-site']");
     if (site) { site.focus(); }
   });
+
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest(".remove-dose");
+    if (!button) { return; }
+    var row = button.closest(".dose-row");
+    var next = row.nextElementSibling;
+    row.remove();
+    doseRows().forEach(number);
+    total.value = String(doseRows().length);
+    showRemoveButtons();
+    // The row that took its place, or the button to add one back.
+    var focus = next ? next.querySelector("select[name$='-site']") : addButton;
+    focus.focus();
+  });
+
+  // A scanned vial comes back as the whole row: it may need its Remove button.
+  document.body.addEventListener("htmx:load", showRemoveButtons);
 
   // Another visit day can change which lots are usable: reload every lot picker,
   // keeping each row's choice when that lot is still on the list.
@@ -41,15 +89,21 @@
       });
   }
 
+  function siteChosen(select) {
+    var row = select.name.replace(/-site$/, "");
+    var route = form.querySelector('select[name="' + row + '-route"]');
+    if (route && routes[select.value]) { route.value = routes[select.value]; }
+    var hint = document.getElementById("id_" + row + "-billions_helptext");
+    if (hint) { hint.textContent = usualDoses[select.value] || noSiteHint; }
+  }
+
   form.addEventListener("change", function (event) {
     var target = event.target;
     if (target.name === "visited_at" && target.value) {
       reloadLots(target.value.slice(0, 10));
       return;
     }
-    if (!target.name || !/^doses-\d+-site$/.test(target.name)) { return; }
-    var route = form.querySelector('select[name="' + target.name.replace(/-site$/, "-route") + '"]');
-    if (route && routes[target.value]) { route.value = routes[target.value]; }
+    if (target.name && /^doses-\d+-site$/.test(target.name)) { siteChosen(target); }
   });
 
   form.addEventListener("keydown", function (event) {
@@ -58,4 +112,6 @@
     event.preventDefault();
     target.dispatchEvent(new Event("change", { bubbles: true }));
   });
+
+  showRemoveButtons();
 })();
