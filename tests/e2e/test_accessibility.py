@@ -5,8 +5,9 @@ The demo clinic (`manage.py seed --demo`) gives every list and detail page real 
 role signs in and follows the links it is shown, breadth first from the dashboard; a URL
 pattern is checked once, by the first role that reaches it (clinician, nurse, front desk,
 manager), so the suite stays short while a page only a manager sees is still checked as a
-manager. Pages reached only through a form (search results, a visit's record form...) are
-added as extra start URLs.
+manager. The dashboard, whose panels differ by role, is checked as every role. Pages
+reached only through a form (search results, a visit's record form...) are added as extra
+start URLs; the confirm step, the answer to a POST, is checked by submitting its form.
 """
 
 import time
@@ -30,6 +31,7 @@ from playwright.sync_api import Error as PlaywrightError
 from apps.consents.models import PhotoUse
 from apps.consents.services import consent_form_create, consent_sign
 from apps.imports.services import patient_import_upload
+from apps.inventory.models import Lot
 from apps.photos.services import photo_add
 from apps.treatments.models import Dose
 from tests.builders import BODY, drawn_signature
@@ -187,6 +189,8 @@ def _crawl(page: Page, crawl: Crawl, role: str, start: list[str], follow: bool =
             continue  # JSON, images, inline PDFs
         shown = urlsplit(page.url).path
         shown_pattern = _pattern(shown)
+        if shown == "/":
+            shown_pattern = f"{shown_pattern} as {role}"  # each role's panels differ
         if shown_pattern is not None and shown_pattern not in crawl.checked:
             crawl.checked[shown_pattern] = role
             for width in WIDTHS:
@@ -194,6 +198,29 @@ def _crawl(page: Page, crawl: Crawl, role: str, start: list[str], follow: bool =
                 crawl.failures.extend(_audit(page, path, width))
         if follow:
             queue.extend(_links(page, crawl.base_url))
+
+
+def _check_confirm_page(browser: Browser, crawl: Crawl, password: str) -> None:
+    """The confirm step is the answer to a form, not a link: the manager asks to recall a
+    lot and the confirm page is checked (and left unconfirmed)."""
+    context = browser.new_context(base_url=crawl.base_url, viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        sign_in(page, "manager", password)
+        lot = Lot.objects.filter(status=Lot.Status.AVAILABLE).order_by("id").first()
+        assert lot is not None, "the demo clinic has no lot to recall"
+        page.goto(f"/inventory/lots/{lot.pk}/")
+        page.get_by_label("Reason for the recall").fill("Manufacturer's notice (checked only)")
+        page.get_by_role("button", name="Recall lot").click()
+        page.wait_for_selector(".confirm")
+        crawl.checked["confirm page (recall a lot)"] = "manager"
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            crawl.failures.extend(_audit(page, "recall confirm page", width))
+        assert Lot.objects.get(pk=lot.pk).status == Lot.Status.AVAILABLE
+    finally:
+        context.close()
 
 
 def _demo_clinic() -> str:
@@ -256,6 +283,7 @@ def test_every_staff_page_passes_axe_and_fits_the_screen(browser: Browser, live_
     crawl = Crawl(base_url=live_server.url)
     for role in ROLES:
         _crawl_as(browser, crawl, role, password, EXTRA_START_URLS[role])
+    _check_confirm_page(browser, crawl, password)
     _check_signed_out(browser, crawl)
     by_role: dict[str, list[str]] = {}
     for pattern, role in crawl.checked.items():

@@ -121,7 +121,7 @@ def test_a_clinician_acknowledges_a_dose_above_the_sites_range(
     page.get_by_role("button", name="Record visit").click()
 
     expect(page.locator(".messages")).to_contain_text("Visit recorded")
-    expect(page.get_by_role("heading", name="Warnings acknowledged").locator("..")).to_contain_text(
+    expect(page.get_by_role("heading", name="Warnings", exact=True).locator("..")).to_contain_text(
         "Bone-on-bone; agreed with the patient"
     )
     lot.refresh_from_db()

@@ -16,7 +16,7 @@ from apps.accounts.models import User
 from apps.clinic.models import ClinicProfile, Location
 from apps.inventory.models import Lot, Manufacturer, Product
 from apps.patients.models import Medication, MedicationClass, Patient
-from apps.treatments.models import TreatmentSite
+from apps.treatments.models import TreatmentSite, Visit
 from exotrack import roles
 
 SEEDS = Path(settings.BASE_DIR) / "seeds"
@@ -137,10 +137,10 @@ def test_demo_accounts_sign_in_with_the_documented_password_in_their_role(client
         user = User.objects.get(username=username)
         assert [g.name for g in user.groups.all()] == [role]
         assert user.check_password("exotrack-demo-2026")
-    # The demo stock is on hand, less the vials the demo visits opened (NW-Exo 5: 8 bn
-    # then 4 bn at 5 bn a vial = 2 + 1; CascadeVes 10: 5 bn = 1), and the demo patients'
-    # watched medications are recorded.
-    assert sorted(Lot.objects.values_list("vials_on_hand", flat=True)) == [11, 37]
+    # The demo stock is on hand, less the vials the demo visits opened (NW-Exo 5: 8 bn,
+    # then 4 bn and the nurse's 4 bn at 5 bn a vial = 2 + 1 + 1; CascadeVes 10: 5 bn = 1),
+    # and the demo patients' watched medications are recorded.
+    assert sorted(Lot.objects.values_list("vials_on_hand", flat=True)) == [11, 36]
     eleanor = Patient.objects.get(last_name="Whitfield")
     assert sorted(eleanor.medications.values_list("medication_class__code", flat=True)) == [
         "antihypertensive",
@@ -153,6 +153,9 @@ def test_demo_accounts_sign_in_with_the_documented_password_in_their_role(client
     assert eleanor.follow_ups.filter(status="pending", kind="check_in").exists()
     marcus = Patient.objects.get(last_name="Delgado")
     assert [e.event_type.code for e in marcus.adverse_events.all()] == ["cold_sore"]
+    # The nurse's visit for the immunocompromised patient waits for the clinician.
+    priya = Patient.objects.get(last_name="Natarajan").visits.get()
+    assert (priya.created_by.username, priya.sign_off) == ("nurse", "awaiting")
 
 
 def test_a_malformed_entry_names_file_and_entry_and_saves_nothing(seeds_copy):
@@ -210,3 +213,7 @@ def test_history_names_the_seed_and_the_demo_clinician_only_on_what_they_recorde
         "source": "manage.py seed --demo",
         "user": clinician.pk,
     }
+    # The visit the nurse saved names the nurse, not the clinician who recorded the rest.
+    nurses_visit = Visit.objects.get(created_by__username="nurse")
+    visit_event = apps.get_model("treatments", "VisitEvent").objects.get(pgh_obj=nurses_visit)
+    assert visit_event.pgh_context.metadata["user"] == nurses_visit.created_by_id

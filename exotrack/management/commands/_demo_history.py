@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -53,12 +54,15 @@ def demo_visit_record(
     cold_sore_prophylaxis: bool = False,
     adverse_events: Sequence[dict] = (),
     assessments: Sequence[dict] = (),
+    recorded_by: str = "",
 ):
-    """One visit with its doses, and what followed it: adverse events and outcomes."""
+    """One visit with its doses, and what followed it: adverse events and outcomes.
+    `recorded_by` names a nurse who saved it: its warnings then await the clinician's
+    sign-off, as they would in the clinic."""
     visited_at = timezone.now().replace(hour=14, minute=0, second=0, microsecond=0)
     visited_at -= datetime.timedelta(days=days_ago)
     fields: dict[str, Any] = {
-        "by": user,
+        "by": _named(get_user_model(), username=recorded_by) if recorded_by else user,
         "patient": patient,
         "visited_at": visited_at,
         "location": _named(Location, name=location),
@@ -72,8 +76,11 @@ def demo_visit_record(
     try:
         visit = visit_record(**fields)
     except WarningsNeedAcknowledgement as pending:
-        reasons = {warning.code: DEMO_ACKNOWLEDGEMENT for warning in pending.warnings}
-        visit = visit_record(**fields, acknowledgements=reasons)
+        if not pending.may_acknowledge:
+            visit = visit_record(**fields, save_for_sign_off=True)
+        else:
+            reasons = {warning.code: DEMO_ACKNOWLEDGEMENT for warning in pending.warnings}
+            visit = visit_record(**fields, acknowledgements=reasons)
     visit_day = timezone.localdate(visit.visited_at)
     recorded = list(visit.doses.order_by("id"))
     for event in adverse_events:

@@ -30,6 +30,8 @@ from apps.treatments.services import treatment_site_seed
 from exotrack.management.commands._demo_history import demo_visit_record
 from exotrack.roles import CLINICIAN, ensure_roles
 
+DEMO_SOURCE = "manage.py seed --demo"
+
 # Errors a seed entry can cause: wrong or missing keys, bad values, broken references.
 _ENTRY_ERRORS = (ValidationError, TypeError, ValueError, KeyError, LookupError, DatabaseError)
 
@@ -163,7 +165,7 @@ class Command(BaseCommand):
         password = seed.data.get("password")
         if not isinstance(password, str) or not password:
             raise CommandError(f'{seed.name}: needs a top-level password = "..."')
-        with pghistory.context(source="manage.py seed --demo"):
+        with pghistory.context(source=DEMO_SOURCE):
             users, new = seed.each("users", staff_user_seed, password=password)
             self._report("Demo staff accounts", users, new)
             names = ", ".join(user.username for user in users)
@@ -174,8 +176,9 @@ class Command(BaseCommand):
         recorder = next((u for u in users if u.groups.filter(name=CLINICIAN).exists()), None)
         if recorder is None:
             raise CommandError(f"{seed.name}: needs a clinician user to record demo patients")
-        with pghistory.context(source="manage.py seed --demo"):
-            self._report("Demo patients", *seed.each("patients", _demo_patient, user=recorder))
+        # Each demo patient and visit opens its own history context (in _demo_patient):
+        # one context around them all would name one actor for every write in it.
+        self._report("Demo patients", *seed.each("patients", _demo_patient, user=recorder))
 
 
 def _lot_with_relative_dates(
@@ -200,14 +203,18 @@ def _demo_patient(
     )
     if same:
         return same[0], False
-    patient = patient_register(by=user, **fields)
-    for medication in medications:
-        code = medication.pop("class")
-        medication_class = MedicationClass.objects.filter(code=code).first()
-        if medication_class is None:
-            raise ValidationError({"medications": f"Unknown medication class {code!r}."})
-        medication_add(by=user, patient=patient, medication_class=medication_class, **medication)
+    with pghistory.context(source=DEMO_SOURCE):
+        patient = patient_register(by=user, **fields)
+        for medication in medications:
+            code = medication.pop("class")
+            medication_class = MedicationClass.objects.filter(code=code).first()
+            if medication_class is None:
+                raise ValidationError({"medications": f"Unknown medication class {code!r}."})
+            medication_add(
+                by=user, patient=patient, medication_class=medication_class, **medication
+            )
     # Oldest first, as they happened: a later visit supersedes an earlier repeat session.
     for visit in sorted(visits, key=lambda v: -v["days_ago"]):
-        demo_visit_record(user=user, patient=patient, **visit)
+        with pghistory.context(source=DEMO_SOURCE):
+            demo_visit_record(user=user, patient=patient, **visit)
     return patient, True
