@@ -2,10 +2,8 @@
 
 from apps.accounts.models import User
 from apps.patients.models import Patient
-from apps.photos.selectors import patient_photo_sites
+from apps.photos.selectors import SEE_PHOTOS, patient_photo_sites
 from exotrack.sections import PATIENT_PAGE, Section
-
-SEE_PHOTOS = ("photos.view_photo", "patients.view_clinical", "treatments.view_visit")
 
 
 def patient_photos_section(*, user: User, patient: Patient) -> dict:

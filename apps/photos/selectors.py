@@ -1,14 +1,30 @@
 """Reads of photos, with the joins their pages need."""
 
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from apps.photos.models import Photo
+from apps.consents.models import PhotoUse
+from apps.consents.selectors import patient_photo_use, photo_use_allows
+from apps.patients.selectors import patients_visible_to
+from apps.photos.models import Photo, SentPhoto
 
 if TYPE_CHECKING:
+    from apps.accounts.models import User
     from apps.patients.models import Patient
     from apps.treatments.models import Visit
+
+# Who sees photos; who adds them also reviews the ones patients send.
+SEE_PHOTOS = ("photos.view_photo", "patients.view_clinical", "treatments.view_visit")
+REVIEW_SENT_PHOTOS = (*SEE_PHOTOS, "photos.add_photo")
+
+
+def photos_allowed(*, patient: "Patient", on: datetime.date | None = None) -> bool:
+    """Whether the patient's consent in force on `on` (today) lets photos into the record."""
+    granted = patient_photo_use(patient=patient, on=on or timezone.localdate())
+    return photo_use_allows(granted, PhotoUse.RECORD)
 
 
 def _photos() -> QuerySet[Photo]:
@@ -51,3 +67,27 @@ def site_comparison(*, patient: "Patient", site_id: int, laterality: str) -> Que
         )
         .order_by("taken_on", "days_since_treatment", "id")
     )
+
+
+def sent_photos_waiting(*, user: "User") -> list[SentPhoto] | None:
+    """Photos patients sent that wait for review, oldest first, of patients the user may
+    see (voided patients left out); None when the user does not review them. One query."""
+    if not user.has_perms(REVIEW_SENT_PHOTOS):
+        return None
+    return list(
+        SentPhoto.objects.filter(
+            review=SentPhoto.Review.WAITING,
+            patient__in=patients_visible_to(user).values("pk"),
+        )
+        .select_related("patient", "follow_up__visit")
+        .order_by("sent_at", "id")
+    )
+
+
+def sent_photos_visible_to(user: "User") -> QuerySet[SentPhoto]:
+    """Sent photos of the patients this user may open (voided ones too, by link)."""
+    if not user.has_perms(SEE_PHOTOS):
+        return SentPhoto.objects.none()
+    return SentPhoto.objects.filter(
+        patient__in=patients_visible_to(user, include_voided=True).values("pk")
+    ).select_related("patient", "follow_up__visit", "reviewed_by", "photo")

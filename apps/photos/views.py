@@ -1,6 +1,7 @@
 """Staff pages of photos: upload on a visit, the photo itself, the side-by-side comparison
-of one site, voiding. Every page and every image goes through the access check and is
-written to the access log; the files are never served by the static server."""
+of one site, voiding, and the review of a photo a patient sent. Every page and every
+image goes through the access check and is written to the access log; the files are
+never served by the static server."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -9,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from apps.accounts.models import User
 from apps.accounts.requests import StaffRequest
@@ -17,15 +19,31 @@ from apps.audit.services import access_log_record
 from apps.consents.models import PhotoUse
 from apps.consents.selectors import patient_photo_use
 from apps.patients.selectors import patients_visible_to
-from apps.photos.forms import PhotoForm, PhotoVoidForm
-from apps.photos.models import Photo
-from apps.photos.selectors import site_comparison
-from apps.photos.services import photo_add, photo_file, photo_void
-from apps.treatments.models import Laterality, TreatmentSite, Visit
+from apps.photos.forms import (
+    PhotoForm,
+    PhotoVoidForm,
+    SentPhotoAcceptForm,
+    SentPhotoRejectForm,
+)
+from apps.photos.models import Photo, SentPhoto
+from apps.photos.selectors import (
+    REVIEW_SENT_PHOTOS,
+    SEE_PHOTOS,
+    sent_photos_visible_to,
+    site_comparison,
+)
+from apps.photos.services import (
+    photo_add,
+    photo_file,
+    photo_void,
+    sent_photo_accept,
+    sent_photo_reject,
+)
+from apps.treatments.models import Dose, Laterality, TreatmentSite, Visit
 from apps.treatments.selectors import visits_visible_to
 from exotrack.forms import add_service_errors
 
-_SEE_PHOTOS = ["photos.view_photo", "patients.view_clinical", "treatments.view_visit"]
+_SEE_PHOTOS = list(SEE_PHOTOS)
 
 
 def _visible_photos(user: User) -> QuerySet[Photo]:
@@ -98,9 +116,13 @@ def _image_response(request: StaffRequest, pk: int, *, thumbnail: bool) -> HttpR
         patient_id=photo.patient_id,
         object_id=photo.pk,
     )
-    response = HttpResponse(photo_file(photo, thumbnail=thumbnail), content_type="image/jpeg")
+    return _jpeg_response(photo_file(photo, thumbnail=thumbnail), name=f"photo-{photo.pk}.jpg")
+
+
+def _jpeg_response(data: bytes, *, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.jpg"'
+    response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 
@@ -160,3 +182,62 @@ def photo_void_view(request: StaffRequest, pk: int) -> HttpResponse:
             messages.success(request, "Photo voided; it stays in the record's history.")
             return redirect("photos:detail", pk=photo.pk)
     return render(request, "photos/photo_void.html", {"photo": photo, "form": form})
+
+
+def _visible_sent_photo(request: StaffRequest, pk: int) -> SentPhoto:
+    return get_object_or_404(sent_photos_visible_to(request.user), pk=pk)
+
+
+@login_required
+@permission_required(list(REVIEW_SENT_PHOTOS), raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def sent_photo_review(request: StaffRequest, pk: int) -> HttpResponse:
+    """A photo a patient sent: accept it into the record as a photo of one treated site
+    of the visit followed up, or reject it with a reason."""
+    sent = _visible_sent_photo(request, pk)
+    doses = (
+        Dose.objects.filter(visit=sent.follow_up.visit)
+        .select_related("site", "visit__patient")
+        .order_by("id")
+    )
+    action = request.POST.get("action") if request.method == "POST" else None
+    accept = SentPhotoAcceptForm(request.POST if action == "accept" else None, doses=doses)
+    reject = SentPhotoRejectForm(request.POST if action == "reject" else None)
+    if action == "accept" and accept.is_valid():
+        try:
+            photo = sent_photo_accept(sent=sent, by=request.user, **accept.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(accept, error)
+        else:
+            messages.success(request, "Photo taken into the record.")
+            return redirect("photos:detail", pk=photo.pk)
+    if action == "reject" and reject.is_valid():
+        try:
+            sent_photo_reject(sent=sent, by=request.user, **reject.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(reject, error)
+        else:
+            messages.success(request, "Photo rejected: it stays on file, out of the record.")
+            return redirect("followups:worklist")
+    _log(request, "sent-photo", patient_id=sent.patient_id, object_id=sent.pk)
+    return render(
+        request,
+        "photos/sent_photo_review.html",
+        {
+            "sent": sent,
+            "visit": sent.follow_up.visit,
+            "accept": accept,
+            "reject": reject,
+            # The error summary belongs to whichever form was sent.
+            "form": reject if action == "reject" else accept,
+        },
+        status=400 if action else 200,
+    )
+
+
+@login_required
+@permission_required(_SEE_PHOTOS, raise_exception=True)
+def sent_photo_image(request: StaffRequest, pk: int) -> HttpResponse:
+    sent = _visible_sent_photo(request, pk)
+    _log(request, "sent-photo-image", patient_id=sent.patient_id, object_id=sent.pk)
+    return _jpeg_response(photo_file(sent), name=f"sent-photo-{sent.pk}.jpg")

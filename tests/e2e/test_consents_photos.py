@@ -243,3 +243,67 @@ def test_two_tapped_injection_points_show_on_the_visit_page(page: Page, live_ser
     expect(section).to_contain_text("1 · 60%")
     page.set_viewport_size(PHONE)
     assert _fits(page)
+
+
+def test_a_patient_sends_a_photo_from_a_phone_and_a_nurse_accepts_it(
+    phone, page: Page, live_server, login, clinic
+):
+    from django.urls import reverse
+
+    from apps.followups.models import Kind
+    from apps.followups.tokens import self_report_token
+    from apps.photos.models import SentPhoto
+    from tests.factories import FollowUpFactory
+
+    patient = clinic["patient"]
+    consent_sign(
+        patient=patient,
+        version=clinic["version"],
+        product=None,
+        signed_name="Ada Lovelace",
+        signature=drawn_signature(),
+        photo_use=PhotoUse.RECORD,
+        by=clinic["nurse"],
+    )
+    visit = VisitFactory(patient=patient, visited_at=timezone.now() - datetime.timedelta(days=14))
+    DoseFactory(visit=visit)
+    follow_up = FollowUpFactory(visit=visit, kind=Kind.CHECK_IN)
+    phone.goto(
+        reverse("patient_links:self-report", kwargs={"token": self_report_token(follow_up.pk)})
+    )
+    phone.get_by_label("How much pain do you have now, from 0 to 10?").fill("2")
+    phone.get_by_label("2 · Much improved").check()
+    for question in ["cold sore", "redness", "fever", "dizzy"]:
+        phone.locator("fieldset", has_text=question).get_by_label("No", exact=True).check()
+    photo = phone.get_by_label("A photo of the treated area (optional)")
+
+    # A file renamed to look like a photo is refused beside the question; nothing is kept.
+    photo.set_input_files({"name": "knee.jpg", "mimeType": "image/jpeg", "buffer": b"%!PS-Adobe"})
+    phone.get_by_role("button", name="Send my answers").tap()
+    expect(phone.locator("fieldset", has_text="A photo of")).to_contain_text(
+        "This file is not a photo we can read"
+    )
+    assert not SentPhoto.objects.exists()
+    assert _fits(phone)
+
+    photo.set_input_files(
+        {"name": "IMG_0042.jpg", "mimeType": "image/jpeg", "buffer": phone_photo((800, 600))}
+    )
+    phone.get_by_role("button", name="Send my answers").tap()
+    expect(
+        phone.get_by_text("Your answers have reached the clinic, with your photo.")
+    ).to_be_visible()
+    sent = SentPhoto.objects.get()
+
+    login(page, live_server, clinic["nurse"])
+    page.goto(reverse("followups:worklist"))
+    waiting = page.locator("#sent-photos-waiting")
+    expect(waiting).to_contain_text("Ada Lovelace")
+    waiting.get_by_role("link", name="Review").click()
+    page.wait_for_function("() => document.querySelector('figure img').naturalWidth > 0")
+    page.get_by_label("View").fill("front")
+    page.get_by_role("button", name="Accept the photo").click()
+    expect(page.get_by_text("Photo taken into the record.")).to_be_visible()
+    expect(page.locator("figcaption")).to_contain_text("Sent by the patient")
+    sent.refresh_from_db()
+    assert sent.review == SentPhoto.Review.ACCEPTED and sent.photo.view == "front"

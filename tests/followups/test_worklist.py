@@ -155,12 +155,12 @@ def test_worklist_query_count_is_the_same_for_few_and_many(
     client.get(WORKLIST)
     # session, user, permissions (2), access-log insert, one per section: overdue, due
     # today, failed e-mails, calls (4, each with patient, site, rule, lot, completer),
-    # reports waiting, groups (header).
-    with django_assert_num_queries(11):
+    # reports waiting, photos patients sent, groups (header).
+    with django_assert_num_queries(12):
         client.get(WORKLIST)
     for days in range(-30, 1):
         _due(days, channel=Channel.CALL if days % 2 else Channel.EMAIL)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(WORKLIST)
     assert len(response.context["worklist"].call_list) > 10
 

@@ -1,5 +1,6 @@
 """The patient's self-report form: the same score questions staff ask (from the outcomes
-forms), in the patient's words, and four yes/no questions."""
+forms), in the patient's words, four yes/no questions and, when their consent allows
+photos, a photo of the treated area."""
 
 from django import forms
 
@@ -32,14 +33,27 @@ class SelfReportForm(forms.Form):
     fever = _yes_no("Have you had a fever?")
     dizziness = _yes_no("Do you feel dizzy when you stand up?")
 
-    def __init__(self, *args, **kwargs) -> None:
+    photo = forms.FileField(
+        label="A photo of the treated area (optional)",
+        required=False,
+        help_text="Take it in good light, from the same side as at the clinic. "
+        "Location data is removed before it is kept.",
+        # Any picture the phone offers: the clinic checks what it really is.
+        widget=forms.FileInput(attrs={"accept": "image/*,.heic,.heif"}),
+    )
+
+    def __init__(self, *args, photos_allowed: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["pain"].error_messages["required"] = "Please give a number from 0 to 10."
         self.fields["pgic"].error_messages["required"] = "Please choose one answer."
         self.fields["percent_better"].help_text = "Leave it empty if you are not sure."
+        if not photos_allowed:
+            del self.fields["photo"]
 
     def answers(self) -> SelfReportAnswers:
-        return SelfReportAnswers(**self.cleaned_data)
+        return SelfReportAnswers(
+            **{name: value for name, value in self.cleaned_data.items() if name != "photo"}
+        )
 
 
 class SelfReportDismissForm(forms.Form):

@@ -10,6 +10,8 @@ from apps.accounts.models import User
 from apps.followups.models import Channel, FollowUp, SelfReport
 from apps.followups.selectors.follow_ups import follow_ups_visible_to
 from apps.patients.selectors import patients_visible_to
+from apps.photos.models import SentPhoto
+from apps.photos.selectors import sent_photos_waiting
 
 # Rows per section: a day's work fits on a page. A long backlog shows its oldest rows
 # and says so; each section has its own limit, so a backlog of overdue e-mails never
@@ -27,6 +29,7 @@ class Worklist:
     due_today: list[FollowUp] = field(default_factory=list)
     failed_deliveries: list[FollowUp] = field(default_factory=list)
     self_reports_waiting: list[SelfReport] | None = None  # None: the reader may not see them
+    sent_photos_waiting: list[SentPhoto] | None = None  # None: the reader does not review them
     call_list: list[FollowUp] = field(default_factory=list)
     truncated: set[str] = field(default_factory=set)  # sections with more than shown
 
@@ -37,6 +40,7 @@ class Worklist:
             or self.due_today
             or self.failed_deliveries
             or self.self_reports_waiting
+            or self.sent_photos_waiting
             or self.call_list
         )
 
@@ -67,8 +71,9 @@ def worklist_section(follow_up: FollowUp, *, today: datetime.date) -> str | None
 
 
 def worklist_for(*, user: User, today: datetime.date | None = None) -> Worklist:
-    """One query per section, oldest first (each served by the pending-due index), and
-    one for the self-reports waiting for review. Voided patients are left out."""
+    """One query per section, oldest first (each served by the pending-due index), one
+    for the self-reports waiting for review and one for the photos patients sent. Voided
+    patients are left out."""
     today = today or timezone.localdate()
     worklist = Worklist()
     pending = follow_ups_visible_to(user, include_voided=False).filter(
@@ -88,6 +93,7 @@ def worklist_for(*, user: User, today: datetime.date | None = None) -> Worklist:
             .select_related("patient", "follow_up")
             .order_by("submitted_at", "id")
         )
+    worklist.sent_photos_waiting = sent_photos_waiting(user=user)
     return worklist
 
 

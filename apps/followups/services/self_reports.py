@@ -3,14 +3,16 @@
 One submission, one transaction: the follow-up row is locked, the pain scores become an
 outcome assessment for every treated site of the visit (the page names no site), the
 follow-up is completed and its link spent, the yes/no answers are kept as a
-SelfReport (waiting for a clinician when any is "yes"), and dizziness on standing
-raises a medication-adjustment flag. Any refusal leaves nothing behind."""
+SelfReport (waiting for a clinician when any is "yes"), dizziness on standing
+raises a medication-adjustment flag, and a photo the patient added waits for staff to
+accept it into the record. Any refusal leaves nothing behind."""
 
 import datetime
 from dataclasses import dataclass, fields
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +21,8 @@ from apps.followups.models import FollowUp, SelfReport
 from apps.outcomes.models import OutcomeAssessment
 from apps.outcomes.selectors import ASSESSED_FOLLOW_UP_KINDS
 from apps.outcomes.services import EpisodeAnswers, follow_up_assessments_record
+from apps.photos.processing import ProcessedPhoto
+from apps.photos.services import checked_upload, sent_photo_store
 from apps.safety.models import AdverseEvent, MedicationFlag
 from apps.safety.services.medication_flags import medication_flags_raise
 from apps.treatments.models import Visit
@@ -106,12 +110,24 @@ def _score_errors(error: ValidationError) -> dict[str, list[str]]:
 
 
 def self_report_submit(
-    *, follow_up_id: int, answers: SelfReportAnswers, on: datetime.date | None = None
+    *,
+    follow_up_id: int,
+    answers: SelfReportAnswers,
+    photo: File | None = None,
+    on: datetime.date | None = None,
 ) -> SelfReport:
-    """Store a patient's answers. Raises ValidationError (by question) or
-    SelfReportUnavailable (used, completed, cancelled: nothing is stored)."""
+    """Store a patient's answers, and `photo` if they added one. Raises ValidationError
+    (by question, `photo` for the photo) or SelfReportUnavailable (used, completed,
+    cancelled): either way nothing is stored, no file either."""
     on = on or timezone.localdate()
     errors: dict[str, list[str] | str] = dict(_answer_errors(answers))
+    processed: ProcessedPhoto | None = None
+    if photo is not None:
+        # Decoded before the follow-up is locked: a large photo takes a moment.
+        try:
+            processed = checked_upload(photo, field="photo")
+        except ValidationError as refused:
+            errors.update(refused.message_dict)
     with transaction.atomic(), pghistory.context(source="self-report"):
         follow_up, visit = _answerable(
             FollowUp.objects.select_for_update(of=("self",))
@@ -164,6 +180,9 @@ def self_report_submit(
                 visit=visit,
                 on=on,
             )
+        if processed is not None:
+            # Last, so that no later refusal leaves its files behind.
+            sent_photo_store(follow_up=follow_up, processed=processed, sent_at=now)
         return report
 
 

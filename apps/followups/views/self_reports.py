@@ -11,7 +11,10 @@ Requests are counted per client address (FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR)
 cache, so nobody can try tokens or flood the form.
 
 On the review page a clinician confirms a reported symptom as an adverse event (on the
-adverse-event form) or dismisses it with a note."""
+adverse-event form) or dismisses it with a note.
+
+A patient whose consent allows photos may add one; it goes through the checks of staff
+uploads and waits in the worklist for staff to accept it into the record."""
 
 from typing import Any
 
@@ -41,6 +44,7 @@ from apps.followups.services.self_reports import (
     self_report_submit,
 )
 from apps.followups.tokens import LinkExpired, LinkInvalid, self_report_follow_up_id
+from apps.photos.selectors import photos_allowed
 from exotrack.forms import add_service_errors
 
 REVIEW_PERMISSION = "followups.change_selfreport"
@@ -95,10 +99,18 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
     except SelfReportUnavailable as closed:
         return _unavailable(request, closed.reason, context)
     context["first_name"] = follow_up.patient.first_name
-    form = SelfReportForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = SelfReportForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        photos_allowed=photos_allowed(patient=follow_up.patient),
+    )
+    if posted and form.is_valid():
+        photo = form.cleaned_data.get("photo")
         try:
-            report = self_report_submit(follow_up_id=follow_up_id, answers=form.answers())
+            report = self_report_submit(
+                follow_up_id=follow_up_id, answers=form.answers(), photo=photo
+            )
         except SelfReportUnavailable as closed:  # answered in another tab a moment ago
             return _unavailable(request, closed.reason, context)
         except ValidationError as refused:
@@ -107,7 +119,7 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
             return render(
                 request,
                 "followups/public/self_report_done.html",
-                {**context, "symptom": report.has_symptom},
+                {**context, "symptom": report.has_symptom, "photo_sent": photo is not None},
             )
     return render(
         request,
