@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Staff accounts"
 
     def ready(self) -> None:
-        from apps.accounts import api_schema, signals  # noqa: F401
+        from apps.accounts import api_schema, sections, signals  # noqa: F401
+
+        sections.register()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -24,13 +24,27 @@ def _authenticators(user_ref: OuterRef) -> list[Exists]:
     ]
 
 
-def locked_out_usernames() -> set[str]:
+def _locked_out_attempts() -> QuerySet:
     """Usernames whose password sign-in is locked now on some computer (django-axes)."""
     since = timezone.now() - settings.AXES_COOLOFF_TIME
-    return set(
-        AccessAttempt.objects.filter(
-            failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
-        ).values_list("username", flat=True)
+    return AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    ).values_list("username", flat=True)
+
+
+def locked_out_usernames() -> set[str]:
+    return set(_locked_out_attempts())
+
+
+def staff_locked_out() -> list[User]:
+    """Active staff locked out now, of their password sign-in (on some computer) or of
+    their second step: one query."""
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(username__in=_locked_out_attempts()) | Q(second_step_locked_until__gt=timezone.now())
+        )
+        .order_by("last_name", "first_name", "username")
     )
 
 

@@ -19,6 +19,7 @@ from apps.safety.selectors.medication_flags import flags_panel, patient_flags
 from apps.safety.selectors.recalls import (
     lot_recall_calls,
     lot_recipients,
+    lots_out_of_use,
     patients_read,
     recipient_columns,
 )
@@ -106,7 +107,22 @@ def lot_recall_calls_section(*, user, lot: Lot, request: HttpRequest) -> dict:
     return {"recall_calls": calls}
 
 
+def lots_out_of_use_panel(*, user) -> dict:
+    """Lots and their call counts, no patient named: one query."""
+    return {"lots": list(lots_out_of_use())}
+
+
 def register() -> None:
+    DASHBOARD.register(
+        Section(
+            key="lots-out-of-use",
+            title="Lots in quarantine or recalled",
+            permissions=tuple(RECALL),
+            template="safety/recalls/_dashboard_lots_out_of_use.html",
+            load=lots_out_of_use_panel,
+            order=12,  # beside the stock to watch
+        )
+    )
     DASHBOARD.register(
         Section(
             key="serious-events",

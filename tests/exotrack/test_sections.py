@@ -64,6 +64,8 @@ def test_the_apps_register_their_sections_in_reading_order():
         "follow-ups-today",
         "visits-today",
         "stock",
+        "lots-out-of-use",
         "serious-events",
         "medication-flags",
+        "staff-locked-out",
     ]

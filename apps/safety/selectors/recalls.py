@@ -11,6 +11,7 @@ from django.db.models import Case, CharField, Count, IntegerField, Q, QuerySet, 
 
 from apps.accounts.models import User
 from apps.followups.models import FollowUp, Kind
+from apps.inventory.models import Lot
 from apps.patients.models import Patient
 from apps.treatments.models import Dose
 
@@ -108,3 +109,20 @@ def lot_recall_calls(*, lot_id: int, shown: int = RECALL_CALLS_SHOWN) -> dict[st
 def patients_read(rows: Iterable[Mapping[str, Any]]) -> list[int]:
     """The patients a page of recipient rows shows, for the access log of its read."""
     return sorted({row["visit__patient_id"] for row in rows})
+
+
+def lots_out_of_use() -> QuerySet[Lot]:
+    """Lots in quarantine or recalled, with their recall calls still to make and made:
+    one query, recalls first."""
+    calls = Q(follow_ups__kind=Kind.RECALL_CONTACT)
+    return (
+        Lot.objects.filter(status__in=[Lot.Status.RECALLED, Lot.Status.QUARANTINED])
+        .select_related("product")
+        .annotate(
+            calls_to_make=Count(
+                "follow_ups", filter=calls & Q(follow_ups__status=FollowUp.Status.PENDING)
+            ),
+            calls_total=Count("follow_ups", filter=calls),
+        )
+        .order_by("-status", "product__name", "lot_number")
+    )
