@@ -1,8 +1,11 @@
 """API reads of patient records go to the access log, like page reads. A viewset names
-its subjects and gets logged list and retrieve."""
+its subjects and gets logged list and retrieve, and a logged read for every answer that
+shows a record after changing it (PATCH, void, sign-off...)."""
 
 from typing import TYPE_CHECKING, Any
 
+from rest_framework import status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,7 +26,8 @@ else:
 
 # Before ListModelMixin/RetrieveModelMixin. `access_log_list_subject` names a list read
 # (logged as `access_log_list_action`, with `access_log_list_detail`: its filters),
-# `access_log_subject` one record, whose patient comes from `access_log_patient_id`.
+# `access_log_subject` one record, whose patient comes from `access_log_patient_id`;
+# the answer to a change of one record is logged under it too.
 # Comments, not a docstring: drf-spectacular would publish a mixin's docstring as the
 # description of every viewset without one of its own.
 class AccessLoggedReadsMixin(_ReadViewSet):
@@ -63,3 +67,30 @@ class AccessLoggedReadsMixin(_ReadViewSet):
             path=request.path,
         )
         return Response(self.get_serializer(obj).data)
+
+    # The record a detail action works on, kept for the entry of its answer.
+    def get_object(self) -> Any:
+        self._access_logged_record = super().get_object()
+        return self._access_logged_record
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        # The answer to a change (PATCH, void, sign-off, acknowledge...) is the record as
+        # it now reads: a read like GET, logged once the change has gone through.
+        record = getattr(self, "_access_logged_record", None)
+        if (
+            record is not None
+            and request.method not in SAFE_METHODS
+            and status.is_success(response.status_code)
+        ):
+            access_log_record(
+                user=self.request.user,
+                action=AccessLog.Action.API_READ,
+                subject=self.access_log_subject,
+                patient_id=self.access_log_patient_id(record),
+                object_id=record.pk,
+                path=request.path,
+                detail={"after": self.action},
+            )
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -80,3 +80,63 @@ def test_a_new_record_form_naming_a_patient_is_a_read(
 
     (log,) = AccessLog.objects.filter(subject=subject)
     assert (log.action, log.patient_id) == ("view", known_clinic.patient.pk)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "subject", "after"),
+    [
+        (
+            "patch",
+            "/api/v1/patients/{patient}/",
+            {"phone": "+1 555 0199"},
+            "patient",
+            "partial_update",
+        ),
+        (
+            "post",
+            "/api/v1/patients/{patient}/void/",
+            {"reason": "Registered twice"},
+            "patient",
+            "void",
+        ),
+        ("post", "/api/v1/visits/{visit}/void/", {"reason": "Wrong patient"}, "visit", "void"),
+        (
+            "patch",
+            "/api/v1/adverse-events/{event}/",
+            {"outcome": "recovered"},
+            "adverse-event",
+            "partial_update",
+        ),
+        (
+            "post",
+            "/api/v1/adverse-events/{event}/void/",
+            {"reason": "Recorded twice"},
+            "adverse-event",
+            "void",
+        ),
+    ],
+)
+def test_the_answer_to_a_change_is_logged_as_a_read(
+    api_client, clinician, known_clinic, method, url, body, subject, after
+):
+    event = known_clinic.visit.adverse_events.get()
+    ids = {"patient": known_clinic.patient.pk, "visit": known_clinic.visit.pk, "event": event.pk}
+    client = login_api(api_client, clinician)
+    response = getattr(client, method)(url.format(**ids), body, format="json")
+    assert response.status_code == 200, response.json()
+
+    (log,) = AccessLog.objects.all()
+    assert (log.action, log.subject, log.patient_id, log.object_id, log.detail) == (
+        "api_read",
+        subject,
+        known_clinic.patient.pk,
+        response.json()["id"],
+        {"after": after},
+    )
+
+
+def test_a_refused_change_shows_nothing_and_logs_nothing(api_client, clinician, known_clinic):
+    client = login_api(api_client, clinician)
+    url = f"/api/v1/visits/{known_clinic.visit.pk}/void/"
+    assert client.post(url, {}, format="json").status_code == 400
+    assert not AccessLog.objects.exists()
