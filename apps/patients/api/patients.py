@@ -229,6 +229,9 @@ _DUPLICATE_ERROR = {
 @extend_validation_errors(
     ["possible_duplicate"], field_name="confirm_duplicate", actions=["create"]
 )
+@extend_validation_errors(
+    ["consent_without_email"], field_name="email", actions=["create", "update", "partial_update"]
+)
 @_clinical_fields_refused_to_the_desk
 @extend_schema_view(
     list=extend_schema(

@@ -335,7 +335,7 @@ _VISIT_RULE_CODES = {
     "doses": ["too_many_sites", "null"],
     "doses.INDEX.site": ["site_retired"],
     "doses.INDEX.laterality": ["side_required"],
-    "doses.INDEX.lot": ["no_lot", "lot_unusable", "not_enough_stock"],
+    "doses.INDEX.lot": ["no_lot", "lot_unusable", "not_enough_stock", "too_many_vials"],
 }
 
 
