@@ -14,6 +14,17 @@ from apps.treatments.selectors import visits_visible_to
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
+    from apps.patients.models import Patient
+
+# The patient page draws the maps of this many of the latest visits that have one; the
+# rest are a link away on their visit pages.
+PATIENT_PAGE_VISITS = 5
+
+
+@dataclass(frozen=True)
+class VisitMaps:
+    visit: Visit
+    maps: list["DoseMap"]
 
 
 @dataclass(frozen=True)
@@ -78,3 +89,28 @@ def doses_visible_to(user: "User") -> QuerySet[Dose]:
 def dose_injection_map(*, dose: Dose) -> DoseMap:
     points = list(dose.injection_points.filter(voided_at__isnull=True).order_by("id"))
     return DoseMap(dose, diagram_for_site(dose.site), points)
+
+
+def patient_injection_maps(*, patient: "Patient") -> list[VisitMaps]:
+    """The latest standing visits of the patient with points marked, newest first, each
+    with the maps of all its doses. Two queries: doses (with the visit filter as a
+    subquery) and their points."""
+    marked = InjectionPoint.objects.filter(
+        voided_at__isnull=True, dose__visit__patient=patient, dose__visit__voided_at__isnull=True
+    )
+    latest = (
+        Visit.objects.filter(pk__in=marked.values("dose__visit_id"))
+        .order_by("-visited_at", "-id")
+        .values("pk")[:PATIENT_PAGE_VISITS]
+    )
+    doses = with_standing_points(
+        Dose.objects.filter(visit__in=latest)
+        .select_related("site", "visit")
+        .order_by("-visit__visited_at", "-visit_id", "id")
+    )
+    grouped: list[VisitMaps] = []
+    for dose_map in dose_maps(doses):
+        if not grouped or grouped[-1].visit.pk != dose_map.dose.visit_id:
+            grouped.append(VisitMaps(dose_map.dose.visit, []))
+        grouped[-1].maps.append(dose_map)
+    return grouped

@@ -55,6 +55,7 @@ def test_the_apps_register_their_sections_in_reading_order():
         "outcomes",
         "consents",
         "photos",
+        "injection-maps",
     ]
     assert [s.key for s in LOT_PAGE_ACTIONS.registered()] == ["recall"]
     assert [s.key for s in LOT_PAGE.registered()] == ["recall-calls", "recipients"]

@@ -181,8 +181,9 @@ def test_patient_page_query_count_is_the_same_for_one_and_fifty_rows(
     # Adverse-events section: the patient's events with their types (1).
     # Medication-flags section: the patient's flags, medications of the raise form (2).
     # Consents section: signed consents, signing links not used yet (2); photos section:
-    # the treated sites that have photos (1).
-    expected = 13 + 2 + 1 + 1 + 2 + 2 + 1
+    # the treated sites that have photos (1). Injection-maps section: the doses of the
+    # latest visits with points marked (1; none here, so no query for their points).
+    expected = 13 + 2 + 1 + 1 + 2 + 2 + 1 + 1
     with django_assert_num_queries(expected):
         client.get(url)
     _treated(patient, lot, 49)
