@@ -1,5 +1,6 @@
 """Writes to the access log: every read of a patient record or export by staff."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from apps.accounts.models import User
@@ -42,4 +43,27 @@ def access_log_record(
         object_id=object_id,
         path=_printable(path)[:500],
         detail=_printable(detail or {}),
+    )
+
+
+def access_log_patients_read(
+    *,
+    user: User,
+    action: str,
+    subject: str,
+    patients: Iterable[int],
+    object_id: int | None = None,
+    path: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AccessLog:
+    """Note a read that shows several patients at once (a lot's recipients, a dashboard
+    panel, a page of the stock ledger): one entry, naming each patient once in
+    detail["patients"]."""
+    return access_log_record(
+        user=user,
+        action=action,
+        subject=subject,
+        object_id=object_id,
+        path=path,
+        detail={**(detail or {}), "patients": sorted(set(patients))},
     )

@@ -4,12 +4,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.requests import StaffRequest
+from apps.audit.models import AccessLog
+from apps.audit.services import access_log_patients_read
 from apps.inventory import selectors, services
 from apps.inventory.confirmations import quarantine_confirmation
 from apps.inventory.forms import (
@@ -21,7 +24,8 @@ from apps.inventory.forms import (
     ScanForm,
     StockChangeForm,
 )
-from apps.inventory.models import Lot, Manufacturer, Product
+from apps.inventory.models import Lot, Manufacturer, Product, StockMovement
+from apps.treatments.selectors import movement_patients
 from exotrack.confirm import confirm_page, is_confirmed
 from exotrack.forms import add_service_errors
 from exotrack.paging import list_page
@@ -76,6 +80,24 @@ def lot_list(request: StaffRequest) -> HttpResponse:
     )
 
 
+def _ledger_read(request: StaffRequest, lot: Lot) -> QuerySet[StockMovement]:
+    """The lot's stock ledger. A movement's reason names its visit's patient, so a
+    ledger that shows visits is a read of those patients' records, access-logged."""
+    ledger = selectors.lot_ledger(lot=lot)
+    patients = movement_patients(movements=ledger)
+    if patients:
+        access_log_patients_read(
+            user=request.user,
+            action=AccessLog.Action.VIEW,
+            subject="stock-movements",
+            patients=patients,
+            object_id=lot.pk,
+            path=request.path,
+            detail={"lot_number": lot.lot_number},
+        )
+    return ledger
+
+
 @permission_required("inventory.view_lot", raise_exception=True)
 def lot_detail(request: StaffRequest, pk: int) -> HttpResponse:
     try:
@@ -84,7 +106,7 @@ def lot_detail(request: StaffRequest, pk: int) -> HttpResponse:
         raise Http404("No such lot.") from missing
     context = {"lot": lot, "today": timezone.localdate()}
     if request.user.has_perm("inventory.view_stockmovement"):
-        context["ledger"] = selectors.lot_ledger(lot=lot)
+        context["ledger"] = _ledger_read(request, lot)
     if request.user.has_perm("inventory.add_stockmovement"):
         context["stock_form"] = StockChangeForm()
     if request.user.has_perm("inventory.change_lot") and lot.status != Lot.Status.RECALLED:

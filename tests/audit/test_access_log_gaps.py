@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from apps.audit.models import AccessLog
-from tests.builders import given, login_api
-from tests.factories import LotFactory, PatientFactory
+from apps.treatments.services import visit_void
+from tests.builders import given, knee_dose, login_api, record
+from tests.factories import LocationFactory, LotFactory, PatientFactory, TreatmentSiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,47 @@ def test_stock_ledger_reads_are_logged(api_client, manager):
         ("api_read", "stock-movement", movement["id"]),
     ]
     assert lot.pk == movement["lot"]
+
+
+@pytest.fixture
+def ledger_naming_patients(clinician):
+    """A lot whose ledger names two patients: vials used at Ada's visit, and vials used
+    and given back at Bob's, voided."""
+    lot, site, room = LotFactory(), TreatmentSiteFactory(), LocationFactory()
+    ada, bob = PatientFactory(), PatientFactory()
+    for patient in (ada, bob):
+        visit = record(
+            by=clinician,
+            patient=patient,
+            location=room,
+            clinician=clinician,
+            doses=[knee_dose(site, lot)],
+        )
+    visit_void(visit=visit, by=clinician, reason="Meant for another patient")
+    return lot, ada, sorted([ada.pk, bob.pk])
+
+
+def test_a_page_of_the_stock_ledger_logs_the_patients_it_names(
+    api_client, manager, ledger_naming_patients
+):
+    lot, ada, patients = ledger_naming_patients
+    client = login_api(api_client, manager)
+    movements = client.get("/api/v1/stock-movements/", {"lot": lot.pk}).json()["results"]
+    used_at_adas = next(m for m in movements if m["reason"].endswith(ada.mrn))
+    client.get(f"/api/v1/stock-movements/{used_at_adas['id']}/")
+
+    page, one = AccessLog.objects.order_by("id")
+    assert page.detail["patients"] == patients
+    assert (one.subject, one.patient_id) == ("stock-movement", ada.pk)
+
+
+def test_the_lot_page_logs_the_patients_its_ledger_names(client, manager, ledger_naming_patients):
+    lot, _, patients = ledger_naming_patients
+    client.force_login(manager)
+    assert client.get(reverse("inventory:lot-detail", args=[lot.pk])).status_code == 200
+
+    (log,) = AccessLog.objects.filter(subject="stock-movements")
+    assert (log.action, log.object_id, log.detail["patients"]) == ("view", lot.pk, patients)
 
 
 @pytest.fixture

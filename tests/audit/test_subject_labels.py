@@ -19,6 +19,8 @@ from apps.reports.exports import EXPORTS
 ROOTS = ("apps", "exotrack")
 # A viewset of AccessLoggedReadsMixin names its subjects in these class attributes.
 SUBJECT_ATTRIBUTES = {"access_log_subject", "access_log_list_subject"}
+# The audit services that write an entry under the `subject` they are given.
+LOGGING_SERVICES = {("access_log_record", False), ("access_log_patients_read", False)}
 
 
 @dataclass
@@ -65,7 +67,7 @@ class _Scan(ast.NodeVisitor):
         called = _called(node)
         helpers = self.functions.get(called, []) if called else []
         helper = next((f for f in helpers if "subject" in _parameters(f)), None)
-        if called == ("access_log_record", False) or helper:
+        if called in LOGGING_SERVICES or helper:
             subject = _argument(node, "subject", helper)
             if subject is not None:
                 self._subject(subject)

@@ -127,14 +127,15 @@ class TestRecipientList:
         given(lot)
         client.force_login(manager)
         _lot_page(client, lot)  # warm the content-type cache
-        # session, user, user and group permissions, the lot with its dose count, ledger,
+        # session, user, user and group permissions, the lot with its dose count, the
+        # patients its ledger names (none here: no access-log insert for it), ledger,
         # recipients: doses and distinct patients (one query), one page of rows;
         # access-log insert, recall calls counted (none: no list read), the user's roles.
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(12):
             _lot_page(client, lot)
         for _ in range(60):
             given(lot)
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(12):
             response = _lot_page(client, lot)
         assert len(response.context["recipients"].object_list) == 50
         second = _lot_page(client, lot, recipients_page=2)
@@ -264,12 +265,12 @@ class TestRecallCallsSeenByWhoeverMadeThem:
         client.force_login(manager)
         _lot_page(client, lot)  # warm the content-type cache
         # As without calls, plus the page of calls and its access-log insert.
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(14):
             _lot_page(client, lot)
         for _ in range(58):
             given(lot)
         lot_recipients_contact(by=manager, lot=lot)
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(14):
             page = _lot_page(client, lot).content.decode()
         assert "<strong>60</strong> to call" in page
 

@@ -1,5 +1,7 @@
 """The stock ledger over REST, read only: movements are written by the stock services."""
 
+from collections.abc import Sequence
+
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -8,6 +10,7 @@ from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.inventory import selectors
 from apps.inventory.api.serializers import StockMovementSerializer
 from apps.inventory.models import StockMovement
+from apps.treatments.selectors import movement_patients
 
 
 class StockMovementFilter(django_filters.FilterSet):
@@ -27,10 +30,18 @@ class StockMovementFilter(django_filters.FilterSet):
     retrieve=extend_schema(summary="One stock movement"),
 )
 class StockMovementViewSet(AccessLoggedReadsMixin, viewsets.ReadOnlyModelViewSet):
-    """Reads are access-logged: a movement's reason may name a patient (a visit's MRN)."""
+    """Reads are access-logged with the patients they name: the reason of a movement at
+    a visit names the visit's patient."""
 
     access_log_list_subject = "stock-movements"
     access_log_subject = "stock-movement"
     queryset = selectors.stock_movements()
     serializer_class = StockMovementSerializer
     filterset_class = StockMovementFilter
+
+    def access_log_page_patients(self, page: Sequence[StockMovement]) -> list[int]:
+        return movement_patients(movements=[movement.pk for movement in page])
+
+    def access_log_patient_id(self, movement: StockMovement) -> int | None:
+        patients = movement_patients(movements=[movement.pk])
+        return patients[0] if patients else None
