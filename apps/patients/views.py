@@ -143,6 +143,15 @@ def patient_void_view(request: StaffRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{patient.full_name} ({patient.mrn}) voided.")
             return redirect("patients:list")
+    # The confirm page names the patient, so it is logged as a read, like the record.
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        subject="patient",
+        patient_id=patient.pk,
+        object_id=patient.pk,
+        path=request.path,
+    )
     return render(request, "patients/patient_void.html", {"form": form, "patient": patient})
 
 

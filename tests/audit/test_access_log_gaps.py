@@ -182,3 +182,16 @@ def test_a_refused_change_shows_nothing_and_logs_nothing(api_client, clinician, 
     url = f"/api/v1/visits/{known_clinic.visit.pk}/void/"
     assert client.post(url, {}, format="json").status_code == 400
     assert not AccessLog.objects.exists()
+
+
+def test_the_page_asking_to_void_a_patient_is_a_read(client, clinician, known_clinic):
+    client.force_login(clinician)
+    patient = known_clinic.patient
+    assert client.get(reverse("patients:void", args=[patient.pk])).status_code == 200
+    assert client.post(reverse("patients:void", args=[patient.pk]), {}).status_code == 200
+
+    logged = AccessLog.objects.order_by("id")
+    assert [(e.action, e.subject, e.patient_id) for e in logged] == [
+        ("view", "patient", patient.pk),
+        ("view", "patient", patient.pk),
+    ]
