@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.urls import reverse
+
 from apps.accounts.models import User
 from apps.audit.models import AccessLog
 
@@ -67,3 +69,18 @@ def access_log_patients_read(
         path=path,
         detail={**(detail or {}), "patients": sorted(set(patients))},
     )
+
+
+def access_log_panel_read(*, user: User, panel: str, patients: Iterable[int]) -> None:
+    """A dashboard panel that names patients (serious events, flags to review) is a read
+    of their records: one entry per panel shown, naming them. A panel of counts, or one
+    with nobody in it today, has read no one's record and leaves no entry."""
+    named = set(patients)
+    if named:
+        access_log_patients_read(
+            user=user,
+            action=AccessLog.Action.VIEW,
+            subject=f"dashboard:{panel}",
+            patients=named,
+            path=reverse("dashboard"),
+        )

@@ -51,6 +51,9 @@ ACCESS_SUBJECT_LABELS: dict[str, str] = {
     "lot-recall-calls": "Recall calls for a lot",
     "stock-movement": "Stock movement",
     "stock-movements": "Stock movements",
+    # Dashboard panels that name patients
+    "dashboard:serious-events": "Dashboard: serious adverse events",
+    "dashboard:medication-flags": "Dashboard: medication flags to review",
     # Exports
     "export:outcomes": "Outcomes report (CSV)",
     "export:adverse-events": "Adverse events report (CSV)",
@@ -88,6 +91,7 @@ SUBJECT_FAMILIES: dict[str, str] = {
     "staff": "Staff account: {}",
     "own": "Own sign-in: {}",
     "token": "API token: {}",
+    "dashboard": "Dashboard: {}",
 }
 
 

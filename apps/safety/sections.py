@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.audit.models import AccessLog
-from apps.audit.services import access_log_record
+from apps.audit.services import access_log_panel_read, access_log_record
 from apps.inventory.models import Lot
 from apps.inventory.selectors import lot_reach
 from apps.patients.models import Patient
@@ -112,6 +112,22 @@ def lots_out_of_use_panel(*, user) -> dict:
     return {"lots": list(lots_out_of_use())}
 
 
+def serious_events_dashboard(*, user) -> dict:
+    """The serious-events panel. It names each event's patient: its read is logged."""
+    panel = serious_events_panel(user=user)
+    patients = (event.patient_id for event in panel["serious_events"])
+    access_log_panel_read(user=user, panel="serious-events", patients=patients)
+    return panel
+
+
+def flags_dashboard(*, user) -> dict:
+    """The flags to review. Each names its patient and medication: its read is logged."""
+    panel = flags_panel(user=user)
+    patients = (flag.patient_id for flag in panel["flags"])
+    access_log_panel_read(user=user, panel="medication-flags", patients=patients)
+    return panel
+
+
 def register() -> None:
     DASHBOARD.register(
         Section(
@@ -129,7 +145,7 @@ def register() -> None:
             title="Serious adverse events",
             permissions=("safety.change_adverseevent",),
             template="safety/_dashboard_serious.html",
-            load=serious_events_panel,
+            load=serious_events_dashboard,
             order=20,
         )
     )
@@ -139,7 +155,7 @@ def register() -> None:
             title="Medication flags to review",
             permissions=("safety.view_medicationflag",),
             template="safety/medication_flags/_dashboard_flags.html",
-            load=flags_panel,
+            load=flags_dashboard,
             order=30,
         )
     )

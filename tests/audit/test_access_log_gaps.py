@@ -8,7 +8,14 @@ from django.urls import reverse
 from apps.audit.models import AccessLog
 from apps.treatments.services import visit_void
 from tests.builders import given, knee_dose, login_api, record
-from tests.factories import LocationFactory, LotFactory, PatientFactory, TreatmentSiteFactory
+from tests.factories import (
+    AdverseEventFactory,
+    LocationFactory,
+    LotFactory,
+    MedicationFlagFactory,
+    PatientFactory,
+    TreatmentSiteFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +202,22 @@ def test_the_page_asking_to_void_a_patient_is_a_read(client, clinician, known_cl
         ("view", "patient", patient.pk),
         ("view", "patient", patient.pk),
     ]
+
+
+def test_dashboard_panels_naming_patients_log_one_read_each(client, clinician, known_clinic):
+    serious = AdverseEventFactory(visit=known_clinic.visit, seriousness=["hospitalisation"])
+    flagged = MedicationFlagFactory()
+    client.force_login(clinician)
+    assert client.get(reverse("dashboard")).status_code == 200
+
+    logged = AccessLog.objects.order_by("subject")
+    assert [(e.action, e.subject, e.path, e.detail) for e in logged] == [
+        ("view", "dashboard:medication-flags", "/", {"patients": [flagged.patient_id]}),
+        ("view", "dashboard:serious-events", "/", {"patients": [serious.patient_id]}),
+    ]
+
+
+def test_a_dashboard_that_names_no_one_logs_nothing(client, clinician, known_clinic):
+    client.force_login(clinician)
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert not AccessLog.objects.exists()
