@@ -2,6 +2,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from apps.audit.subjects import access_subject_label
@@ -31,8 +32,12 @@ class AccessLog(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        # The access log pages newest first; it grows with every read.
-        indexes = [models.Index(fields=["-at", "-id"], name="access_log_newest_first_idx")]
+        # The access log pages newest first; it grows with every read. A look-up of one
+        # patient's reads also searches the patients a list read names (detail["patients"]).
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="access_log_newest_first_idx"),
+            GinIndex(fields=["detail"], opclasses=["jsonb_path_ops"], name="access_log_detail_idx"),
+        ]
         permissions = [("view_history", "Can view the change history of clinical records")]
         triggers = [
             pgtrigger.Protect(

@@ -7,7 +7,7 @@ from typing import Any
 import pghistory.models
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from apps.audit.models import AccessLog
 from apps.patients.models import Patient
@@ -26,7 +26,11 @@ def access_log_entries(
     if user_id is not None:
         entries = entries.filter(user_id=user_id)
     if patient_id is not None:
-        entries = entries.filter(patient_id=patient_id)
+        # A read of one record names its patient; a read of a list (a lot's recipients, a
+        # dashboard panel, the stock ledger) names its patients in the detail.
+        entries = entries.filter(
+            Q(patient_id=patient_id) | Q(detail__contains={"patients": [patient_id]})
+        )
     if action:
         entries = entries.filter(action=action)
     if date_from is not None:

@@ -60,7 +60,7 @@ def access_log_patients_read(
 ) -> AccessLog:
     """Note a read that shows several patients at once (a lot's recipients, a dashboard
     panel, a page of the stock ledger): one entry, naming each patient once in
-    detail["patients"]."""
+    detail["patients"], where a look-up of one patient's reads finds it."""
     return access_log_record(
         user=user,
         action=action,

@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 
 from apps.audit.models import AccessLog
+from apps.audit.services import access_log_record
+from apps.patients.models import Patient
 from apps.treatments.services import visit_void
 from tests.builders import given, knee_dose, login_api, record
 from tests.factories import (
@@ -221,3 +223,21 @@ def test_a_dashboard_that_names_no_one_logs_nothing(client, clinician, known_cli
     client.force_login(clinician)
     assert client.get(reverse("dashboard")).status_code == 200
     assert not AccessLog.objects.exists()
+
+
+def test_a_look_up_of_one_patients_reads_finds_the_lists_that_named_them(
+    client, manager, nurse, lot_with_recipients
+):
+    lot, (ada, bob) = lot_with_recipients
+    client.force_login(nurse)
+    client.get(reverse("inventory:lot-detail", args=[lot.pk]))
+    access_log_record(user=nurse, action="view", subject="patient", patient_id=ada)
+    access_log_record(user=nurse, action="view", subject="patient", patient_id=bob)
+    client.force_login(manager)
+
+    mrn = Patient.objects.get(pk=ada).mrn
+    rows = client.get(reverse("audit:access-log"), {"patient": mrn}).context["rows"]
+    assert sorted((entry.subject, entry.patient_id) for entry, _ in rows) == [
+        ("lot-recipients", None),
+        ("patient", ada),
+    ]
