@@ -9,15 +9,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.injection_maps.diagrams import diagram_for_site
+from apps.injection_maps.diagrams import Diagram, diagram_for_site
 from apps.injection_maps.models import InjectionPoint
-from apps.treatments.models import Dose
+from apps.treatments.models import Dose, TreatmentSite, Visit
 from exotrack.history import recorded_by
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
 MAX_POINTS_PER_DOSE = 40
+# The code of a refused list of points in the API's error body.
+REFUSED_CODE = "injection_points_refused"
 
 
 @dataclass(frozen=True)
@@ -52,20 +54,55 @@ def points_from_data(raw: object) -> list[PointInput]:
     return points
 
 
-def injection_map_save(*, dose: Dose, points: list[PointInput], by: "User") -> list[InjectionPoint]:
-    diagram = diagram_for_site(dose.site)
-    if dose.visit.is_voided:
-        raise ValidationError("This visit was voided; its map cannot change.")
+def _refusal(diagram: Diagram, points: list[PointInput]) -> str | None:
+    """Why these points cannot stand on this diagram, or None."""
     if len(points) > MAX_POINTS_PER_DOSE:
-        raise ValidationError(f"At most {MAX_POINTS_PER_DOSE} points per treated site.")
+        return f"At most {MAX_POINTS_PER_DOSE} points per treated site."
     for point in points:
         if not (0 <= point.x <= diagram.width and 0 <= point.y <= diagram.height):
-            raise ValidationError("A point lies outside the diagram; tap inside it.")
+            return "A point lies outside the diagram; tap inside it."
         if point.share_percent is not None and not 1 <= point.share_percent <= 100:
-            raise ValidationError("A point's share of the dose is from 1 to 100 %.")
+            return "A point's share of the dose is from 1 to 100 %."
     total = sum(p.share_percent or 0 for p in points)
     if total > 100:
-        raise ValidationError(f"The shares add up to {total} %; at most 100 % of the dose.")
+        return f"The shares add up to {total} %; at most 100 % of the dose."
+    return None
+
+
+def injection_map_save(*, dose: Dose, points: list[PointInput], by: "User") -> list[InjectionPoint]:
+    if dose.visit.is_voided:
+        raise ValidationError("This visit was voided; its map cannot change.")
+    refused = _refusal(diagram_for_site(dose.site), points)
+    if refused:
+        raise ValidationError(refused)
+    return _points_store(dose=dose, points=points, by=by)
+
+
+def new_visit_points_check(*, sites: list[TreatmentSite], points: list[list[PointInput]]) -> None:
+    """Before a visit is recorded with points for its doses (one list per dose, in the
+    order of `sites`): ValidationError keyed `doses.<n>.injection_points` for each list
+    that cannot stand on its site's diagram."""
+    errors = {}
+    for n, (site, dose_points) in enumerate(zip(sites, points, strict=True)):
+        refused = _refusal(diagram_for_site(site), dose_points)
+        if refused:
+            errors[f"doses.{n}.injection_points"] = ValidationError(refused, code=REFUSED_CODE)
+    if errors:
+        raise ValidationError(errors)
+
+
+def new_visit_points_record(*, visit: Visit, points: list[list[PointInput]], by: "User") -> None:
+    """The points of a visit just recorded, one list per dose in the order the doses
+    were given (their ids' order), checked by `new_visit_points_check`. Call it in the
+    visit's transaction, so that the visit and its maps stand or fall together."""
+    doses = visit.doses.select_related("site").order_by("id")
+    for dose, dose_points in zip(doses, points, strict=True):
+        if dose_points:
+            _points_store(dose=dose, points=dose_points, by=by)
+
+
+def _points_store(*, dose: Dose, points: list[PointInput], by: "User") -> list[InjectionPoint]:
+    diagram = diagram_for_site(dose.site)
     with transaction.atomic(), recorded_by(by):
         InjectionPoint.objects.filter(dose=dose, voided_at__isnull=True).update(
             voided_at=timezone.now(),

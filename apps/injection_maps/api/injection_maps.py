@@ -18,6 +18,7 @@ from apps.injection_maps.selectors import (
     doses_visible_to,
     with_standing_points,
 )
+from apps.injection_maps.serializers import InjectionPointSerializer, injection_points_field
 from apps.injection_maps.services import PointInput, injection_map_save
 from apps.treatments.models import Dose
 from exotrack.api.permissions import requires
@@ -33,20 +34,6 @@ class InjectionMapFilter(django_filters.FilterSet):
         fields = ["visit"]
 
 
-class InjectionPointSerializer(serializers.Serializer):
-    x = serializers.DecimalField(
-        max_digits=6, decimal_places=1, min_value=0, help_text="In the diagram's units."
-    )
-    y = serializers.DecimalField(max_digits=6, decimal_places=1, min_value=0)
-    share_percent = serializers.IntegerField(
-        min_value=1,
-        max_value=100,
-        allow_null=True,
-        required=False,
-        help_text="Share of the dose given at this point, if recorded.",
-    )
-
-
 class InjectionMapSerializer(serializers.Serializer):
     dose = serializers.IntegerField(source="dose.pk", read_only=True)
     visit = serializers.IntegerField(source="dose.visit_id", read_only=True)
@@ -59,9 +46,7 @@ class InjectionMapSerializer(serializers.Serializer):
 
 
 class InjectionMapWriteSerializer(serializers.Serializer):
-    points: "serializers.ListSerializer[Any]" = serializers.ListSerializer(
-        child=InjectionPointSerializer(), max_length=40
-    )
+    points = injection_points_field()
 
 
 _EXAMPLE = {

@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from typing import cast
 
 import django_filters
+from django.db import transaction
+from django.db.models import QuerySet
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -22,6 +24,15 @@ from apps.accounts.models import User
 from apps.accounts.requests import StaffAPIRequest
 from apps.audit.api_mixins import AccessLoggedReadsMixin
 from apps.clinic.models import Location
+from apps.injection_maps.selectors import with_doses_standing_points
+from apps.injection_maps.serializers import injection_points_field
+from apps.injection_maps.services import (
+    MAX_POINTS_PER_DOSE,
+    REFUSED_CODE,
+    PointInput,
+    new_visit_points_check,
+    new_visit_points_record,
+)
 from apps.inventory.models import Lot
 from apps.patients.models import Patient
 from apps.patients.selectors import patients_visible_to
@@ -51,6 +62,13 @@ class DoseSerializer(serializers.ModelSerializer):
     lot_expiry_date = ClinicDateSerializerField(source="lot.expiry_date", read_only=True)
     product = serializers.CharField(source="lot.product.name", read_only=True)
     manufacturer = serializers.CharField(source="lot.product.manufacturer.name", read_only=True)
+    # Prefetched by `_with_points` (the points not voided by a redrawn map).
+    injection_points = injection_points_field(
+        source="standing_points",
+        read_only=True,
+        help_text="Where on the site's diagram the dose went (its injection map), in the "
+        "diagram's units; GET /api/v1/injection-maps/{dose id}/ names the diagram.",
+    )
 
     class Meta:
         model = Dose
@@ -68,6 +86,7 @@ class DoseSerializer(serializers.ModelSerializer):
             "route",
             "volume_ml",
             "baseline_pain",
+            "injection_points",
         ]
 
 
@@ -143,6 +162,13 @@ class DoseInputSerializer(serializers.Serializer):
     baseline_pain = serializers.IntegerField(
         min_value=0, max_value=10, required=False, allow_null=True
     )
+    injection_points = injection_points_field(
+        required=False,
+        default=list,
+        help_text=f"Where on the site's diagram the dose went, in the diagram's units "
+        f"(see the injection-map resource): at most {MAX_POINTS_PER_DOSE} points, their "
+        "shares adding up to at most 100 %.",
+    )
 
 
 class AcknowledgementSerializer(serializers.Serializer):
@@ -208,6 +234,12 @@ class VisitVoidSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why this visit is voided.")
 
 
+def _with_points(visits: QuerySet[Visit]) -> QuerySet[Visit]:
+    """What the visit serializer reads beyond the visit search: vials opened, and each
+    dose's injection points (one query each, whatever the number of visits)."""
+    return with_doses_standing_points(visits.prefetch_related("vials_opened"))
+
+
 class VisitFilter(django_filters.FilterSet):
     """The visit list's query parameters, validated and documented here and answered by
     the visit search the visits page uses (selectors.visit_search)."""
@@ -238,7 +270,8 @@ class VisitFilter(django_filters.FilterSet):
             clinician_id=given["clinician"],
             location_id=given["location"],
             lot_id=given["lot"],
-        ).prefetch_related("vials_opened")
+        )
+        visits = _with_points(visits)
         if given.get("sign_off"):
             visits = selectors.visits_in_sign_off_state(visits, given["sign_off"])
         return visits
@@ -272,6 +305,10 @@ _VISIT_EXAMPLE = {
             "route": "intra_articular",
             "volume_ml": "2.00",
             "baseline_pain": 6,
+            "injection_points": [
+                {"x": "88.0", "y": "104.5", "share_percent": 60},
+                {"x": "116.0", "y": "98.0", "share_percent": 40},
+            ],
         }
     ],
     "warnings": [],
@@ -296,7 +333,17 @@ _NEW_VISIT = {
     "consent_recorded": True,
     "consent_form_version": "v3",
     "doses": [
-        {"site": 3, "laterality": "left", "lot": 9, "billions": "4", "baseline_pain": 6},
+        {
+            "site": 3,
+            "laterality": "left",
+            "lot": 9,
+            "billions": "4",
+            "baseline_pain": 6,
+            "injection_points": [
+                {"x": "88", "y": "104.5", "share_percent": 60},
+                {"x": "116", "y": "98"},
+            ],
+        },
         {"site": 3, "laterality": "right", "lot": 9, "billions": "8"},
     ],
     "acknowledgements": [
@@ -335,6 +382,7 @@ _VISIT_RULE_CODES = {
     "doses": ["too_many_sites", "null"],
     "doses.INDEX.site": ["site_retired"],
     "doses.INDEX.laterality": ["side_required"],
+    "doses.INDEX.injection_points": [REFUSED_CODE],
     "doses.INDEX.lot": ["no_lot", "lot_unusable", "not_enough_stock", "too_many_vials"],
 }
 
@@ -428,7 +476,7 @@ class VisitViewSet(
     void_serializer_class = VisitVoidSerializer
 
     def get_queryset(self):
-        return selectors.visits_visible_to(self.request.user).prefetch_related("vials_opened")
+        return _with_points(selectors.visits_visible_to(self.request.user))
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -440,6 +488,8 @@ class VisitViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         acknowledgements = {a["code"]: a["reason"] for a in data.pop("acknowledgements")}
+        points = [[PointInput(**p) for p in d["injection_points"]] for d in data["doses"]]
+        new_visit_points_check(sites=[d["site"] for d in data["doses"]], points=points)
         doses = [
             services.DoseInput(
                 site=d["site"],
@@ -453,9 +503,12 @@ class VisitViewSet(
             for d in data.pop("doses")
         ]
         try:
-            visit = services.visit_record(
-                by=self.request.user, doses=doses, acknowledgements=acknowledgements, **data
-            )
+            # The visit and its maps stand or fall together.
+            with transaction.atomic():
+                visit = services.visit_record(
+                    by=self.request.user, doses=doses, acknowledgements=acknowledgements, **data
+                )
+                new_visit_points_record(visit=visit, points=points, by=self.request.user)
         except services.WarningsNeedAcknowledgement as pending:
             suffix = (
                 ""
