@@ -64,12 +64,13 @@ migrations-check: $(VENV)/.dev-installed
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Tests that start a Celery worker share one broker queue, so they run one at a time after
-# the rest, which runs on two processes. Both parts run, so one report shows every failure.
+# the rest, which runs on two processes (browser tests included: each process has its own
+# database, live server and Chromium). Both parts run, so one report shows every failure.
 pytest: $(VENV)/.dev-installed
 	status=0; \
-	$(TEST_ENV) $(BIN)/pytest --create-db -n 2 -m "not integration and not e2e" $(PYTEST_ARGS) \
+	$(TEST_ENV) $(BIN)/pytest --create-db -n 2 -m "not integration" $(PYTEST_ARGS) \
 	  || status=$$?; \
-	$(TEST_ENV) $(BIN)/pytest --create-db -m "integration or e2e" $(PYTEST_ARGS) || status=$$?; \
+	$(TEST_ENV) $(BIN)/pytest --create-db -m "integration" $(PYTEST_ARGS) || status=$$?; \
 	exit $$status
 
 # Forget the local data of `make run` (private database, queued tasks, e-mails).

@@ -97,7 +97,10 @@ def _existing_ids(path: str, *, base_url: str, headers: dict[str, str]) -> dict[
     return {match["name"]: [row["id"] for row in rows[:3] if "id" in row]}
 
 
-def _failures_of(operation, *, base_url: str, headers: dict[str, str]) -> dict[str, Exception]:
+def _failures_of(
+    operation, *, base_url: str, headers: dict[str, str], cases: list[int]
+) -> dict[str, Exception]:
+    """Fuzz one operation in both modes; `cases` counts the requests sent."""
     known = _existing_ids(operation.path, base_url=base_url, headers=headers)
     failures = {}
     for mode in GenerationMode:
@@ -113,6 +116,7 @@ def _failures_of(operation, *, base_url: str, headers: dict[str, str]) -> dict[s
         @given(case=strategy)
         @FUZZ_SETTINGS
         def exercise(case) -> None:
+            cases.append(1)
             case.call_and_validate(base_url=base_url, timeout=30)
 
         try:
@@ -140,9 +144,15 @@ def test_every_operation_answers_as_its_schema_says(api_user, live_server):
     assert operations, "the schema lists no API operation"
 
     failures = {}
+    cases: list[int] = []
     for operation in operations:
-        failures |= _failures_of(operation, base_url=live_server.url, headers=headers)
+        failures |= _failures_of(operation, base_url=live_server.url, headers=headers, cases=cases)
 
+    # The run's size, for the record (pytest -s): operations, requests, failures.
+    print(
+        f"\nschemathesis as {api_user.username}: {len(operations)} operations, "
+        f"{len(cases)} cases, {len(failures)} failing operation/mode pairs"
+    )
     if failures:
         pytest.fail("\n\n".join(f"{label}:\n{error}" for label, error in failures.items()))
 
