@@ -21,15 +21,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.client_ip import client_ip
+from apps.accounts.rate_limits import rate_limit_hit
 from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
@@ -62,16 +61,11 @@ UNAVAILABLE_STATUS = {
 
 
 def over_rate_limit(request: HttpRequest) -> bool:
-    """Counts this request in the client's current hour; True once over the limit."""
-    hour = int(timezone.now().timestamp() // 3600)
-    key = f"self-report-requests:{client_ip(request)}:{hour}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this is the hour's first request
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > settings.FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR
+    """Counts this request in the client's hour; True once over the limit."""
+    return rate_limit_hit(
+        key=f"self-report:{client_ip(request)}",
+        limit=settings.FOLLOWUP_SELF_REPORT_REQUESTS_PER_HOUR,
+    )
 
 
 def _unavailable(request: HttpRequest, reason: str, context: dict) -> HttpResponse:
