@@ -45,6 +45,7 @@ def change_send_time(client, manager, value: str) -> None:
             "booking_instructions": "",
             "safety_contact_email": "",
             "reminder_send_time": value,
+            "chart_review_percent": "10",
         },
     )
     assert response.status_code == 302
