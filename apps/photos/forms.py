@@ -69,4 +69,5 @@ class SentPhotoRejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         help_text="e.g. Blurred; or it shows another area. The patient is not told.",
+        error_messages={"required": "Say why the photo is not taken into the record."},
     )

@@ -14,6 +14,7 @@ import time
 import tomllib
 from collections import deque
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -30,12 +31,16 @@ from playwright.sync_api import Error as PlaywrightError
 
 from apps.consents.models import PhotoUse
 from apps.consents.services import consent_form_create, consent_sign
+from apps.followups.models import Kind
+from apps.followups.services.self_reports import SelfReportAnswers, self_report_submit
 from apps.imports.services import patient_import_upload
+from apps.injection_maps.services import PointInput, injection_map_save
 from apps.inventory.models import Lot
 from apps.photos.services import photo_add
 from apps.treatments.models import Dose
 from tests.builders import BODY, drawn_signature
 from tests.e2e.browser import TIMEOUT_MS, sign_in
+from tests.factories import FollowUpFactory
 from tests.photos.helpers import phone_photo, upload
 
 User = get_user_model()
@@ -225,8 +230,9 @@ def _check_confirm_page(browser: Browser, crawl: Crawl, password: str) -> None:
 
 def _demo_clinic() -> str:
     """The demo clinic, plus what the demo leaves out and some pages only show when it
-    exists: a consent form and a signed consent, photos of a treated site, a patient
-    import waiting for its columns to be matched. Returns the demo password."""
+    exists: a consent form and a signed consent, photos of a treated site, its injection
+    map, a photo the patient sent, a patient import waiting for its columns to be
+    matched. Returns the demo password."""
     call_command("seed", "--demo", verbosity=0)
     seed = tomllib.loads((Path(settings.BASE_DIR) / "seeds" / "demo.toml").read_text("utf-8"))
     manager = User.objects.get(username="manager")
@@ -249,6 +255,25 @@ def _demo_clinic() -> str:
     visited_on = timezone.localtime(dose.visit.visited_at).date()
     for taken_on in (visited_on, timezone.localdate()):
         photo_add(dose=dose, taken_on=taken_on, upload=upload(phone_photo()), by=nurse)
+    injection_map_save(
+        dose=dose,
+        points=[PointInput(Decimal(88), Decimal(104), 60), PointInput(Decimal(116), Decimal(98))],
+        by=nurse,
+    )
+    # A photo the patient sent with a check-in, waiting in the worklist for review.
+    self_report_submit(
+        follow_up_id=FollowUpFactory(visit=dose.visit, kind=Kind.CHECK_IN).pk,
+        answers=SelfReportAnswers(
+            pain=2,
+            pgic=2,
+            percent_better=None,
+            cold_sore=False,
+            wound_signs=False,
+            fever=False,
+            dizziness=False,
+        ),
+        photo=upload(phone_photo()),
+    )
     patient_import_upload(
         by=manager,
         file=SimpleUploadedFile(
