@@ -242,3 +242,21 @@ def test_rejecting_needs_a_reason_and_keeps_the_photo_on_file(client, sent, nurs
     assert not Photo.objects.exists() and photo_file(sent).startswith(b"\xff\xd8")
     with pytest.raises(PermissionDenied):
         sent_photo_reject(sent=sent, reason="x", by=front_desk)
+
+
+def test_the_review_page_costs_the_same_queries_whatever_the_visit(
+    client, sent, nurse, dose, django_assert_num_queries
+):
+    client.force_login(nurse)
+    url = reverse("photos:sent-review", args=[sent.pk])
+    client.get(url)  # warm the content-type cache
+    # session, user, permissions (2), the sent photo with its patient, follow-up, visit,
+    # reviewer and photo, the access-log write, groups (header), the visit's doses with
+    # their sites for the site choice (2: the select's choices are read as it renders).
+    with django_assert_num_queries(9) as once:
+        client.get(url)
+    for _ in range(4):
+        DoseFactory(visit=dose.visit, laterality="right")
+    with django_assert_num_queries(len(once)):
+        response = client.get(url)
+    assert len(response.context["accept"].fields["dose"].queryset) == 5
