@@ -20,11 +20,14 @@ from apps.treatments.signals import visit_recorded, visit_voided
 
 
 @receiver(visit_recorded, sender=Visit, dispatch_uid="followups.schedule_after_visit")
-def schedule_follow_ups(sender, *, visit: Visit, by, **kwargs) -> None:
+def schedule_follow_ups(sender, *, visit: Visit, by, past_record: bool = False, **kwargs) -> None:
     # Earlier reminders for the sites treated now are answered by this visit; then this
-    # visit's own follow-ups go on the schedule.
+    # visit's own follow-ups go on the schedule. A past record (an imported visit) gets
+    # no follow-up whose day has passed: nobody would be asked about it in time.
     follow_ups_supersede_for_visit(visit=visit, by=by)
-    follow_ups_schedule_for_visit(visit=visit, by=by)
+    follow_ups_schedule_for_visit(
+        visit=visit, by=by, backdated_grace_days=0 if past_record else None
+    )
 
 
 @receiver(visit_voided, sender=Visit, dispatch_uid="followups.cancel_after_void")

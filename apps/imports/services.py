@@ -23,6 +23,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.imports.fields import ImportField
 from apps.imports.models import ImportedPatient, PatientImport
 from apps.imports.parsing import Table, read_table
 from apps.patients.models import Patient
@@ -31,15 +32,6 @@ from apps.patients.services import PossibleDuplicate, patient_register
 IMPORT_PERMISSION = "imports.import_patients"
 # Rows between progress updates on the page.
 PROGRESS_EVERY = 100
-
-
-@dataclass(frozen=True)
-class ImportField:
-    name: str
-    label: str
-    required: bool
-    # Normalised headers (letters and digits, lower case) that name this field.
-    aliases: tuple[str, ...]
 
 
 FIELDS = (
@@ -67,8 +59,18 @@ FIELDS = (
         ("emailconsent", "consentstoemail", "consent", "remindersconsent"),
     ),
 )
-FIELD_LABELS = {field.name: field.label for field in FIELDS}
-TEMPLATE_HEADERS = [field.label for field in FIELDS]
+
+
+def fields_for(kind: str) -> tuple[ImportField, ...]:
+    """The fields a file of this kind (patients or past visits) is read into."""
+    from apps.imports.visits import VISIT_FIELDS  # that module reads rows with this one's help
+
+    return VISIT_FIELDS if kind == PatientImport.Kind.VISITS else FIELDS
+
+
+def template_headers(kind: str) -> list[str]:
+    return [field.label for field in fields_for(kind)]
+
 
 _SEX = {
     "f": "female",
@@ -95,24 +97,32 @@ def _normalised(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", header.lower())
 
 
-def guess_mapping(headers: list[str]) -> dict[str, str]:
+def guess_mapping(headers: list[str], fields: tuple[ImportField, ...] = FIELDS) -> dict[str, str]:
     by_name: dict[str, str | None] = {_normalised(header): header for header in headers}
-    for field in FIELDS:
+    for field in fields:
         by_name.setdefault(_normalised(field.label), None)
-    mapping = {}
-    for field in FIELDS:
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for field in fields:
         names = (_normalised(field.label), *field.aliases)
-        mapping[field.name] = next((header for n in names if (header := by_name.get(n))), "")
+        # A column is guessed for one field only (a visits file's "Date" is the visit's).
+        mapping[field.name] = next(
+            (header for n in names if (header := by_name.get(n)) and header not in taken), ""
+        )
+        taken.add(mapping[field.name])
     return mapping
 
 
 def _check_permission(by: User) -> None:
     if not by.has_perm(IMPORT_PERMISSION):
-        raise PermissionDenied("Only clinic managers import patients.")
+        raise PermissionDenied("Only clinic managers import patients and past visits.")
 
 
-def patient_import_upload(*, by: User, file: UploadedFile) -> PatientImport:
-    """Keep an uploaded file and propose which of its columns is which."""
+def patient_import_upload(
+    *, by: User, file: UploadedFile, kind: str = PatientImport.Kind.PATIENTS
+) -> PatientImport:
+    """Keep an uploaded file (patients or past visits) and propose which of its columns
+    is which."""
     _check_permission(by)
     limit = settings.IMPORT_MAX_MEGABYTES
     # Measured before reading: a 100 MB file is refused without holding it in memory.
@@ -125,46 +135,79 @@ def patient_import_upload(*, by: User, file: UploadedFile) -> PatientImport:
         table = read_table(content)
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from error
+    defaults = {}
+    if kind == PatientImport.Kind.VISITS:
+        from apps.imports.visits import default_location  # imports this module
+
+        location = default_location()
+        defaults = {"location": location.pk} if location else {}
     return PatientImport.objects.create(
         uploaded_by=by,
+        kind=kind,
+        defaults=defaults,
         # An upload always has a name; the type allows a file without one.
         file_name=(file.name or "")[:255],
         content=content,
         read_as=table.read_as,
         headers=table.headers,
-        mapping=guess_mapping(table.headers),
+        mapping=guess_mapping(table.headers, fields_for(kind)),
         rows_total=len(table.rows),
     )
 
 
 def patient_import_map(
-    *, by: User, patient_import: PatientImport, mapping: dict[str, str], date_format: str
+    *,
+    by: User,
+    patient_import: PatientImport,
+    mapping: dict[str, str],
+    date_format: str,
+    defaults: dict[str, Any] | None = None,
 ) -> PatientImport:
-    """Say which column holds which field; the dry run has to be done again."""
+    """Say which column holds which field (and, for visits, the clinician and location
+    of rows naming none); the dry run has to be done again."""
     _check_permission(by)
     if patient_import.is_working or patient_import.status == PatientImport.Status.IMPORTED:
         raise ValidationError("This file is being worked on or was imported already.")
     errors: dict[str, str] = {}
     used: dict[str, str] = {}
-    for field in FIELDS:
+    fields = fields_for(patient_import.kind)
+    labels = {field.name: field.label for field in fields}
+    for field in fields:
         header = mapping.get(field.name, "")
         if header and header not in patient_import.headers:
             errors[field.name] = "Choose one of the file's columns."
         elif not header and field.required:
             errors[field.name] = f"Choose the column that holds the {field.label.lower()}."
         elif header in used:
-            errors[field.name] = f"“{header}” is already the {FIELD_LABELS[used[header]].lower()}."
+            errors[field.name] = f"“{header}” is already the {labels[used[header]].lower()}."
         if header:
             used.setdefault(header, field.name)
     if date_format not in PatientImport.DateFormat.values:
         errors["date_format"] = "Choose how the file writes dates."
+    defaults = defaults or {}
+    if patient_import.kind == PatientImport.Kind.VISITS:
+        from apps.imports.visits import visit_defaults_check  # imports this module
+
+        errors.update(visit_defaults_check(defaults))
+        if not mapping.get("clinician") and not defaults.get("clinician"):
+            errors["default_clinician"] = (
+                "Choose the clinician column, or the clinician who gave these treatments."
+            )
+        if not mapping.get("external_id") and not all(
+            mapping.get(name) for name in ("first_name", "last_name", "date_of_birth")
+        ):
+            errors["external_id"] = (
+                "Choose the column of your patient id, or the first name, last name and "
+                "date of birth columns."
+            )
     if errors:
         raise ValidationError(errors)
-    patient_import.mapping = {field.name: mapping.get(field.name, "") for field in FIELDS}
+    patient_import.mapping = {field.name: mapping.get(field.name, "") for field in fields}
     patient_import.date_format = date_format
+    patient_import.defaults = defaults
     patient_import.status = PatientImport.Status.UPLOADED
     patient_import.problems = []
-    patient_import.save(update_fields=["mapping", "date_format", "status", "problems"])
+    patient_import.save(update_fields=["mapping", "date_format", "defaults", "status", "problems"])
     return patient_import
 
 
@@ -275,7 +318,7 @@ def _person(fields: dict) -> tuple:
 
 def _walk(
     patient_import: PatientImport, table: Table, progress: Callable[[int, int], None]
-) -> tuple[list[dict[str, Any]], int, int]:
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Register every row (inside the caller's transaction). Returns the problems and
     the counts of new patients and of patients already here."""
     by = patient_import.uploaded_by
@@ -341,7 +384,7 @@ def _walk(
         if done % PROGRESS_EVERY == 0:
             progress(done, len(problems))
     ImportedPatient.objects.bulk_create(imported, batch_size=1000)
-    return problems, new, already
+    return problems, {"new_patients": new, "already_here": already}
 
 
 def _run(patient_import_id: str | UUID, *, working: str, keep: bool) -> None:
@@ -357,7 +400,12 @@ def _run(patient_import_id: str | UUID, *, working: str, keep: bool) -> None:
     progress = _Progress(patient_import)
     try:
         with transaction.atomic():
-            problems, new, already = _walk(patient_import, table, progress)
+            if patient_import.kind == PatientImport.Kind.VISITS:
+                from apps.imports.visits import visit_walk  # imports this module
+
+                problems, counts = visit_walk(patient_import, table, progress, parse_date=_date)
+            else:
+                problems, counts = _walk(patient_import, table, progress)
             if problems or not keep:
                 transaction.set_rollback(True)
     finally:
@@ -371,8 +419,7 @@ def _run(patient_import_id: str | UUID, *, working: str, keep: bool) -> None:
         rows_done=len(table.rows),
         problems=problems,
         problems_found=len(problems),
-        new_patients=new,
-        already_here=already,
+        **counts,
         finished_at=timezone.now(),
     )
 

@@ -14,11 +14,11 @@ from apps.imports.forms import MappingForm, UploadForm
 from apps.imports.models import PatientImport
 from apps.imports.services import (
     IMPORT_PERMISSION,
-    TEMPLATE_HEADERS,
     patient_import_check_start,
     patient_import_map,
     patient_import_start,
     patient_import_upload,
+    template_headers,
 )
 
 # The page lists this many problems; the count says how many there are in all.
@@ -33,7 +33,9 @@ def import_list(request: StaffRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            patient_import = patient_import_upload(by=request.user, file=form.cleaned_data["file"])
+            patient_import = patient_import_upload(
+                by=request.user, file=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+            )
         except ValidationError as error:
             form.add_error("file", error.message_dict.get("file", error.messages))
         else:
@@ -50,7 +52,7 @@ def _detail_context(patient_import: PatientImport, form: MappingForm) -> dict:
         "problems_hidden": max(0, len(patient_import.problems) - PROBLEMS_SHOWN),
         "can_import": patient_import.status == PatientImport.Status.CHECKED
         and not patient_import.problems
-        and patient_import.new_patients > 0,
+        and patient_import.adds_something,
     }
 
 
@@ -66,6 +68,7 @@ def import_detail(request: StaffRequest, pk) -> HttpResponse:
                 patient_import=patient_import,
                 mapping=form.mapping(),
                 date_format=form.cleaned_data["date_format"],
+                defaults=form.defaults(),
             )
             patient_import_check_start(by=request.user, patient_import=patient_import)
         except ValidationError as error:
@@ -90,10 +93,12 @@ def import_start(request: StaffRequest, pk) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         if patient_import.status == PatientImport.Status.IMPORTED:
-            messages.success(
-                request,
-                f"{patient_import.new_patients} patients imported from {patient_import.file_name}.",
+            what = (
+                f"{patient_import.new_doses} past doses"
+                if patient_import.kind == PatientImport.Kind.VISITS
+                else f"{patient_import.new_patients} patients"
             )
+            messages.success(request, f"{what} imported from {patient_import.file_name}.")
     return redirect("imports:detail", pk=patient_import.pk)
 
 
@@ -109,23 +114,44 @@ def import_progress(request: StaffRequest, pk) -> HttpResponse:
     return response
 
 
+# One example row per kind of file, in the template's columns.
+_TEMPLATE_EXAMPLES = {
+    PatientImport.Kind.PATIENTS: [
+        "A-1001",
+        "Ada",
+        "Lovelace",
+        "1975-12-10",
+        "female",
+        "ada@example.com",
+        "+1 555 0100",
+        "yes",
+    ],
+    PatientImport.Kind.VISITS: [
+        "A-1001",
+        "",
+        "",
+        "",
+        "2024-05-14",
+        "10:30",
+        "Knee",
+        "left",
+        "ExoFlow 10",
+        "EX-2404",
+        "2025-04-30",
+        "8",
+        "dr.grey",
+        "",
+        "Knee osteoarthritis",
+    ],
+}
+
+
 @login_required
 @manager_only
-def import_template(request: StaffRequest) -> HttpResponse:
+def import_template(request: StaffRequest, kind: str = PatientImport.Kind.PATIENTS) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="exotrack-patients-template.csv"'
+    response["Content-Disposition"] = f'attachment; filename="exotrack-{kind}-template.csv"'
     writer = csv.writer(response)
-    writer.writerow(TEMPLATE_HEADERS)
-    writer.writerow(
-        [
-            "A-1001",
-            "Ada",
-            "Lovelace",
-            "1975-12-10",
-            "female",
-            "ada@example.com",
-            "+1 555 0100",
-            "yes",
-        ]
-    )
+    writer.writerow(template_headers(kind))
+    writer.writerow(_TEMPLATE_EXAMPLES[PatientImport.Kind(kind)])
     return response

@@ -90,6 +90,11 @@ class Lot(Recorded):
     storage_location = models.CharField(max_length=120, blank=True)
     # Kept by a database trigger from the StockMovement ledger; never written by code.
     vials_on_hand = models.IntegerField(default=0, editable=False)
+    # A lot known only from a clinic's past records (imported visits from before
+    # ExoTrack): never in stock here, so no vials and no ledger; never given again, but
+    # its recipients are traced and recalled like any other lot's. Its expiry date and
+    # count per vial are the least the records tell (see lot_history_record).
+    history_only = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["expiry_date", "id"]
@@ -101,7 +106,14 @@ class Lot(Recorded):
                 condition=Q(vials_on_hand__gte=0), name="lot_stock_never_negative"
             ),
             models.CheckConstraint(
-                condition=Q(vials_received__gt=0), name="lot_received_some_vials"
+                condition=Q(vials_received__gt=0, history_only=False)
+                | Q(vials_received=0, history_only=True),
+                name="lot_received_some_vials",
+            ),
+            # The backstop: any stock movement on a history-only lot is refused.
+            models.CheckConstraint(
+                condition=Q(history_only=False) | Q(vials_on_hand=0),
+                name="lot_history_only_never_in_stock",
             ),
             models.CheckConstraint(
                 condition=Q(labelled_billions_per_vial__gt=0), name="lot_labelled_count_positive"
@@ -133,6 +145,7 @@ class Lot(Recorded):
         return Q(
             **{
                 f"{through}status": Lot.Status.AVAILABLE,
+                f"{through}history_only": False,
                 f"{through}expiry_date__gte": on,
                 f"{through}vials_on_hand__gt": 0,
             }
@@ -142,6 +155,11 @@ class Lot(Recorded):
         """Why `vials` of this lot cannot be given on `on`, one message and code per
         reason, or None when they can. Stock is read from this instance: lock the row
         first when the answer decides a write."""
+        if self.history_only:
+            return ValidationError(
+                f"Lot {self.lot_number} is known only from past records; it was never in stock.",
+                code="lot_unusable",
+            )
         if self.status != Lot.Status.AVAILABLE:
             return ValidationError(
                 f"Lot {self.lot_number} is {self.get_status_display().lower()}.",

@@ -314,6 +314,41 @@ def lot_receive(
         return lot
 
 
+def lot_history_record(
+    *,
+    by: User,
+    product: Product,
+    lot_number: str,
+    first_given_on: datetime.date,
+    last_given_on: datetime.date,
+    largest_dose_billions: Decimal,
+    expiry_date: datetime.date | None = None,
+) -> Lot:
+    """The lot a clinic's past records name, found or recorded as history only: never
+    in stock (no vials, no ledger movement), never given again, traced and recalled like
+    any lot. Its label is not known, so it holds the least the records tell: received
+    by the first day it was given, in date on the last (unless the expiry is given), at
+    least the largest dose per vial. A lot already here, in stock or not, is returned
+    as it is: its past doses are history and take nothing from stock either way."""
+    lot_number = lot_number.strip()
+    with transaction.atomic(), recorded_by(by):
+        existing = Lot.objects.filter(product=product, lot_number__iexact=lot_number).first()
+        if existing is not None:
+            return existing
+        return _saved(
+            Lot(
+                product=product,
+                lot_number=lot_number,
+                expiry_date=expiry_date or last_given_on,
+                received_on=first_given_on,
+                vials_received=0,
+                labelled_billions_per_vial=largest_dose_billions,
+                history_only=True,
+                created_by=by,
+            )
+        )
+
+
 _LOT_EDITABLE = ("measured_billions_per_vial", "measured_source", "storage_location")
 
 

@@ -277,13 +277,21 @@ def visit_record(
     notes: str = "",
     acknowledgements: dict[str, str] | None = None,
     save_for_sign_off: bool = False,
+    past_record: str = "",
 ) -> Visit:
     """Record a visit with its doses and take the opened vials from stock, all or nothing.
 
     Raises ValidationError (field errors; `doses.<n>.<field>` for a dose row) or
     WarningsNeedAcknowledgement when a warning has no reason from a clinician. Staff who
     may not acknowledge warnings (nurses) may instead save the visit for a clinician's
-    sign-off (`save_for_sign_off`): stock, follow-ups and flags go ahead as usual."""
+    sign-off (`save_for_sign_off`): stock, follow-ups and flags go ahead as usual.
+
+    `past_record` (the import's reason, e.g. "Imported from visits.csv (past record)")
+    records a treatment given before the clinic used ExoTrack, by a manager the caller
+    has checked may import: its vials were used then, so no stock is taken; its
+    warnings are kept, acknowledged by `by` with that reason, because the treatment
+    already happened and no clinician can decide it again; it is not picked for chart
+    review; and follow-ups whose day has passed are not scheduled."""
     if len(doses) > max_sites_per_visit():
         # Before anything else: every dose row costs lookups.
         raise ValidationError({"doses": too_many_sites_error()})
@@ -314,7 +322,9 @@ def visit_record(
             doses=doses,
             consent_recorded=consent_recorded,
         )
-        may_acknowledge = by.has_perm(ACKNOWLEDGE_PERMISSION)
+        if past_record:
+            acknowledgements = {w.code: past_record for w in warnings}
+        may_acknowledge = bool(past_record) or by.has_perm(ACKNOWLEDGE_PERMISSION)
         missing = [w for w in warnings if not (may_acknowledge and acknowledgements.get(w.code))]
         chart_review = not may_acknowledge and chart_review_picked(
             patient_id=patient.pk,
@@ -337,7 +347,9 @@ def visit_record(
             else Visit.SignOff.NOT_NEEDED,
             chart_review=chart_review,
         )
-        opened, stock_errors = _take_stock(visit=visit, doses=doses, by=by)
+        opened, stock_errors = (
+            ({}, {}) if past_record else _take_stock(visit=visit, doses=doses, by=by)
+        )
         if stock_errors:
             raise ValidationError(stock_errors)
         # A clinician gives every reason now; a nurse's visit may wait for one.
@@ -373,7 +385,7 @@ def visit_record(
             )
             for w in warnings
         )
-        visit_recorded.send(sender=Visit, visit=visit, by=by)
+        visit_recorded.send(sender=Visit, visit=visit, by=by, past_record=bool(past_record))
         return visit
 
 

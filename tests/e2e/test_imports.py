@@ -28,7 +28,7 @@ def _upload_and_check(page: Page, tmp_path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
     page.goto("/")
     page.get_by_role("link", name="Import patients").click()
-    page.get_by_label("Spreadsheet of patients (CSV or XLSX)").set_input_files(path)
+    page.get_by_label("Spreadsheet (CSV or XLSX)").set_input_files(path)
     page.get_by_role("button", name="Upload and match columns").click()
     expect(page.get_by_label("Date of birth")).to_have_value("DOB")
     page.get_by_role("button", name="Check the file").click()

@@ -159,7 +159,9 @@ def _stop_reminders(follow_up: FollowUp) -> None:
     follow_up.claimed_until = None
 
 
-def follow_ups_schedule_for_visit(*, visit: Visit, by: User) -> list[FollowUp]:
+def follow_ups_schedule_for_visit(
+    *, visit: Visit, by: User, backdated_grace_days: int | None = None
+) -> list[FollowUp]:
     """Put the visit's follow-ups on the schedule: one per matching rule, and for
     repeat-session rules one per treated site (the next visit to that site supersedes
     it). Returns the follow-ups made now; calling again makes nothing new.
@@ -167,6 +169,7 @@ def follow_ups_schedule_for_visit(*, visit: Visit, by: User) -> list[FollowUp]:
     A backdated visit skips rules whose due date passed more than
     FOLLOWUP_BACKDATED_GRACE_DAYS ago: a day-3 infection check asked a month late helps
     nobody. Rules due more recently are still scheduled and show as overdue.
+    `backdated_grace_days` overrides the setting (0: nothing due before today).
 
     A voided visit schedules nothing; nor does a site for a repeat session when a later
     visit already treated it (a visit entered late must not re-open what that one
@@ -174,9 +177,9 @@ def follow_ups_schedule_for_visit(*, visit: Visit, by: User) -> list[FollowUp]:
     if visit.is_voided:
         return []
     visit_day = timezone.localdate(visit.visited_at)
-    oldest_due = timezone.localdate() - datetime.timedelta(
-        days=settings.FOLLOWUP_BACKDATED_GRACE_DAYS
-    )
+    if backdated_grace_days is None:
+        backdated_grace_days = settings.FOLLOWUP_BACKDATED_GRACE_DAYS
+    oldest_due = timezone.localdate() - datetime.timedelta(days=backdated_grace_days)
     sites = {dose.site_id: dose.site for dose in visit.doses.select_related("site")}
     treated_later = set(
         Dose.objects.filter(
