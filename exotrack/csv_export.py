@@ -148,10 +148,13 @@ def copy_csv_chunks(
     own = shared.get_new_connection(shared.get_connection_params())
     try:
         own.autocommit = True
-        # Compiling the query (JIT) would hold the first row back by about a second and
-        # saves nothing on a query whose time goes to index lookups.
-        own.execute("SET jit = off")
-        yield from _copy_out(own, statement, params)
+        # One transaction, so that behind PgBouncer in transaction mode the setting and
+        # the COPY share a server connection and the setting ends with them.
+        with own.transaction():
+            # Compiling the query (JIT) would hold the first row back by about a second
+            # and saves nothing on a query whose time goes to index lookups.
+            own.execute("SET LOCAL jit = off")
+            yield from _copy_out(own, statement, params)
     finally:
         own.close()
 
