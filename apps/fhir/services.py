@@ -18,6 +18,7 @@ from apps.fhir.models import BulkExport
 from apps.fhir.resources import RESOURCE_TYPES, ResourceType
 from apps.inventory.models import Lot
 from apps.safety.selectors.recalls import lot_recipient_patient_ids
+from exotrack.replica import database_with_every_commit
 
 # Rows read from PostgreSQL per round trip: the worker holds one chunk at a time.
 EXPORT_CHUNK_ROWS = 2000
@@ -90,15 +91,17 @@ def _still_wanted(export: BulkExport) -> bool:
 
 
 def _write_type(
-    export: BulkExport, resource_type: ResourceType[Any], directory: Path
+    export: BulkExport, resource_type: ResourceType[Any], directory: Path, *, using: str
 ) -> int | None:
-    """Write one NDJSON file; the number of resources, or None when cancelled meanwhile."""
+    """Write one NDJSON file, read from the `using` database; the number of resources, or
+    None when cancelled meanwhile (progress and cancel are the primary's, always)."""
     path = directory / f"{resource_type.name}.ndjson"
     partial = path.with_suffix(".partial")
     count = 0
     with partial.open("w", encoding="utf-8") as out:
         for row, record in enumerate(
-            _records(export, resource_type).iterator(chunk_size=EXPORT_CHUNK_ROWS), start=1
+            _records(export, resource_type).using(using).iterator(chunk_size=EXPORT_CHUNK_ROWS),
+            start=1,
         ):
             for resource in resource_type.resources(record):
                 out.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
@@ -135,9 +138,12 @@ def bulk_export_run(*, export_id: str) -> None:
     directory = bulk_export_directory(export)
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
+    # A replica, once it holds every change up to started_at: the next export asks only
+    # for changes after it, so one missing here would be missing from both.
+    source = database_with_every_commit()
     try:
         for name in export.types:
-            count = _write_type(export, RESOURCE_TYPES[name], directory)
+            count = _write_type(export, RESOURCE_TYPES[name], directory, using=source)
             if count is None:
                 shutil.rmtree(directory, ignore_errors=True)
                 return

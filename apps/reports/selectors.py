@@ -13,13 +13,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections
 from psycopg import sql
 
 from apps.outcomes.models import Timepoint
 from apps.reports.filters import ReportFilters
 from apps.reports.sql import EPISODE_JOINS, OUTCOME_JOINS, PIVOT_TIMEPOINTS, RESPONDER
 from apps.reports.sql import outcome_params as _outcome_params
+from exotrack.replica import database_for_reports
 
 CONFIDENCE = 0.95
 # Figures that took longer than this to compute (a large clinic, few filters) are kept
@@ -79,7 +80,8 @@ class Summary:
     adverse_events_by_lot: list[Rate]
 
 
-def _fetch(query: sql.Composable, params: dict[str, Any]) -> list[tuple]:
+def _fetch(query: sql.Composable, params: dict[str, Any], *, using: str) -> list[tuple]:
+    connection = connections[using]
     connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute(query.as_string(connection.connection), params)
@@ -122,7 +124,7 @@ def _episodes(columns: sql.Composable, filters: ReportFilters) -> sql.Composed:
     )
 
 
-def mean_pain(filters: ReportFilters) -> list[MeanPain]:
+def mean_pain(filters: ReportFilters, *, using: str) -> list[MeanPain]:
     pain_values = sql.SQL(", ").join(
         sql.SQL("({}, {}, {})").format(
             sql.Literal(order),
@@ -141,14 +143,14 @@ def mean_pain(filters: ReportFilters) -> list[MeanPain]:
         GROUP BY ep.category, tp.position, tp.timepoint
         ORDER BY ep.category, tp.position"""
     ).format(values=pain_values)
-    rows = _fetch(query, filters.params())
+    rows = _fetch(query, filters.params(), using=using)
     return [
         MeanPain(category, timepoint, n, mean, *t_interval(n, mean, sd))
         for category, timepoint, n, mean, sd in rows
     ]
 
 
-def _responders(filters: ReportFilters) -> tuple[int, list[Rate], list[Rate]]:
+def _responders(filters: ReportFilters, *, using: str) -> tuple[int, list[Rate], list[Rate]]:
     columns = sql.SQL("s.category, pr.id AS product_id, pr.name AS product, ({}) AS responder")
     query = _episodes(columns.format(RESPONDER), filters) + sql.SQL(
         """SELECT GROUPING(ep.category), GROUPING(ep.product_id), ep.category, ep.product_id,
@@ -160,7 +162,7 @@ def _responders(filters: ReportFilters) -> tuple[int, list[Rate], list[Rate]]:
     )
     episodes, by_category, by_product = 0, [], []
     for no_category, no_product, category, product_id, product, total, assessed, k in _fetch(
-        query, {**filters.params(), **_outcome_params()}
+        query, {**filters.params(), **_outcome_params()}, using=using
     ):
         if no_category and no_product:
             episodes = total
@@ -173,7 +175,7 @@ def _responders(filters: ReportFilters) -> tuple[int, list[Rate], list[Rate]]:
     return episodes, by_category, by_product
 
 
-def adverse_events_by_lot(filters: ReportFilters) -> list[Rate]:
+def adverse_events_by_lot(filters: ReportFilters, *, using: str) -> list[Rate]:
     query = sql.SQL(
         """SELECT l.id, pr.name, l.lot_number, count(*),
                   count(*) FILTER (WHERE EXISTS (
@@ -186,7 +188,9 @@ def adverse_events_by_lot(filters: ReportFilters) -> list[Rate]:
     ).format(joins=EPISODE_JOINS, where=filters.episode_where())
     return [
         _rate(f"{product} {lot_number}", events, doses, key=lot_id)
-        for lot_id, product, lot_number, doses, events in _fetch(query, filters.params())
+        for lot_id, product, lot_number, doses, events in _fetch(
+            query, filters.params(), using=using
+        )
     ]
 
 
@@ -206,11 +210,13 @@ def report_summary(*, filters: ReportFilters) -> Summary:
 
 
 def _summary(filters: ReportFilters) -> Summary:
-    episodes, by_category, by_product = _responders(filters)
+    # All three from one source: a replica a little behind, or the primary.
+    using = database_for_reports()
+    episodes, by_category, by_product = _responders(filters, using=using)
     return Summary(
         episodes=episodes,
-        mean_pain=mean_pain(filters),
+        mean_pain=mean_pain(filters, using=using),
         responders_by_category=by_category,
         responders_by_product=by_product,
-        adverse_events_by_lot=adverse_events_by_lot(filters),
+        adverse_events_by_lot=adverse_events_by_lot(filters, using=using),
     )

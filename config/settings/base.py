@@ -129,6 +129,18 @@ DATABASES = {"default": env.db_url("DATABASE_URL", default=_embedded_database_ur
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL streaming replica that the reports page, its CSV exports and FHIR bulk
+# exports read from while it is at most DATABASE_REPLICA_MAX_LAG_SECONDS behind; else
+# they read the primary, as everything else always does (exotrack/replica.py).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # What an unreachable replica costs a report (once per process every few seconds)
+    # before it falls back to the primary; ?connect_timeout= in the URL says otherwise.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.int("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30)
+DATABASE_ROUTERS = ["exotrack.replica.PrimaryWritesRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -592,6 +604,9 @@ PRIVATE_FILES_STORAGE = {
 # remote-signing link works this many days, once.
 CONSENT_VALID_DAYS = env.int("CONSENT_VALID_DAYS", default=365)
 CONSENT_SIGNING_LINK_DAYS = env.int("CONSENT_SIGNING_LINK_DAYS", default=7)
+# Requests to remote-signing links, per client address and per link, each hour: a leaked
+# or guessed link cannot be hammered (every signature builds a PDF).
+CONSENT_SIGNING_REQUESTS_PER_HOUR = env.int("CONSENT_SIGNING_REQUESTS_PER_HOUR", default=30)
 # Photos: the largest upload and picture accepted (a 12-megapixel phone photo is 3-8 MB).
 PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=25_000_000)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)

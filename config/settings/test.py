@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-suite-only-key-never-used-outside-the-test-run-0123")
 
 from .base import *  # noqa: F403
+from .base import DATABASES as CONFIGURED_DATABASES
 from .base import REST_FRAMEWORK, env
 
 # The suite talks plain http to its own live server.
@@ -38,6 +39,10 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": False,
     }
 }
+if "replica" in CONFIGURED_DATABASES:
+    # Read as configured outside the test runner (tests/integration/test_replica.py runs
+    # the site against a real replica); the test runner makes it its test database.
+    DATABASES["replica"] = {**CONFIGURED_DATABASES["replica"], "TEST": {"MIRROR": "default"}}
 # No second factor unless a test asks for one (override_settings(MFA_REQUIRED_ROLES=...)).
 MFA_REQUIRED_ROLES = []
 
