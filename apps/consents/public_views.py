@@ -3,8 +3,13 @@ expiring token is the key, and the consent request remembers its one use.
 
 It shows the clinic, the patient's first name and the consent text. A patient reading
 their own form is not staff reading a record, so nothing goes to the access log; the
-change history keeps the signature like any other write."""
+change history keeps the signature like any other write.
 
+Requests are counted in the cache per client address, before the token is read, and per
+link once it is (CONSENT_SIGNING_REQUESTS_PER_HOUR each): nobody can try tokens, nor
+hammer a leaked link from many addresses."""
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,6 +17,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts.client_ip import client_ip
+from apps.accounts.rate_limits import rate_limit_hit
 from apps.clinic.selectors import clinic_profile
 from apps.consents import rendering
 from apps.consents.forms import SignatureForm
@@ -25,24 +32,45 @@ from apps.consents.tokens import LinkExpired, LinkInvalid, signing_request_id
 from exotrack.forms import add_service_errors
 
 # Why a link cannot be signed, and the HTTP status the page carries.
-UNAVAILABLE_STATUS = {"expired": 410, "used": 410, "replaced": 410, "unknown": 404, "tampered": 404}
+UNAVAILABLE_STATUS = {
+    "expired": 410,
+    "used": 410,
+    "replaced": 410,
+    "unknown": 404,
+    "tampered": 404,
+    "busy": 429,
+}
+
+
+def _over_rate_limit(key: str) -> bool:
+    return rate_limit_hit(
+        key=f"consent-signing:{key}", limit=settings.CONSENT_SIGNING_REQUESTS_PER_HOUR
+    )
 
 
 def _unavailable(request: HttpRequest, reason: str, context: dict[str, object]) -> HttpResponse:
-    return render(
+    response = render(
         request,
         "consents/public/unavailable.html",
         {**context, "reason": reason},
         status=UNAVAILABLE_STATUS[reason],
     )
+    if reason == "busy":
+        response["Retry-After"] = "3600"  # the rate counters count by the hour
+    return response
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def remote_sign(request: HttpRequest, token: str) -> HttpResponse:
     context: dict[str, object] = {"clinic": clinic_profile()}
+    if _over_rate_limit(f"address:{client_ip(request)}"):
+        return _unavailable(request, "busy", context)
     try:
-        consent_request = consent_request_open(signing_request_id(token))
+        request_id = signing_request_id(token)
+        if _over_rate_limit(f"link:{request_id}"):
+            return _unavailable(request, "busy", context)
+        consent_request = consent_request_open(request_id)
     except LinkExpired:
         return _unavailable(request, "expired", context)
     except LinkInvalid:

@@ -1,6 +1,8 @@
-"""Consent fixtures: a private file store per test, a published form, drawn signatures."""
+"""Consent fixtures: a private file store per test, fresh rate counters, a published form,
+drawn signatures."""
 
 import pytest
+from django.core.cache import cache
 
 from apps.consents.models import ConsentVersion
 from apps.consents.services import consent_form_create
@@ -12,6 +14,14 @@ from tests.factories import PatientFactory, ProductFactory, UserFactory
 def private_files(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counters():
+    """The remote-signing link counts requests in the cache: each test starts at zero."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

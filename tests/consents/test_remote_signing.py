@@ -101,3 +101,45 @@ def test_an_expired_link_says_so(client, consent_request, settings):
     assert response.status_code == 410
     assert "expired" in response.content.decode()
     assert not SignedConsent.objects.exists()
+
+
+def test_requests_are_limited_per_client_address(client, consent_request, settings):
+    settings.CONSENT_SIGNING_REQUESTS_PER_HOUR = 3
+    token = signing_token(consent_request.pk)
+    url = reverse("consent_links:sign", args=[token])
+    # Guessed tokens count too: trying them is what the limit is for.
+    guessed = reverse(
+        "consent_links:sign", args=[token[:-2] + ("AA" if token[-2:] != "AA" else "BB")]
+    )
+    assert client.get(guessed, REMOTE_ADDR="203.0.113.7").status_code == 404
+    for _ in range(2):
+        assert client.get(url, REMOTE_ADDR="203.0.113.7").status_code == 200
+    refused = client.post(url, _answers(), REMOTE_ADDR="203.0.113.7")
+    assert refused.status_code == 429 and refused["Retry-After"] == "3600"
+    text = refused.content.decode()
+    assert "Please try again later" in text and "too many attempts" in text
+    assert "Ada" not in text
+    assert not SignedConsent.objects.exists()
+    consent_request.refresh_from_db()
+    assert consent_request.used_at is None
+    # Another address is not held back.
+    assert client.get(url, REMOTE_ADDR="198.51.100.2").status_code == 200
+
+
+def test_a_leaked_link_is_limited_from_every_address(client, consent_request, settings, patient):
+    settings.CONSENT_SIGNING_REQUESTS_PER_HOUR = 3
+    url = reverse("consent_links:sign", args=[signing_token(consent_request.pk)])
+    for n in range(3):
+        assert client.get(url, REMOTE_ADDR=f"198.51.100.{n}").status_code == 200
+    assert client.post(url, _answers(), REMOTE_ADDR="198.51.100.9").status_code == 429
+    assert not SignedConsent.objects.exists()
+    # The same address opens another patient's link: only the hammered link is held back.
+    with mock.patch("apps.consents.tasks.consent_request_email.delay_on_commit"):
+        other = consent_request_send(
+            patient=patient,
+            version=consent_request.version,
+            product=None,
+            by=consent_request.requested_by,
+        )
+    other_url = reverse("consent_links:sign", args=[signing_token(other.pk)])
+    assert client.get(other_url, REMOTE_ADDR="198.51.100.9").status_code == 200
