@@ -387,6 +387,10 @@ def _stock_change(*, by: User, lot: Lot, kind: str, vials: int, reason: str) -> 
         raise ValidationError({"vials": _TOO_MANY})
     with transaction.atomic(), recorded_by(by):
         locked = Lot.objects.select_for_update().get(pk=lot.pk)
+        if locked.history_only:
+            raise ValidationError(
+                {"vials": f"Lot {locked.lot_number} is known from past records only: no stock."}
+            )
         if locked.vials_on_hand + vials < 0:
             raise ValidationError(
                 {

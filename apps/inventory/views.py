@@ -107,7 +107,8 @@ def lot_detail(request: StaffRequest, pk: int) -> HttpResponse:
     context = {"lot": lot, "today": timezone.localdate()}
     if request.user.has_perm("inventory.view_stockmovement"):
         context["ledger"] = _ledger_read(request, lot)
-    if request.user.has_perm("inventory.add_stockmovement"):
+    # A lot known from past records only never holds stock: nothing to waste or correct.
+    if request.user.has_perm("inventory.add_stockmovement") and not lot.history_only:
         context["stock_form"] = StockChangeForm()
     if request.user.has_perm("inventory.change_lot") and lot.status != Lot.Status.RECALLED:
         context["status_form"] = LotStatusForm(

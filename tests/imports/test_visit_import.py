@@ -10,12 +10,14 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.followups.models import FollowUp
 from apps.imports import services
 from apps.imports.models import ImportedDose, ImportedPatient, PatientImport
 from apps.inventory.models import Lot, StockMovement
+from apps.inventory.services import stock_adjust
 from apps.safety.selectors.recalls import lot_recipients
 from apps.treatments.models import Dose, Visit, VisitWarning
 from apps.treatments.services import DoseInput, visit_record
@@ -306,3 +308,15 @@ def test_time_to_import_2000_past_doses(manager, clinic, settings, capsys):
             f"\n2,000 past doses (1,000 visits): dry run {checked - began:.1f} s, "
             f"import {done - checked:.1f} s"
         )
+
+
+def test_a_history_only_lot_page_says_so_and_offers_no_stock_change(client, manager, clinic):
+    _import(manager, _check(manager, _upload(manager, GOOD)))
+    lot = Lot.objects.get(lot_number="H-100")
+    with pytest.raises(ValidationError, match="past records only"):
+        stock_adjust(by=manager, lot=lot, vials=5, reason="Found a box")
+
+    client.force_login(manager)
+    page = client.get(reverse("inventory:lot-detail", args=[lot.pk])).content.decode()
+    assert "Past records only" in page
+    assert "Waste or correct the stock" not in page
