@@ -20,6 +20,8 @@ ACCESS_SUBJECT_LABELS: dict[str, str] = {
     "photo-image": "Treatment photo (full size)",
     "photo-thumbnail": "Treatment photo (thumbnail)",
     "photo-comparison": "Treatment photos side by side",
+    "sent-photo": "Photo a patient sent (review)",
+    "sent-photo-image": "Photo a patient sent (full size)",
     # Visits and outcomes
     "visit": "Visit",
     "visit-form": "Visit form",

@@ -94,7 +94,8 @@ class Lot(Recorded):
     # ExoTrack): never in stock here, so no vials and no ledger; never given again, but
     # its recipients are traced and recalled like any other lot's. Its expiry date and
     # count per vial are the least the records tell (see lot_history_record).
-    history_only = models.BooleanField(default=False)
+    # A default in the database too: bulk loads (COPY) name only the columns they fill.
+    history_only = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["expiry_date", "id"]

@@ -85,10 +85,17 @@ class Visit(Recorded, Voidable):
     notes = models.TextField(blank=True)
     # A nurse may save a visit whose warnings only a clinician may acknowledge, and a share
     # of nurses' visits is picked for chart review: both wait for a clinician's sign-off.
-    sign_off = models.CharField(max_length=12, choices=SignOff.choices, default=SignOff.NOT_NEEDED)
+    # Defaults in the database too: bulk loads (COPY) name only the columns they fill.
+    sign_off = models.CharField(
+        max_length=12,
+        choices=SignOff.choices,
+        default=SignOff.NOT_NEEDED,
+        db_default=SignOff.NOT_NEEDED,
+    )
     chart_review = models.BooleanField(
         "picked for chart review",
         default=False,
+        db_default=False,
         help_text="Picked at random for the medical director's chart review.",
     )
     signed_off_by = models.ForeignKey(
@@ -99,7 +106,7 @@ class Visit(Recorded, Voidable):
         related_name="+",
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
-    sign_off_note = models.TextField(blank=True)
+    sign_off_note = models.TextField(blank=True, db_default="")
 
     class Meta:
         ordering = ["-visited_at", "-id"]
