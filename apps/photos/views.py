@@ -181,6 +181,8 @@ def photo_void_view(request: StaffRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Photo voided; it stays in the record's history.")
             return redirect("photos:detail", pk=photo.pk)
+    # The page shows the photo and names the patient: a read, as on the photo's own page.
+    _log(request, "photo", patient_id=photo.patient_id, object_id=photo.pk)
     return render(request, "photos/photo_void.html", {"photo": photo, "form": form})
 
 

@@ -190,3 +190,14 @@ def test_the_visit_page_shows_photos_and_maps_in_constant_queries(
     with django_assert_num_queries(len(once)):
         page = client.get(url)
     assert page.content.decode().count("/thumbnail.jpg") == 5
+
+
+def test_the_page_asking_to_void_a_photo_is_a_read(client, dose, photo_consent, nurse, clinician):
+    photo = photo_add(
+        dose=dose, taken_on=timezone.localdate(), upload=upload(phone_photo()), by=nurse
+    )
+    client.force_login(clinician)
+    assert client.get(reverse("photos:void", args=[photo.pk])).status_code == 200
+    assert [(e.subject, e.patient_id, e.object_id) for e in AccessLog.objects.all()] == [
+        ("photo", photo.patient_id, photo.pk)
+    ]
