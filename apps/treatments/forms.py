@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.forms import ClinicianChoiceField
+from apps.injection_maps.services import PointInput, points_from_data
 from apps.treatments.models import Laterality, Route, TreatmentSite
 from apps.treatments.services import (
     SITE_FIELDS,
@@ -90,6 +92,9 @@ class VisitForm(forms.Form):
                     self.initial[name] = only[0].pk
 
 
+MAX_POINTS_TEXT = 20_000
+
+
 class DoseForm(forms.Form):
     """One treated site. Sites and lots come from lists the view reads once, so a form
     of many rows costs no query per row."""
@@ -112,6 +117,8 @@ class DoseForm(forms.Form):
     baseline_pain = forms.IntegerField(
         label="Baseline pain (0-10)", min_value=0, max_value=10, required=False
     )
+    # Tapped on the site's diagram (injection_maps/map-editor.js), as JSON.
+    injection_points = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, sites: dict[int, TreatmentSite], lot_choices: list, **kwargs):
         super().__init__(*args, **kwargs)
@@ -152,6 +159,21 @@ class DoseForm(forms.Form):
         if billions is not None and billions <= 0:
             raise forms.ValidationError("A dose is more than zero billion particles.")
         return billions
+
+    def clean_injection_points(self) -> list[PointInput]:
+        raw = self.cleaned_data["injection_points"]
+        if not raw:
+            return []
+        unreadable = forms.ValidationError(
+            "The injection points could not be read; tap them again."
+        )
+        # A map has tens of points: anything longer is not one (nor parsed to find out).
+        if len(raw) > MAX_POINTS_TEXT:
+            raise unreadable
+        try:
+            return points_from_data(json.loads(raw))
+        except (ValueError, RecursionError, ValidationError):
+            raise unreadable from None
 
     def dose_input(self) -> DoseInput:
         data = self.cleaned_data

@@ -3,6 +3,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,6 +13,8 @@ from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.clinic.models import Location
+from apps.injection_maps.diagrams import DIAGRAMS, diagram_for_site
+from apps.injection_maps.services import new_visit_points_check, new_visit_points_record
 from apps.inventory.models import Lot
 from apps.inventory.selectors import lots_usable_on
 from apps.inventory.services import barcode_parse
@@ -100,15 +103,21 @@ def visit_add(request: StaffRequest) -> HttpResponse:
         acknowledgements = {code: data.get(f"ack-{code}", "") for code in VisitWarning.Code.values}
         # Rows left blank are skipped; the service numbers the doses it was given.
         dose_forms = [f for f in formset.forms if f.has_changed()]
+        doses = [f.dose_input() for f in dose_forms]
+        points = [f.cleaned_data["injection_points"] for f in dose_forms]
         try:
-            visit = services.visit_record(
-                by=request.user,
-                patient=patient,
-                doses=[f.dose_input() for f in dose_forms],
-                acknowledgements=acknowledgements,
-                save_for_sign_off=data.get("save_for_sign_off") == "yes",
-                **form.cleaned_data,
-            )
+            new_visit_points_check(sites=[d.site for d in doses], points=points)
+            # The visit and its injection maps stand or fall together.
+            with transaction.atomic():
+                visit = services.visit_record(
+                    by=request.user,
+                    patient=patient,
+                    doses=doses,
+                    acknowledgements=acknowledgements,
+                    save_for_sign_off=data.get("save_for_sign_off") == "yes",
+                    **form.cleaned_data,
+                )
+                new_visit_points_record(visit=visit, points=points, by=request.user)
         except services.WarningsNeedAcknowledgement as warnings:
             pending = warnings.warnings
         except ValidationError as error:
@@ -127,6 +136,11 @@ def visit_add(request: StaffRequest) -> HttpResponse:
             "may_acknowledge": may_acknowledge,
             "site_routes": {
                 pk: site.default_route for pk, site in formset.form_kwargs["sites"].items()
+            },
+            # Each site's diagram, drawn in the row when its site is chosen.
+            "diagrams": list(DIAGRAMS.values()),
+            "site_diagrams": {
+                pk: diagram_for_site(site).key for pk, site in formset.form_kwargs["sites"].items()
             },
         },
     )

@@ -5,9 +5,11 @@
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
 
-  function setUp(editor) {
+  // `field` is the hidden input holding the points: inside the editor on the map page,
+  // passed in by the visit form, whose rows keep it among their other fields.
+  function setUp(editor, field) {
     var svg = editor.querySelector("svg.diagram");
-    var field = editor.querySelector('input[name="' + editor.dataset.field + '"]');
+    field = field || editor.querySelector('input[name="' + editor.dataset.field + '"]');
     var list = editor.querySelector("[data-point-list]");
     var layer = svg.querySelector("[data-points]");
     var points = JSON.parse(field.value || "[]");
@@ -81,5 +83,6 @@
     draw();
   }
 
-  document.querySelectorAll("[data-map-editor]").forEach(setUp);
+  document.querySelectorAll("[data-map-editor]").forEach(function (editor) { setUp(editor); });
+  window.injectionMapEditor = setUp;
 })();

@@ -1,6 +1,7 @@
 // Visit form: add and remove dose rows (keeping the formset's numbering whole), fill a
-// site's usual route and show its usual dose when the site is chosen, and let a barcode
-// scanner's Enter read the vial instead of submitting the whole visit.
+// site's usual route, show its usual dose and its injection-map diagram when the site is
+// chosen, and let a barcode scanner's Enter read the vial instead of submitting the whole
+// visit.
 (function () {
   "use strict";
   var form = document.getElementById("visit-form");
@@ -11,6 +12,7 @@
   var addButton = document.getElementById("add-dose");
   var routes = JSON.parse(document.getElementById("site-routes").textContent);
   var usualDoses = JSON.parse(document.getElementById("site-usual-doses").textContent);
+  var siteDiagrams = JSON.parse(document.getElementById("site-diagrams").textContent);
   // The empty row says what the hint says before a site is chosen.
   var noSiteHint = template.content.querySelector("[id$='-billions_helptext']").textContent;
   var ROW_PREFIX = /doses-\d+/g;
@@ -67,8 +69,11 @@
     focus.focus();
   });
 
-  // A scanned vial comes back as the whole row: it may need its Remove button.
-  document.body.addEventListener("htmx:load", showRemoveButtons);
+  // A scanned vial comes back as the whole row: it may need its Remove button and map.
+  document.body.addEventListener("htmx:load", function () {
+    showRemoveButtons();
+    doseRows().forEach(mountMap);
+  });
 
   // Another visit day can change which lots are usable: reload every lot picker,
   // keeping each row's choice when that lot is still on the list.
@@ -89,12 +94,35 @@
       });
   }
 
+  // The row's injection map: the chosen site's diagram, with the points its hidden
+  // field holds (kept when the form comes back). Another diagram starts empty: points
+  // tapped on a knee mean nothing on a face.
+  function mountMap(row) {
+    var slot = row.querySelector("[data-map-slot]");
+    var site = row.querySelector("select[name$='-site']");
+    var field = row.querySelector("input[name$='-injection_points']");
+    if (!slot || !site || !field || !window.injectionMapEditor) { return; }
+    var key = siteDiagrams[site.value] || "";
+    if (slot.dataset.diagram === key) { return; }
+    if (slot.dataset.diagram) { field.value = ""; }
+    slot.dataset.diagram = key;
+    var shown = document.getElementById("diagram-" + key);
+    if (!key || !shown) {
+      slot.innerHTML = '<p class="muted">Choose the site to see its diagram.</p>';
+      return;
+    }
+    slot.innerHTML = "";
+    slot.appendChild(shown.content.cloneNode(true));
+    window.injectionMapEditor(slot, field);
+  }
+
   function siteChosen(select) {
     var row = select.name.replace(/-site$/, "");
     var route = form.querySelector('select[name="' + row + '-route"]');
     if (route && routes[select.value]) { route.value = routes[select.value]; }
     var hint = document.getElementById("id_" + row + "-billions_helptext");
     if (hint) { hint.textContent = usualDoses[select.value] || noSiteHint; }
+    mountMap(select.closest(".dose-row"));
   }
 
   form.addEventListener("change", function (event) {
@@ -114,4 +142,5 @@
   });
 
   showRemoveButtons();
+  doseRows().forEach(mountMap);
 })();
