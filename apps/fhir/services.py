@@ -120,29 +120,64 @@ def _write_type(
     return count
 
 
+def _files_whole(export: BulkExport, directory: Path) -> bool:
+    """Whether every file the export says it finished is on disk, at its count of lines."""
+    for done in export.output:
+        path = directory / done["file"]
+        if not path.is_file():
+            return False
+        with path.open("rb") as lines:
+            if sum(1 for _ in lines) != done["count"]:
+                return False
+    return True
+
+
+def _resumed(export: BulkExport, directory: Path) -> bool:
+    """A redelivered task (its worker was lost mid-export) carries on after the last type
+    it finished, as of the same start, so the files already written stand; the type it
+    was writing is written again. Without its finished files intact, it starts over."""
+    if export.status != BulkExport.Status.RUNNING or export.started_at is None:
+        return False
+    if not _files_whole(export, directory):
+        return False
+    for partial in directory.glob("*.partial"):
+        partial.unlink()
+    export.resources_written = sum(done["count"] for done in export.output)
+    BulkExport.objects.filter(pk=export.pk).update(resources_written=export.resources_written)
+    return True
+
+
 def bulk_export_run(*, export_id: str) -> None:
-    """Run a queued export. A redelivered task (its worker was lost) starts it over;
-    one that finished, failed or was cancelled is left alone."""
-    claimed = BulkExport.objects.filter(
-        pk=export_id, status__in=(BulkExport.Status.QUEUED, BulkExport.Status.RUNNING)
-    ).update(
-        status=BulkExport.Status.RUNNING,
-        started_at=timezone.now(),
-        types_done=0,
-        resources_written=0,
-        output=[],
+    """Run a queued export, or carry on with one whose worker was lost; one that
+    finished, failed or was cancelled is left alone."""
+    export = (
+        BulkExport.objects.select_related("requested_by")
+        .filter(pk=export_id, status__in=(BulkExport.Status.QUEUED, BulkExport.Status.RUNNING))
+        .first()
     )
-    if not claimed:
+    if export is None:
         return
-    export = BulkExport.objects.select_related("requested_by").get(pk=export_id)
     directory = bulk_export_directory(export)
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
+    if not _resumed(export, directory):
+        claimed = BulkExport.objects.filter(
+            pk=export_id, status__in=(BulkExport.Status.QUEUED, BulkExport.Status.RUNNING)
+        ).update(
+            status=BulkExport.Status.RUNNING,
+            started_at=timezone.now(),
+            types_done=0,
+            resources_written=0,
+            output=[],
+        )
+        if not claimed:
+            return
+        export.refresh_from_db()
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
     # A replica, once it holds every change up to started_at: the next export asks only
     # for changes after it, so one missing here would be missing from both.
     source = database_with_every_commit()
     try:
-        for name in export.types:
+        for name in export.types[export.types_done :]:
             count = _write_type(export, RESOURCE_TYPES[name], directory, using=source)
             if count is None:
                 shutil.rmtree(directory, ignore_errors=True)

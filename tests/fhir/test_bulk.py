@@ -165,3 +165,62 @@ def test_a_finished_export_is_not_run_again(clinic, clinician, run_exports):
     services.bulk_export_run(export_id=str(export.pk))
     export.refresh_from_db()
     assert export.finished_at == finished
+
+
+def _lost_after_first_type(export: BulkExport) -> None:
+    """The state a worker lost while writing the second type leaves behind: the first
+    type's file whole and listed, the second's half written."""
+    directory = services.bulk_export_directory(export)
+    (directory / "Procedure.ndjson").unlink()
+    (directory / "Procedure.partial").write_text('{"resourceType": "Proc')
+    BulkExport.objects.filter(pk=export.pk).update(
+        status=BulkExport.Status.RUNNING,
+        finished_at=None,
+        expires_at=None,
+        types_done=1,
+        resources_written=999,
+        output=[o for o in export.output if o["type"] == "Patient"],
+    )
+
+
+def test_a_redelivered_export_carries_on_after_the_last_type_it_finished(
+    api_client, clinic, clinician, run_exports
+):
+    login_api(api_client, clinician)
+    status = status_path(kick_off(api_client, "Patient/$export", _type="Patient,Procedure"))
+    run_exports()
+    export = BulkExport.objects.get()
+    patients_file = services.bulk_export_directory(export) / "Patient.ndjson"
+    _lost_after_first_type(export)
+    written_before = patients_file.stat().st_mtime_ns
+
+    services.bulk_export_run(export_id=str(export.pk))
+
+    again = BulkExport.objects.get()
+    assert again.status == BulkExport.Status.COMPLETED
+    assert again.started_at == export.started_at  # the same transactionTime
+    assert patients_file.stat().st_mtime_ns == written_before  # not written again
+    assert not list(services.bulk_export_directory(again).glob("*.partial"))
+    manifest = api_client.get(status).json()
+    assert [(o["type"], o["count"]) for o in again.output] == [("Patient", 1), ("Procedure", 1)]
+    lines = download(api_client, manifest)
+    assert [r["id"] for r in lines["Patient"]] == [str(clinic.patient.pk)]
+    assert len(lines["Procedure"]) == 1
+    assert again.resources_written == 2
+
+
+def test_a_redelivered_export_whose_files_are_not_whole_starts_over(clinic, clinician, run_exports):
+    export = services.bulk_export_start(
+        by=clinician, level="patient", request_url="x", types=["Patient", "Procedure"]
+    )
+    run_exports()
+    export.refresh_from_db()
+    _lost_after_first_type(export)
+    (services.bulk_export_directory(export) / "Patient.ndjson").write_text("")
+
+    services.bulk_export_run(export_id=str(export.pk))
+
+    again = BulkExport.objects.get()
+    assert again.status == BulkExport.Status.COMPLETED
+    assert again.started_at > export.started_at
+    assert [(o["type"], o["count"]) for o in again.output] == [("Patient", 1), ("Procedure", 1)]
