@@ -1,6 +1,7 @@
 """Writes of injection maps. A dose's map is replaced whole: the earlier points are
 voided (kept, with their history), the new ones added, in one transaction."""
 
+import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -52,6 +53,24 @@ def points_from_data(raw: object) -> list[PointInput]:
     except (AttributeError, KeyError, TypeError, ValueError, InvalidOperation):
         raise ValidationError("The points could not be read; tap them again.") from None
     return points
+
+
+# A map has tens of points: a longer text is not one (nor parsed to find out).
+MAX_POINTS_TEXT = 20_000
+
+
+def points_from_text(raw: str) -> list[PointInput]:
+    """Points as a page's hidden field carries them, JSON text ("" for none)."""
+    unreadable = ValidationError("The points could not be read; tap them again.")
+    if not raw:
+        return []
+    if len(raw) > MAX_POINTS_TEXT:
+        raise unreadable
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise unreadable from None
+    return points_from_data(parsed)
 
 
 def _refusal(diagram: Diagram, points: list[PointInput]) -> str | None:

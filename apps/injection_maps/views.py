@@ -1,8 +1,6 @@
 """Injection-map pages: tap where each dose went (per treated site of a visit), and a
 print view of the visit's maps with the doses. Reads are written to the access log."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -14,7 +12,7 @@ from apps.accounts.requests import StaffRequest
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.injection_maps.selectors import visit_injection_maps
-from apps.injection_maps.services import injection_map_save, points_from_data
+from apps.injection_maps.services import injection_map_save, points_from_text
 from apps.treatments.models import Visit
 from apps.treatments.selectors import visits_visible_to
 
@@ -43,10 +41,10 @@ def map_edit(request: StaffRequest, visit_pk: int) -> HttpResponse:
             if field not in request.POST:
                 continue
             try:
-                points = points_from_data(json.loads(request.POST[field] or "[]"))
+                points = points_from_text(request.POST[field])
                 injection_map_save(dose=dose_map.dose, points=points, by=request.user)
-            except (ValidationError, json.JSONDecodeError) as error:
-                errors[dose_map.dose.pk] = " ".join(getattr(error, "messages", [str(error)]))
+            except ValidationError as error:
+                errors[dose_map.dose.pk] = " ".join(error.messages)
         if not errors:
             messages.success(request, "Injection map saved.")
             return redirect("treatments:visit-detail", pk=visit.pk)

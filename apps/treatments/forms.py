@@ -8,12 +8,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.forms import ClinicianChoiceField
-from apps.injection_maps.services import PointInput, points_from_data
+from apps.injection_maps.services import PointInput, points_from_text
 from apps.treatments.models import Laterality, Route, TreatmentSite
 from apps.treatments.services import (
     SITE_FIELDS,
@@ -92,9 +91,6 @@ class VisitForm(forms.Form):
                     self.initial[name] = only[0].pk
 
 
-MAX_POINTS_TEXT = 20_000
-
-
 class DoseForm(forms.Form):
     """One treated site. Sites and lots come from lists the view reads once, so a form
     of many rows costs no query per row."""
@@ -161,19 +157,8 @@ class DoseForm(forms.Form):
         return billions
 
     def clean_injection_points(self) -> list[PointInput]:
-        raw = self.cleaned_data["injection_points"]
-        if not raw:
-            return []
-        unreadable = forms.ValidationError(
-            "The injection points could not be read; tap them again."
-        )
-        # A map has tens of points: anything longer is not one (nor parsed to find out).
-        if len(raw) > MAX_POINTS_TEXT:
-            raise unreadable
-        try:
-            return points_from_data(json.loads(raw))
-        except (ValueError, RecursionError, ValidationError):
-            raise unreadable from None
+        # Its ValidationError is the form's own: shown on the row's map.
+        return points_from_text(self.cleaned_data["injection_points"])
 
     def dose_input(self) -> DoseInput:
         data = self.cleaned_data

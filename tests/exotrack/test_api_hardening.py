@@ -24,10 +24,13 @@ def _nested(depth: int) -> str:
 
 
 @pytest.mark.parametrize("depth", [33, 1000, 100_000])
-def test_too_deeply_nested_json_is_a_400_at_any_depth(api_client, clinician, depth):
+@pytest.mark.parametrize(
+    "path", [PATIENTS, "/api/v1/visits/", "/api/v1/adverse-events/", "/api/v1/follow-ups/"]
+)
+def test_too_deeply_nested_json_is_a_400_at_any_depth(api_client, clinician, depth, path):
     api_client.force_authenticate(clinician)
 
-    response = api_client.post(PATIENTS, data=_nested(depth), content_type="application/json")
+    response = api_client.post(path, data=_nested(depth), content_type="application/json")
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "parse_error"

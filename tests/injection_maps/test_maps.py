@@ -98,12 +98,14 @@ def test_tapped_points_are_drawn_back_on_the_visit_page_in_constant_queries(
         client.get(reverse("injection_maps:print", args=[dose.visit_id]))
 
 
-def test_unreadable_points_are_refused_on_the_page(client, nurse, dose):
+@pytest.mark.parametrize("points", ["{not json", "[" * 5000 + "]" * 5000, "[]" * 20_000])
+def test_unreadable_points_are_refused_on_the_page(client, nurse, dose, points):
     client.force_login(nurse)
     response = client.post(
-        reverse("injection_maps:edit", args=[dose.visit_id]), {f"points-{dose.pk}": "{not json"}
+        reverse("injection_maps:edit", args=[dose.visit_id]), {f"points-{dose.pk}": points}
     )
     assert response.status_code == 400
+    assert "The points could not be read" in response.content.decode()
     assert not InjectionPoint.objects.exists()
 
 

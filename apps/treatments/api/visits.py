@@ -16,7 +16,6 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -48,6 +47,7 @@ from apps.treatments.models import (
 )
 from exotrack.api.filters import number_filter
 from exotrack.api.idempotency import IdempotentCreateMixin
+from exotrack.api.parsers import JSONParser
 from exotrack.api.permissions import requires
 from exotrack.api.voiding import VoidActionMixin
 from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
