@@ -6,9 +6,11 @@ import datetime
 
 import pytest
 from django.core.cache import cache
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.parsers import JSONParser as PlainJSONParser
 from rest_framework.test import APIClient
 
+from exotrack.api.parsers import JSONParser
 from tests.factories import PatientFactory
 
 PATIENTS = "/api/v1/patients/"
@@ -188,3 +190,27 @@ def test_date_times_are_answered_in_utc(api_client, clinician, patient, settings
     assert created_at.startswith(
         patient.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M")
     )
+
+
+def _api_views(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _api_views(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            view = getattr(entry.callback, "cls", None)
+            if view is not None:
+                yield prefix + str(entry.pattern), view
+
+
+def test_every_api_view_reads_json_through_the_depth_check():
+    views = list(_api_views(get_resolver().url_patterns))
+    assert len(views) > 30
+    unchecked = sorted(
+        {
+            f"{path} {view.__name__}"
+            for path, view in views
+            for parser in view.parser_classes
+            if issubclass(parser, PlainJSONParser) and not issubclass(parser, JSONParser)
+        }
+    )
+    assert unchecked == []
