@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.followups.models import Channel, FollowUp, Kind
-from tests.builders import login_api
-from tests.factories import FollowUpFactory, LotFactory, PatientFactory
+from tests.builders import assert_nothing_changed, login_api
+from tests.factories import FollowUpFactory, LotFactory, PatientFactory, TreatmentSiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,11 @@ def follow_ups(clinician):
         completion_note=OUTCOME_NOTE,
     )
     return {"patient": patient, "recall": recall, "cancelled": cancelled, "outcome": outcome}
+
+
+@pytest.fixture
+def knee(db):
+    return TreatmentSiteFactory()
 
 
 CLINICAL_WORDS = ["CV-2291", "particles", "infection", "Knee", "Recall contact"]
@@ -87,6 +92,24 @@ class TestTheApi:
         )
         recalls = client.get(FOLLOW_UPS, {"kind": "recall_contact"}).json()["results"]
         assert [r["id"] for r in recalls] == [follow_ups["recall"].pk]
+
+    def test_the_desk_naming_a_site_is_refused_not_dropped(self, api_client, front_desk, knee):
+        patient = PatientFactory()
+        body = {
+            "patient": patient.pk,
+            "kind": "check_in",
+            "due_on": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+            "channel": "call",
+            "site": knee.pk,
+        }
+        with assert_nothing_changed():
+            refused = login_api(api_client, front_desk).post(FOLLOW_UPS, body, format="json")
+        assert refused.status_code == 400
+        assert [(e["attr"], e["code"]) for e in refused.json()["errors"]] == [
+            ("site", "not_permitted")
+        ]
+        del body["site"]
+        assert api_client.post(FOLLOW_UPS, body, format="json").status_code == 201
 
     def test_the_desk_reads_its_own_notes(self, api_client, front_desk, follow_ups):
         own = FollowUpFactory(patient=follow_ups["patient"], note="Asked", created_by=front_desk)

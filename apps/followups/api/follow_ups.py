@@ -28,6 +28,7 @@ from apps.followups.services import scheduling
 from apps.patients.models import Patient
 from apps.patients.selectors import may_see_clinical, patients_visible_to
 from apps.treatments.models import TreatmentSite
+from exotrack.api.hidden_fields import HIDDEN_FIELD_CODE, RefusesHiddenFields
 from exotrack.api.idempotency import IdempotentCreateMixin
 from exotrack.api.permissions import requires
 from exotrack.dates import ClinicDateFilter, ClinicDateSerializerField
@@ -118,7 +119,7 @@ def desk_hidden_fields_optional(result, generator, request, public):
     return result
 
 
-class FollowUpCreateSerializer(serializers.Serializer):
+class FollowUpCreateSerializer(RefusesHiddenFields, serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
     kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in scheduling.MANUAL_KINDS])
     due_on = ClinicDateSerializerField()
@@ -147,8 +148,10 @@ class FollowUpCreateSerializer(serializers.Serializer):
             patients_visible_to(user) if user is not None else Patient.objects.none()
         )
         if user is not None and not may_see_clinical(user):
-            # The front desk books follow-ups without clinical detail, as in the pages.
+            # The front desk books follow-ups without clinical detail, as in the pages; a
+            # site it names anyway is refused, not silently dropped.
             del self.fields["site"]
+            self.hidden_fields = ("site",)
 
 
 class FollowUpCompleteSerializer(serializers.Serializer):
@@ -231,7 +234,10 @@ _FOLLOW_UP_EXAMPLE = {
 def _documented_refusals(viewset):
     # The services refuse a site on anything but a repeat session as a plain field error,
     # and a follow-up that is no longer pending with its own code on the field asked for.
-    viewset = extend_validation_errors(["invalid"], field_name="site", actions=["create"])(viewset)
+    # The front desk naming a site at all is refused on it (RefusesHiddenFields).
+    viewset = extend_validation_errors(
+        ["invalid", HIDDEN_FIELD_CODE], field_name="site", actions=["create"]
+    )(viewset)
     for action_name, field_name in [
         ("reschedule", "due_on"),
         ("cancel", "reason"),
