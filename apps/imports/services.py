@@ -1,6 +1,6 @@
 """Importing a clinic's existing patients: upload, column mapping, dry run, import.
 
-Every row goes through patients.services.patient_register, the rule the registration
+Every row goes through patients.services.patient_register_many, the rules the registration
 form uses, so history and the duplicate check apply. The dry run and the import are the
 same walk over the file in one transaction; the dry run always rolls back, the import
 rolls back unless every row was good: nothing is ever half imported. A row whose
@@ -27,7 +27,11 @@ from apps.imports.fields import ImportField
 from apps.imports.models import ImportedPatient, PatientImport
 from apps.imports.parsing import Table, read_table
 from apps.patients.models import Patient
-from apps.patients.services import PossibleDuplicate, patient_register
+from apps.patients.services import (
+    PossibleDuplicate,
+    RegistrationsRefused,
+    patient_register_many,
+)
 
 IMPORT_PERMISSION = "imports.import_patients"
 # Rows between progress updates on the page.
@@ -316,6 +320,26 @@ def _person(fields: dict) -> tuple:
     )
 
 
+def _refusal_problems(
+    row: int,
+    refusal: ValidationError | PossibleDuplicate,
+    problem: Callable[[int, str | None, str], None],
+    columns: dict[str, str],
+) -> None:
+    if isinstance(refusal, PossibleDuplicate):
+        mrns = ", ".join(match.mrn for match in refusal.matches)
+        problem(
+            row,
+            None,
+            f"Possibly a patient already registered ({mrns}): check "
+            "the name and date of birth, or register this one by hand.",
+        )
+        return
+    for name, messages in refusal.message_dict.items():
+        for message in messages:
+            problem(row, name if name in columns else None, message)
+
+
 def _walk(
     patient_import: PatientImport, table: Table, progress: Callable[[int, int], None]
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -340,6 +364,7 @@ def _walk(
         parsed.append((row, fields, cells.get("external_id", ""), row_problems))
     already_here = _AlreadyHere.of([(fields, external_id) for _, fields, external_id, _ in parsed])
 
+    waiting: list[tuple[int, int, dict, str]] = []  # (rows done, row, fields, external id)
     for done, (row, fields, external_id, row_problems) in enumerate(parsed, start=1):
         for name, message in row_problems.items():
             problem(row, name, message)
@@ -357,33 +382,30 @@ def _walk(
         if (fields, external_id) in already_here:
             already += 1
         else:
-            try:
-                # The service runs in a transaction of its own (a savepoint here), so a
-                # row it refuses leaves the rest of the walk going.
-                patient = patient_register(by=by, **fields)
-            except PossibleDuplicate as duplicate:
-                mrns = ", ".join(match.mrn for match in duplicate.matches)
-                problem(
-                    row,
-                    None,
-                    f"Possibly a patient already registered ({mrns}): check "
-                    "the name and date of birth, or register this one by hand.",
+            waiting.append((done, row, fields, external_id))
+
+    # Registered a hundred at a time, by the same rules as one by one, and the page told
+    # how far it got after each hundred. A refused hundred is saved by none, and the walk
+    # goes on to find the problems of the rest; the caller then keeps nothing.
+    for first in range(0, len(waiting), PROGRESS_EVERY):
+        batch = waiting[first : first + PROGRESS_EVERY]
+        try:
+            patients = patient_register_many(by=by, people=[fields for _, _, fields, _ in batch])
+        except RegistrationsRefused as refused:
+            for position, refusal in sorted(refused.refusals.items()):
+                _refusal_problems(batch[position][1], refusal, problem, columns)
+        else:
+            new += len(patients)
+            imported.extend(
+                ImportedPatient(
+                    external_id=external_id, patient=patient, patient_import=patient_import
                 )
-            except ValidationError as error:
-                for name, messages in error.message_dict.items():
-                    for message in messages:
-                        problem(row, name if name in columns else None, message)
-            else:
-                new += 1
-                if external_id:
-                    imported.append(
-                        ImportedPatient(
-                            external_id=external_id, patient=patient, patient_import=patient_import
-                        )
-                    )
-        if done % PROGRESS_EVERY == 0:
-            progress(done, len(problems))
+                for (_, _, _, external_id), patient in zip(batch, patients, strict=True)
+                if external_id
+            )
+        progress(batch[-1][0], len(problems))
     ImportedPatient.objects.bulk_create(imported, batch_size=1000)
+    problems.sort(key=lambda found: found["row"])  # stable: a row's own order stays
     return problems, {"new_patients": new, "already_here": already}
 
 

@@ -197,6 +197,28 @@ def possible_duplicates(
     return list(same.order_by("id"))
 
 
+def person_key(first_name: str, last_name: str, date_of_birth: datetime.date) -> tuple:
+    """Who a name and birth date point to, as possible_duplicates compares them."""
+    return (first_name.strip().lower(), last_name.strip().lower(), date_of_birth)
+
+
+def possible_duplicates_of(
+    *, people: list[tuple[str, str, datetime.date]]
+) -> dict[tuple, list[Patient]]:
+    """possible_duplicates for many people in one query, by person_key."""
+    found: dict[tuple, list[Patient]] = {}
+    wanted = {person_key(*person) for person in people}
+    same_birth = Patient.objects.filter(
+        voided_at__isnull=True, date_of_birth__in={born for _, _, born in wanted}
+    ).only("id", "mrn", "first_name", "last_name", "date_of_birth")
+    for patient in same_birth.order_by("id"):
+        # iexact compares the stored name as it is; only the name asked about is trimmed.
+        key = (patient.first_name.lower(), patient.last_name.lower(), patient.date_of_birth)
+        if key in wanted:
+            found.setdefault(key, []).append(patient)
+    return found
+
+
 def patient_medications(*, patient: Patient) -> QuerySet[Medication]:
     """Current medications first, then stopped ones, most recently stopped first."""
     return (

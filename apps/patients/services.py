@@ -4,7 +4,7 @@ history context, so API (token) writes carry the user as well as page writes."""
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,7 +16,12 @@ from apps.patients.models import (
     MedicationClass,
     Patient,
 )
-from apps.patients.selectors import may_see_clinical, possible_duplicates
+from apps.patients.selectors import (
+    may_see_clinical,
+    person_key,
+    possible_duplicates,
+    possible_duplicates_of,
+)
 from exotrack.dates import BIRTH_DATE
 from exotrack.history import recorded_by
 from exotrack.voiding import void_record
@@ -88,14 +93,32 @@ def _check_reminder_address(patient: Patient) -> None:
         )
 
 
+class RegistrationsRefused(Exception):
+    """Some of the patients given to patient_register_many cannot be registered, so none
+    was: `refusals` holds, by position, the ValidationError or PossibleDuplicate of each."""
+
+    def __init__(self, refusals: dict[int, ValidationError | PossibleDuplicate]):
+        self.refusals = refusals
+        super().__init__(f"{len(refusals)} patients cannot be registered.")
+
+
+def _new_patient(by: User, fields: dict[str, Any]) -> Patient:
+    """The patient the fields describe, checked by the registration rules (all but the
+    duplicate check), not saved yet."""
+    _refuse_hidden_fields(by, fields)
+    patient = Patient(created_by=by, **fields)
+    # `by` is the signed-in user, and the foreign key stands behind it: looking the user
+    # up again for every patient of an import would only cost a query each.
+    patient.full_clean(exclude=["mrn", "created_by"])
+    _check_birth_date(patient)
+    _check_reminder_address(patient)
+    return patient
+
+
 def patient_register(*, by: User, confirm_duplicate: bool = False, **fields: Any) -> Patient:
     """Register a new patient. Raises PossibleDuplicate unless `confirm_duplicate`."""
-    _refuse_hidden_fields(by, fields)
     with transaction.atomic(), recorded_by(by):
-        patient = Patient(created_by=by, **fields)
-        patient.full_clean(exclude=["mrn"])
-        _check_birth_date(patient)
-        _check_reminder_address(patient)
+        patient = _new_patient(by, fields)
         if not confirm_duplicate:
             matches = possible_duplicates(
                 first_name=patient.first_name,
@@ -109,6 +132,43 @@ def patient_register(*, by: User, confirm_duplicate: bool = False, **fields: Any
         # The MRN comes from a database sequence default: read it back.
         patient.refresh_from_db(fields=["mrn"])
     return patient
+
+
+def patient_register_many(*, by: User, people: list[dict[str, Any]]) -> list[Patient]:
+    """Register many new patients at once (an import) by patient_register's rules, none
+    confirmed as a duplicate, in a few queries instead of several per patient: all or
+    none. Raises RegistrationsRefused naming every refused one."""
+    refusals: dict[int, ValidationError | PossibleDuplicate] = {}
+    patients: dict[int, Patient] = {}
+    for position, fields in enumerate(people):
+        try:
+            patients[position] = _new_patient(by, fields)
+        except ValidationError as error:
+            refusals[position] = error
+    matches = possible_duplicates_of(
+        people=[(p.first_name, p.last_name, p.date_of_birth) for p in patients.values()]
+    )
+    first_given: set[tuple] = set()
+    for position, patient in patients.items():
+        key = person_key(patient.first_name, patient.last_name, patient.date_of_birth)
+        if key in matches:
+            refusals[position] = PossibleDuplicate(matches[key])
+        elif key in first_given:
+            # Registered one after the other, the second would meet the first.
+            refusals[position] = ValidationError(
+                {
+                    NON_FIELD_ERRORS: "Another patient given with this one has the same "
+                    "name and date of birth."
+                }
+            )
+        first_given.add(key)
+    if refusals:
+        raise RegistrationsRefused(refusals)
+    for patient in patients.values():
+        _note_consent_change(patient, was_consenting=False)
+    with transaction.atomic(), recorded_by(by):
+        # PostgreSQL hands back each MRN (a sequence default) with the insert.
+        return Patient.objects.bulk_create(patients.values(), batch_size=1000)
 
 
 def patient_update(*, by: User, patient: Patient, **fields: Any) -> Patient:

@@ -9,9 +9,11 @@ from django.utils import timezone
 from apps.patients.models import Patient, PatientEvent
 from apps.patients.services import (
     PossibleDuplicate,
+    RegistrationsRefused,
     medication_add,
     medication_stop,
     patient_register,
+    patient_register_many,
     patient_update,
     patient_void,
 )
@@ -133,6 +135,35 @@ def test_void_needs_a_reason_and_keeps_the_row(clinician):
         patient_void(by=clinician, patient=voided, reason="again")
     with pytest.raises(ValidationError):
         patient_update(by=clinician, patient=voided, phone="1")
+
+
+def test_many_are_registered_by_the_same_rules_all_or_none(front_desk):
+    existing = _register(front_desk)
+    people = [
+        {"first_name": "Grace", "last_name": "Hopper", "date_of_birth": BORN},
+        {"first_name": " ADA", "last_name": "lovelace", "date_of_birth": BORN},
+        {"first_name": "Kid", "last_name": "Future", "date_of_birth": datetime.date(2090, 1, 1)},
+        {"first_name": "grace ", "last_name": "HOPPER", "date_of_birth": BORN},
+        {"first_name": "Alan", "last_name": "Turing", "email_consent": True, "date_of_birth": BORN},
+    ]
+    with pytest.raises(RegistrationsRefused) as refused:
+        patient_register_many(by=front_desk, people=people)
+    refusals = refused.value.refusals
+    assert sorted(refusals) == [1, 2, 3, 4]
+    assert isinstance(refusals[1], PossibleDuplicate) and refusals[1].matches == [existing]
+    assert "date_of_birth" in refusals[2].message_dict
+    assert "same name and date of birth" in refusals[3].messages[0]
+    assert "email" in refusals[4].message_dict
+    assert Patient.objects.count() == 1
+
+    grace, alan = patient_register_many(
+        by=front_desk,
+        people=[people[0], {**people[4], "email": "alan@example.com"}],
+    )
+    assert int(alan.mrn[2:]) == int(grace.mrn[2:]) + 1
+    assert alan.email_consent_given_at is not None
+    events = PatientEvent.objects.filter(pgh_obj__in=[grace, alan])
+    assert [e.pgh_context.metadata["user"] for e in events] == [front_desk.pk] * 2
 
 
 def test_writes_name_their_actor_in_the_history(clinician):
