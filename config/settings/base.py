@@ -488,6 +488,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "exotrack.api.schema_hooks.list_item_error_attrs",
+        "exotrack.api.schema_hooks.request_too_large_documented",
         "apps.followups.api.follow_ups.desk_hidden_fields_optional",
     ],
 }

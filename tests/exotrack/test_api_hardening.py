@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.parsers import JSONParser as PlainJSONParser
 from rest_framework.test import APIClient
 
@@ -67,6 +68,14 @@ def test_a_body_over_the_upload_limit_is_refused(api_client, clinician, settings
 
     assert response.status_code == 413
     assert response.json()["errors"][0]["code"] == "request_too_large"
+    # And the schema says so, for every operation that takes a body.
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    with_body = [
+        op for path in schema["paths"].values() for op in path.values() if "requestBody" in op
+    ]
+    assert with_body and all("413" in op["responses"] for op in with_body)
+    codes = schema["components"]["schemas"]["ErrorCode413Enum"]["enum"]
+    assert codes == [response.json()["errors"][0]["code"]]
 
 
 def _api_paths(patient) -> list[str]:
