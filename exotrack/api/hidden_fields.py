@@ -22,9 +22,14 @@ HIDDEN_FIELD_CODE = "not_permitted"
 class RefusesHiddenFields(_Serializer):
     hidden_fields: ClassVar[Collection[str]] = ()
 
+    def refused_fields(self) -> Collection[str]:
+        """The fields refused to this caller; a serializer whose fields depend on the
+        caller's role answers per instance."""
+        return self.hidden_fields
+
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
-            named = sorted(set(data) & set(self.hidden_fields))
+            named = sorted(set(data) & set(self.refused_fields()))
             if named:
                 raise serializers.ValidationError(
                     {

@@ -1,6 +1,7 @@
 """Follow-ups and their reminder deliveries over REST. The staff actions (complete,
 reschedule, cancel) call the same services as the worklist, so both answer alike."""
 
+from collections.abc import Collection
 from typing import cast
 
 import django_filters
@@ -148,10 +149,12 @@ class FollowUpCreateSerializer(RefusesHiddenFields, serializers.Serializer):
             patients_visible_to(user) if user is not None else Patient.objects.none()
         )
         if user is not None and not may_see_clinical(user):
-            # The front desk books follow-ups without clinical detail, as in the pages; a
-            # site it names anyway is refused, not silently dropped.
+            # The front desk books follow-ups without clinical detail, as in the pages.
             del self.fields["site"]
-            self.hidden_fields = ("site",)
+
+    def refused_fields(self) -> Collection[str]:
+        # A site the front desk names anyway is refused, not silently dropped.
+        return () if "site" in self.fields else ("site",)
 
 
 class FollowUpCompleteSerializer(serializers.Serializer):
