@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -107,19 +107,25 @@ def _answered_once(handler: Callable[..., Response]) -> Callable[..., Response]:
     return run
 
 
-# For a viewset with a `create` action. (A comment, not a docstring: drf-spectacular would
-# publish a mixin's docstring as the description of a viewset without its own.)
+# For a viewset with a `create` action, and any other POST action that creates a record
+# (named in `idempotent_actions`: adding a medication, wasting vials). (A comment, not a
+# docstring: drf-spectacular would publish a mixin's docstring as the description of a
+# viewset without its own.)
 class IdempotentCreateMixin(_View):
+    idempotent_actions: ClassVar[tuple[str, ...]] = ("create",)
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # The key's own refusal (too long, empty) documented with the create's other errors.
-        extend_validation_errors([INVALID], field_name="idempotency_key", actions=["create"])(cls)
+        # The key's own refusal (too long, empty) documented with the action's other errors.
+        extend_validation_errors(
+            [INVALID], field_name="idempotency_key", actions=list(cls.idempotent_actions)
+        )(cls)
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        # The router maps POST to `create` before dispatch; wrapping that handler runs the
-        # key check after authentication and permissions and around the viewset's own
-        # `create`, whether it overrides DRF's or not.
-        if getattr(self, "action_map", {}).get("post") == "create":
+        # The router maps POST to its action before dispatch; wrapping that handler runs
+        # the key check after authentication and permissions and around the viewset's own
+        # action, whether it overrides DRF's or not.
+        if getattr(self, "action_map", {}).get("post") in self.idempotent_actions:
             self.post = _answered_once(self.post)  # type: ignore[has-type]  # set by the router
         return super().dispatch(request, *args, **kwargs)
 
@@ -144,7 +150,7 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         return (
             isinstance(self.view, IdempotentCreateMixin)
             and self.method == "POST"
-            and (getattr(self.view, "action", None) == "create")
+            and (getattr(self.view, "action", None) in self.view.idempotent_actions)
         )
 
     def get_override_parameters(self):

@@ -10,12 +10,12 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.inventory.models import Manufacturer
-from apps.patients.models import Patient
+from apps.inventory.models import Manufacturer, StockMovement
+from apps.patients.models import Medication, Patient
 from exotrack import roles
 from exotrack.models import IdempotencyKey
 from exotrack.tasks import idempotency_keys_expire_hourly
-from tests.factories import UserFactory
+from tests.factories import LotFactory, MedicationClassFactory, PatientFactory, UserFactory
 
 MANUFACTURERS = "/api/v1/manufacturers/"
 PATIENTS = "/api/v1/patients/"
@@ -153,3 +153,35 @@ def test_keys_are_forgotten_after_their_lifetime(front_desk, settings):
     idempotency_keys_expire_hourly()
 
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent"]
+
+
+@pytest.mark.django_db
+def test_actions_that_create_a_record_honour_the_key(nurse, manager):
+    """Adding a medication, wasting and adjusting vials: a retry adds one record."""
+    MedicationClassFactory(code="thyroid_hormone", watched=True)
+    patient = PatientFactory()
+    medication = {"name": "Levothyroxine", "medication_class": "thyroid_hormone"}
+    url = f"{PATIENTS}{patient.pk}/medications/"
+    nurse_client = _client(nurse)
+    answers = [
+        nurse_client.post(url, medication, format="json", HTTP_IDEMPOTENCY_KEY="med-1")
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[1]["Idempotent-Replayed"] == "true"
+    assert Medication.objects.filter(patient=patient).count() == 1
+
+    lot = LotFactory(vials_received=10)
+    manager_client = _client(manager)
+    for action, body in (
+        ("waste", {"vials": 2, "reason": "Dropped"}),
+        ("adjust", {"vials": -1, "reason": "Count"}),
+    ):
+        for _ in range(2):
+            answer = manager_client.post(
+                f"/api/v1/lots/{lot.pk}/{action}/", body, format="json", HTTP_IDEMPOTENCY_KEY=action
+            )
+            assert answer.status_code in (200, 201), answer.content
+    assert StockMovement.objects.filter(lot=lot).exclude(kind="received").count() == 2
+    lot.refresh_from_db()
+    assert lot.vials_on_hand == 7

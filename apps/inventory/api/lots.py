@@ -160,6 +160,8 @@ class LotViewSet(
 ):
     """The lots as the inventory serves them, plus what a recall needs."""
 
+    # Wasting or adjusting vials writes a ledger movement: a retry with the same key, once.
+    idempotent_actions = ("create", "waste", "adjust")
     request: StaffAPIRequest
 
     # The safety app adds the recall actions (recall, quarantine, recipients,

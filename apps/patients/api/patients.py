@@ -311,6 +311,8 @@ class PatientViewSet(
     request: StaffAPIRequest
     queryset = Patient.objects.all()
     filterset_class = PatientFilter
+    # Adding a medication creates a record too: a retry with the same key adds it once.
+    idempotent_actions = ("create", "add_medication")
     access_log_list_subject = "patient-search"
     access_log_list_action = AccessLog.Action.SEARCH
     access_log_subject = "patient"
