@@ -180,6 +180,15 @@ def follow_ups_schedule_for_visit(
     if backdated_grace_days is None:
         backdated_grace_days = settings.FOLLOWUP_BACKDATED_GRACE_DAYS
     oldest_due = timezone.localdate() - datetime.timedelta(days=backdated_grace_days)
+    rules = [
+        rule
+        for rule in FollowUpRule.objects.filter(active=True).exclude(kind=Kind.RECALL_CONTACT)
+        if visit_day + datetime.timedelta(days=rule.offset_days) >= oldest_due
+    ]
+    if not rules:
+        # A visit long past (an imported one) has every follow-up day behind it: nothing
+        # to schedule, and nothing more to read for it.
+        return []
     sites = {dose.site_id: dose.site for dose in visit.doses.select_related("site")}
     treated_later = set(
         Dose.objects.filter(
@@ -196,10 +205,8 @@ def follow_ups_schedule_for_visit(
                 "rule_id", "site_id"
             )
         )
-        for rule in FollowUpRule.objects.filter(active=True).exclude(kind=Kind.RECALL_CONTACT):
+        for rule in rules:
             due_on = visit_day + datetime.timedelta(days=rule.offset_days)
-            if due_on < oldest_due:
-                continue
             matching = [s for s in sites.values() if _rule_applies(rule, s.category)]
             if not matching:
                 continue
