@@ -100,6 +100,8 @@ def consents_relied_on(
     needed = site_categories & categories_with_forms()
     relied: list[SignedConsent] = []
     uncovered = set(needed)
+    if not needed:
+        return relied, uncovered  # no form for these sites: no consent to look for
     for consent in consents_in_force(patient=patient, on=on):
         covers = uncovered & set(consent.version.site_categories)
         if covers:
