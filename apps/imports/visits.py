@@ -25,7 +25,7 @@ from apps.imports.parsing import Table
 from apps.inventory.models import Lot, Product
 from apps.inventory.services import lot_history_record
 from apps.patients.models import Patient
-from apps.treatments.models import Laterality, TreatmentSite
+from apps.treatments.models import Dose, Laterality, TreatmentSite
 from apps.treatments.selectors import clinicians, treatment_sites
 from apps.treatments.services import DoseInput, visit_record
 
@@ -349,15 +349,46 @@ def visit_walk(
     for dose in doses:
         visits.setdefault(dose.visit, []).append(dose)
     counts = {"new_visits": 0, "new_doses": 0, "already_here": 0}
-    imported: list[ImportedDose] = []
+    recorded: list[_RecordedVisit] = []
     done = 0
     for rows in visits.values():
         done += len(rows)
-        _record_visit(rows, doses, catalogue, patient_import, problem, counts, imported)
+        _record_visit(rows, doses, catalogue, patient_import, problem, counts, recorded)
         if done % 100 < len(rows):
             progress(done, len(problems))
-    ImportedDose.objects.bulk_create(imported, batch_size=1000)
+    _remember_doses(recorded, patient_import)
     return problems, counts
+
+
+# A visit just recorded, with each of its rows' lot and dose key.
+_RecordedVisit = tuple[int, list[tuple[_DoseRow, Lot, str]]]
+
+
+def _remember_doses(recorded: list[_RecordedVisit], patient_import: PatientImport) -> None:
+    """Each new dose kept under its key, so a second upload adds nothing. The doses the
+    visits wrote are read back a thousand visits at a time, not a visit at a time."""
+    for first in range(0, len(recorded), 1000):
+        chunk = recorded[first : first + 1000]
+        written = {
+            (dose.visit_id, dose.site_id, dose.laterality, dose.lot_id): dose.pk
+            for dose in Dose.objects.filter(visit_id__in=[visit for visit, _ in chunk]).only(
+                "visit_id", "site_id", "laterality", "lot_id"
+            )
+        }
+        ImportedDose.objects.bulk_create(
+            ImportedDose(
+                key=key,
+                dose_id=written[(visit, row.site.pk, _recorded_side(row), lot.pk)],
+                patient_import=patient_import,
+            )
+            for visit, doses in chunk
+            for row, lot, key in doses
+        )
+
+
+def _recorded_side(row: _DoseRow) -> str:
+    # visit_record keeps no side for a site where sides do not apply.
+    return row.side if row.site.laterality_applies else Laterality.NOT_APPLICABLE
 
 
 def _record_visit(
@@ -367,7 +398,7 @@ def _record_visit(
     patient_import: PatientImport,
     problem: Callable[[int, str | None, str], None],
     counts: dict[str, int],
-    imported: list[ImportedDose],
+    recorded: list[_RecordedVisit],
 ) -> None:
     by = patient_import.uploaded_by
     try:
@@ -436,17 +467,7 @@ def _record_visit(
         return
     counts["new_visits"] += 1
     counts["new_doses"] += len(rows)
-    recorded = {
-        (dose.site_id, dose.laterality, dose.lot_id): dose
-        for dose in visit.doses.all()  # the doses just written, one query
-    }
-    for dose, lot, key in zip(rows, lots, keys, strict=True):
-        side = dose.side if dose.site.laterality_applies else Laterality.NOT_APPLICABLE
-        imported.append(
-            ImportedDose(
-                key=key, dose=recorded[(dose.site.pk, side, lot.pk)], patient_import=patient_import
-            )
-        )
+    recorded.append((visit.pk, list(zip(rows, lots, keys, strict=True))))
     catalogue.imported_keys.update(keys)
 
 
