@@ -45,6 +45,9 @@ def medication_flags_raise(
     Idempotent under concurrency: the partial unique index on unresolved flags refuses a
     second one, and each insert runs in its own savepoint so that refusal is a no-op."""
     on = on or timezone.localdate()
+    watched = list(watched_medications(patient=patient, on=on))
+    if not watched:
+        return []  # most patients: nothing to flag, so nothing more to read
     raised = []
     with transaction.atomic(), recorded_by(by):
         unresolved = set(
@@ -52,7 +55,7 @@ def medication_flags_raise(
             .exclude(status=MedicationFlag.Status.RESOLVED)
             .values_list("medication_id", flat=True)
         )
-        for medication in watched_medications(patient=patient, on=on):
+        for medication in watched:
             if medication.pk in unresolved:
                 continue
             try:
