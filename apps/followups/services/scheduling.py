@@ -235,13 +235,12 @@ def follow_ups_supersede_for_visit(*, visit: Visit, by: User) -> int:
     """A visit treating a site answers the pending repeat-session reminders for that
     site from the patient's earlier visits: they become SUPERSEDED and are never sent.
     Returns how many were superseded."""
-    site_ids = list(visit.doses.values_list("site_id", flat=True).distinct())
     with transaction.atomic(), recorded_by(by):
         return FollowUp.objects.filter(
             patient_id=visit.patient_id,
             kind=Kind.REPEAT_SESSION,
             status=FollowUp.Status.PENDING,
-            site_id__in=site_ids,
+            site_id__in=visit.doses.values("site_id"),  # in the same statement
             visit__visited_at__lt=visit.visited_at,
         ).update(
             status=FollowUp.Status.SUPERSEDED,
