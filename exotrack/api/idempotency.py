@@ -116,9 +116,14 @@ class IdempotentCreateMixin(_View):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # The key's own refusal (too long, empty) documented with the action's other errors.
+        # The key's own refusal (too long, empty) documented with the action's other errors
+        # (on the actions the error schema knows by name: a method mapped onto another
+        # action's route, like adding a medication, is documented with the header alone).
+        named = {"create", *(extra.__name__ for extra in getattr(cls, "get_extra_actions", list)())}
         extend_validation_errors(
-            [INVALID], field_name="idempotency_key", actions=list(cls.idempotent_actions)
+            [INVALID],
+            field_name="idempotency_key",
+            actions=[a for a in cls.idempotent_actions if a in named],
         )(cls)
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
