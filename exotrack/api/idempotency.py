@@ -116,15 +116,15 @@ class IdempotentCreateMixin(_View):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # The key's own refusal (too long, empty) documented with the action's other errors
-        # (on the actions the error schema knows by name: a method mapped onto another
-        # action's route, like adding a medication, is documented with the header alone).
+        # The key's own refusal (too long, empty) documented with the action's other
+        # errors. The error schema knows actions by name only; a method mapped onto another
+        # action's route (adding a medication on .../medications/) is reached as "every
+        # POST of the viewset" instead.
         named = {"create", *(extra.__name__ for extra in getattr(cls, "get_extra_actions", list)())}
-        extend_validation_errors(
-            [INVALID],
-            field_name="idempotency_key",
-            actions=[a for a in cls.idempotent_actions if a in named],
-        )(cls)
+        known = [a for a in cls.idempotent_actions if a in named]
+        extend_validation_errors([INVALID], field_name="idempotency_key", actions=known)(cls)
+        if len(known) < len(cls.idempotent_actions):
+            extend_validation_errors([INVALID], field_name="idempotency_key", methods=["post"])(cls)
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # The router maps POST to its action before dispatch; wrapping that handler runs
