@@ -374,7 +374,8 @@ _LOT_EXPIRED = {
 
 # Error codes the visit rules add to the serializers' own (see services.visit_record).
 _VISIT_RULE_CODES = {
-    "acknowledgements": list(VisitWarning.Code.values),
+    # A null list is reported on the list itself (as for doses below).
+    "acknowledgements": [*VisitWarning.Code.values, "null"],
     "patient": ["patient_voided"],
     "visited_at": ["in_future", "before_birth"],
     "location": ["location_retired"],
@@ -389,7 +390,7 @@ _VISIT_RULE_CODES = {
 
 # And the sign-off's.
 _SIGN_OFF_RULE_CODES = {
-    "acknowledgements": list(VisitWarning.Code.values),
+    "acknowledgements": [*VisitWarning.Code.values, "null"],
     "non_field_errors": ["not_awaiting_sign_off", "visit_voided"],
 }
 
