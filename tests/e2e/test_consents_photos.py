@@ -22,6 +22,17 @@ from tests.photos.helpers import phone_photo, upload
 
 pytestmark = pytest.mark.e2e
 
+
+def _photo_shown(page: Page) -> None:
+    """Wait until the page's photo has arrived and decoded (the page itself first: a
+    click's navigation may still be on its way)."""
+    expect(page.locator("figure img")).to_be_visible()
+    page.wait_for_function(
+        "() => { const img = document.querySelector('figure img');"
+        " return img !== null && img.complete && img.naturalWidth > 0; }"
+    )
+
+
 PHONE = {"width": 390, "height": 844}
 
 
@@ -128,7 +139,7 @@ def test_a_photo_with_gps_is_stored_without_it(page: Page, live_server, login, c
     page.get_by_role("button", name="Add the photo").click()
     expect(page.get_by_text("location data and camera details removed")).to_be_visible()
     photo = Photo.objects.get()
-    page.wait_for_function("() => document.querySelector('figure img').naturalWidth > 0")
+    _photo_shown(page)
     # Turned upright as the camera's orientation said: 800 x 600 becomes 600 x 800.
     assert page.locator("figure img").evaluate("img => img.naturalWidth") == 600
 
@@ -300,7 +311,7 @@ def test_a_patient_sends_a_photo_from_a_phone_and_a_nurse_accepts_it(
     waiting = page.locator("#sent-photos-waiting")
     expect(waiting).to_contain_text("Ada Lovelace")
     waiting.get_by_role("link", name="Review").click()
-    page.wait_for_function("() => document.querySelector('figure img').naturalWidth > 0")
+    _photo_shown(page)
     page.get_by_label("View").fill("front")
     page.get_by_role("button", name="Accept the photo").click()
     expect(page.get_by_text("Photo taken into the record.")).to_be_visible()
