@@ -51,6 +51,37 @@ def record(*, by, patient, location, clinician, doses, **extra) -> Visit:
     )
 
 
+def visit_api_body(*, patient, location, clinician, doses: list[dict], **extra) -> dict:
+    """A valid POST /api/v1/visits/ body an hour ago, unless `extra` says otherwise."""
+    return {
+        "patient": patient.pk,
+        "visited_at": an_hour_ago().isoformat(),
+        "location": location.pk,
+        "clinician": clinician.pk,
+        "indication": "Osteoarthritis, both knees",
+        "consent_recorded": True,
+        "consent_form_version": "v3",
+        "doses": doses,
+        **extra,
+    }
+
+
+def visit_form_data(*, location, clinician, dose: dict, **extra) -> dict:
+    """The visit page's form posted with one dose row (`dose`: the row's fields)."""
+    return {
+        "visited_at": timezone.localtime(an_hour_ago()).strftime("%Y-%m-%dT%H:%M"),
+        "location": location.pk,
+        "clinician": clinician.pk,
+        "indication": "Osteoarthritis, knee",
+        "consent_recorded": "on",
+        "consent_form_version": "v3",
+        "doses-TOTAL_FORMS": "1",
+        "doses-INITIAL_FORMS": "0",
+        **{f"doses-0-{name}": value for name, value in dose.items()},
+        **extra,
+    }
+
+
 def knee_dose(site, lot, billions="4", side="left") -> DoseInput:
     return DoseInput(site=site, lot_id=lot.pk, billions=Decimal(billions), laterality=side)
 

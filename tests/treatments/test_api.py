@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.audit.models import AccessLog
 from apps.inventory.models import Lot
 from apps.treatments.models import TreatmentSite, Visit
-from tests.builders import assert_nothing_changed, knee_dose, login_api, record
+from tests.builders import assert_nothing_changed, knee_dose, login_api, record, visit_api_body
 from tests.factories import DoseFactory, LotFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,18 +18,7 @@ VISITS = "/api/v1/visits/"
 SITES = "/api/v1/treatment-sites/"
 
 
-def _body(*, patient, location, clinician, doses, **extra) -> dict:
-    return {
-        "patient": patient.pk,
-        "visited_at": (timezone.now() - datetime.timedelta(hours=1)).isoformat(),
-        "location": location.pk,
-        "clinician": clinician.pk,
-        "indication": "Osteoarthritis, both knees",
-        "consent_recorded": True,
-        "consent_form_version": "v3",
-        "doses": doses,
-        **extra,
-    }
+_body = visit_api_body
 
 
 def _attrs(response) -> dict:

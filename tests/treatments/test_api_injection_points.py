@@ -3,15 +3,13 @@ recorded: stored on the site's diagram with its version, refused (naming the dos
 with nothing saved, stock included) when they cannot stand on it, and documented in the
 OpenAPI schema."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from apps.injection_maps.models import InjectionPoint
 from apps.injection_maps.services import PointInput, injection_map_save
-from tests.builders import assert_nothing_changed, login_api
+from tests.builders import assert_nothing_changed, login_api, visit_api_body
 from tests.factories import DoseFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,15 +17,11 @@ VISITS = "/api/v1/visits/"
 
 
 def _body(*, patient, location, clinician, knee, lot, points) -> dict:
-    return {
-        "patient": patient.pk,
-        "visited_at": (timezone.now() - datetime.timedelta(hours=1)).isoformat(),
-        "location": location.pk,
-        "clinician": clinician.pk,
-        "indication": "Osteoarthritis, both knees",
-        "consent_recorded": True,
-        "consent_form_version": "v3",
-        "doses": [
+    return visit_api_body(
+        patient=patient,
+        location=location,
+        clinician=clinician,
+        doses=[
             {
                 "site": knee.pk,
                 "laterality": "left",
@@ -37,7 +31,7 @@ def _body(*, patient, location, clinician, knee, lot, points) -> dict:
             },
             {"site": knee.pk, "laterality": "right", "lot": lot.pk, "billions": "4"},
         ],
-    }
+    )
 
 
 def test_points_given_with_a_dose_are_stored_on_its_diagram(

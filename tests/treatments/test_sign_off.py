@@ -13,7 +13,15 @@ from apps.followups.models import FollowUp
 from apps.treatments import services
 from apps.treatments.models import Visit
 from apps.treatments.selectors import sign_off_counts, visits_awaiting_sign_off
-from tests.builders import an_hour_ago, assert_nothing_changed, knee_dose, login_api, record
+from tests.builders import (
+    an_hour_ago,
+    assert_nothing_changed,
+    knee_dose,
+    login_api,
+    record,
+    visit_api_body,
+    visit_form_data,
+)
 from tests.factories import ClinicProfileFactory, FollowUpRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -191,21 +199,8 @@ def test_chart_review_is_random_across_visits_and_reproducible_for_each():
 
 
 def _visit_form(patient, location, clinician, knee, lot, **extra) -> dict:
-    return {
-        "visited_at": timezone.localtime(an_hour_ago()).strftime("%Y-%m-%dT%H:%M"),
-        "location": location.pk,
-        "clinician": clinician.pk,
-        "indication": "Osteoarthritis, knee",
-        "consent_recorded": "on",
-        "consent_form_version": "v3",
-        "doses-TOTAL_FORMS": "1",
-        "doses-INITIAL_FORMS": "0",
-        "doses-0-site": knee.pk,
-        "doses-0-laterality": "left",
-        "doses-0-lot": lot.pk,
-        "doses-0-billions": "8",
-        **extra,
-    }
+    dose = {"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "8"}
+    return visit_form_data(location=location, clinician=clinician, dose=dose, **extra)
 
 
 def test_the_pages_carry_a_nurses_visit_to_a_clinicians_sign_off(
@@ -257,17 +252,14 @@ def test_the_pages_carry_a_nurses_visit_to_a_clinicians_sign_off(
 def test_the_api_has_the_same_states_and_a_sign_off_action(
     api_client, nurse, clinician, patient, location, knee, lot, over_range, no_chart_review
 ):
-    body = {
-        "patient": patient.pk,
-        "visited_at": an_hour_ago().isoformat(),
-        "location": location.pk,
-        "clinician": clinician.pk,
-        "indication": "Osteoarthritis, knee",
-        "consent_recorded": True,
-        "consent_form_version": "v3",
-        "doses": [{"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "8"}],
-        "save_for_sign_off": True,
-    }
+    body = visit_api_body(
+        patient=patient,
+        location=location,
+        clinician=clinician,
+        doses=[{"site": knee.pk, "laterality": "left", "lot": lot.pk, "billions": "8"}],
+        indication="Osteoarthritis, knee",
+        save_for_sign_off=True,
+    )
     login_api(api_client, nurse)
     created = api_client.post("/api/v1/visits/", body, format="json")
     assert created.status_code == 201, created.content

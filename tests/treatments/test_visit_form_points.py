@@ -5,31 +5,23 @@ import json
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.injection_maps.models import InjectionPoint
 from apps.treatments.models import Visit
-from tests.builders import an_hour_ago, assert_nothing_changed
+from tests.builders import assert_nothing_changed, visit_form_data
 
 pytestmark = pytest.mark.django_db
 
 
 def _form(location, clinician, knee, lot, points: str) -> dict:
-    return {
-        "visited_at": timezone.localtime(an_hour_ago()).strftime("%Y-%m-%dT%H:%M"),
-        "location": location.pk,
-        "clinician": clinician.pk,
-        "indication": "Osteoarthritis, left knee",
-        "consent_recorded": "on",
-        "consent_form_version": "v3",
-        "doses-TOTAL_FORMS": "1",
-        "doses-INITIAL_FORMS": "0",
-        "doses-0-site": knee.pk,
-        "doses-0-laterality": "left",
-        "doses-0-lot": lot.pk,
-        "doses-0-billions": "4",
-        "doses-0-injection_points": points,
+    dose = {
+        "site": knee.pk,
+        "laterality": "left",
+        "lot": lot.pk,
+        "billions": "4",
+        "injection_points": points,
     }
+    return visit_form_data(location=location, clinician=clinician, dose=dose)
 
 
 def test_points_tapped_on_the_form_are_stored_with_the_visit(
