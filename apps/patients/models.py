@@ -1,7 +1,8 @@
 import pghistory
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Func, Value
 from django.db.models.functions import Cast, Concat, Lower, LPad
 
 from exotrack.models import Recorded, Voidable
@@ -71,6 +72,17 @@ def name_letters(field: str) -> Func:
     patient_name_letters() is created by migration 0004; indexed, it lets the search
     find a name typed with two letters swapped, which trigrams do not forgive."""
     return Func(F(field), function="patient_name_letters", output_field=models.CharField())
+
+
+def name_one_edit(text) -> Func:
+    """Each word of a name, lower-cased, and each word with one letter left out ("Lee" ->
+    lee, ee, le). Two words share one of these when one letter was left out, typed twice
+    or typed wrong ("Lxe", "Le", "Leee" all share "le" with "Lee"), which trigrams miss
+    in a short name.
+
+    patient_name_one_edit() is created by migration 0009; a GIN index holds it for the
+    full name, and the search compares it with the same function of the word typed."""
+    return Func(text, function="patient_name_one_edit", output_field=ArrayField(models.TextField()))
 
 
 def phone_digits_reversed() -> Func:
@@ -146,6 +158,8 @@ class Patient(Recorded, Voidable):
             # A name part typed with its letters in the wrong order.
             models.Index(name_letters("first_name"), name="patient_first_letters_idx"),
             models.Index(name_letters("last_name"), name="patient_last_letters_idx"),
+            # A name part typed with one letter wrong, left out or doubled.
+            GinIndex(name_one_edit(patient_search_name()), name="patient_name_one_edit_idx"),
             # E-mail search ignores case.
             models.Index(Lower("email"), name="patient_email_lower_idx"),
             # Phone search by the digits typed, matched from the end of the number.
@@ -153,12 +167,9 @@ class Patient(Recorded, Voidable):
                 OpClass(phone_digits_reversed(), name="text_pattern_ops"),
                 name="patient_phone_tail_idx",
             ),
-            # The patient list pages through current patients in name order.
-            models.Index(
-                fields=["last_name", "first_name", "id"],
-                name="patient_current_by_name_idx",
-                condition=Q(voided_at__isnull=True),
-            ),
+            # The patient list pages in name order, with or without the voided patients
+            # (so not a partial index: voided ones are few, a filter skips them).
+            models.Index(fields=["last_name", "first_name", "id"], name="patient_by_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -29,6 +29,7 @@ from apps.patients.models import (
     MedicationClass,
     Patient,
     name_letters,
+    name_one_edit,
     patient_search_name,
     phone_digits_reversed,
 )
@@ -122,11 +123,15 @@ def patient_search(*, query: str, user: User, include_voided: bool = False) -> Q
         )
     # Every word typed must resemble a word of the name (in any order), so a typo in
     # each word is forgiven while "John Smith" does not list every John. A word that
-    # trigrams miss because two letters are swapped ("Thmopson") is found by its letters.
+    # trigrams miss because two letters are swapped ("Thmopson") is found by its letters;
+    # one with a letter wrong, left out or doubled in a short name ("Lxe" for Lee) by the
+    # words one letter shorter that the two share.
     _set_word_match_threshold()
     wanted = query.lower()
     patients = patients.alias(
-        first_letters=name_letters("first_name"), last_letters=name_letters("last_name")
+        first_letters=name_letters("first_name"),
+        last_letters=name_letters("last_name"),
+        one_edit=name_one_edit(patient_search_name()),
     )
     for word in wanted.split():
         letters = "".join(sorted(word))
@@ -134,6 +139,7 @@ def patient_search(*, query: str, user: User, include_voided: bool = False) -> Q
             Q(TrigramWordSimilar(patient_search_name(), word))
             | Q(first_letters=letters)
             | Q(last_letters=letters)
+            | Q(one_edit__overlap=name_one_edit(Value(word)))
         )
     # Rank first the names spelled with the very letters typed (an exact match, or a
     # swapped pair: "Jonh" for "John", which trigrams rank below "Jon"), then by

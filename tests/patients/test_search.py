@@ -51,6 +51,23 @@ def test_letters_in_the_wrong_order_are_forgiven(john, others, clinician):
         assert john in list(patient_search(query=typed, user=clinician)), typed
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["Lxe", "Lea", "Le", "Leee", "Jonh Lre", "Collsns", "Cllins", "Collinns", "Collnis"],
+)
+def test_one_letter_wrong_left_out_or_doubled_is_forgiven_in_a_short_name(clinician, typed):
+    # Trigrams share too little of a three-letter name with "Lxe" or "Le" to match.
+    lee = PatientFactory(first_name="John", last_name="Lee")
+    collins = PatientFactory(first_name="Ralph", last_name="Collins")
+    found = set(patient_search(query=typed, user=clinician))
+    assert lee in found or collins in found, typed
+
+
+def test_two_letters_wrong_in_a_short_name_is_another_name(clinician):
+    PatientFactory(first_name="John", last_name="Lee")
+    assert list(patient_search(query="Lxy", user=clinician)) == []
+
+
 def test_name_search_ignores_case_and_extra_spaces(john, others, clinician):
     assert list(patient_search(query="  SMITH   john ", user=clinician))[:1] == [john]
 
@@ -137,6 +154,7 @@ def test_every_kind_of_search_uses_an_index(john, clinician):
     for query, index in [
         ("Jonh Smiht", "patient_name_trgm_idx"),
         ("Jhon Smtih", "patient_last_letters_idx"),
+        ("Smitx", "patient_name_one_edit_idx"),
         ("someone@example.com", "patient_email_lower_idx"),
         ("1961-04-02", "patient_dob_idx"),
         ("EX0000001", "patients_patient_mrn"),
@@ -145,3 +163,15 @@ def test_every_kind_of_search_uses_an_index(john, clinician):
         plan = _plan(patient_search(query=query, user=clinician))
         assert index in plan, (query, plan)
         assert "Seq Scan on patients_patient" not in plan, (query, plan)
+
+
+def test_a_later_page_of_a_name_search_keeps_the_ranking(clinician):
+    from exotrack.paging import list_page
+
+    for first, last in [("Ann", "Smith"), ("Bo", "Smyth"), ("Cy", "Smith"), ("Di", "Smiths")]:
+        PatientFactory(first_name=first, last_name=last)
+    ranked = list(patient_search(query="Smith", user=clinician))
+
+    pages = [list(list_page(patient_search(query="Smith", user=clinician), 3, n)) for n in "12"]
+
+    assert len(ranked) == 4 and pages == [ranked[:3], ranked[3:]]
