@@ -5,23 +5,51 @@ time, resources/s per type, and the process's peak memory.
 
 Runs apps.fhir.services.bulk_export_run in this process (what a solo-pool worker does),
 as one of the synthetic clinicians (clinician role: every type), into a temporary
-directory. Writes bench/results/fhir_bulk_export.md.
+directory. Writes its section (one per clinic size: a run replaces the section of the
+same number of patients and keeps the others) into bench/results/fhir_bulk_export.md.
 """
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from _common import BENCH_DATABASE_URL, database_size, load_average, machine, write_section
+from _common import (
+    BENCH_DATABASE_URL,
+    RESULTS_DIR,
+    database_size,
+    load_average,
+    machine,
+    write_section,
+)
+
+RESULT = "fhir_bulk_export"
 
 
 def _peak_mib() -> float:
     # ru_maxrss is in KiB on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _with_section(title: str, section: str) -> str:
+    """The results file with this size's section in place, the others kept, largest first."""
+    path = RESULTS_DIR / f"{RESULT}.md"
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    head, *parts = re.split(r"(?m)^### ", existing)
+    sections = {part.split("\n", 1)[0]: "### " + part.rstrip() for part in parts}
+    sections[title] = f"### {title}\n\n{section.strip()}"
+
+    def size(name: str) -> int:
+        digits = re.sub(r"\D", "", name.split(" ", 1)[0])
+        return int(digits) if digits else 0
+
+    head = head.rstrip() or "## FHIR Bulk Data export of the whole clinic"
+    ordered = sorted(sections, key=size, reverse=True)
+    return head + "\n\n" + "\n\n".join(sections[name] for name in ordered)
 
 
 def main() -> None:
@@ -61,9 +89,10 @@ def main() -> None:
         for out in export.output
     ]
     total = export.resources_written
-    markdown = f"""## FHIR Bulk Data export of the whole clinic
-
-{machine()}; load average {load_before} before, {load_average()} after.
+    patients = next((out["count"] for out in export.output if out["type"] == "Patient"), 0)
+    # The 15-minute figure after a long export is close to its average load.
+    after = " / ".join(f"{load:.2f}" for load in os.getloadavg())
+    section = f"""{machine()}; load average {load_before} before, {after} after (1 / 5 / 15 min).
 {database_size()}
 
 Every type, one process (as a solo worker): **{seconds:,.1f} s for {total:,} resources,
@@ -75,7 +104,7 @@ Every type, one process (as a solo worker): **{seconds:,.1f} s for {total:,} res
 |---|---|---|
 {chr(10).join(rows)}
 """
-    write_section("fhir_bulk_export", markdown)
+    write_section(RESULT, _with_section(f"{patients:,} patients", section))
     # The benchmark's files and job are not kept.
     shutil.rmtree(export_dir)
     export.delete()
