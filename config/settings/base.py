@@ -330,6 +330,9 @@ FOLLOWUP_REMINDER_MAX = min(env.int("FOLLOWUP_REMINDER_MAX", default=2), 5)
 FOLLOWUP_REMINDER_BATCH_SIZE = env.int("FOLLOWUP_REMINDER_BATCH_SIZE", default=100)
 FOLLOWUP_REMINDER_LEASE_SECONDS = env.int("FOLLOWUP_REMINDER_LEASE_SECONDS", default=300)
 FOLLOWUP_REMINDER_TICK_SECONDS = env.int("FOLLOWUP_REMINDER_TICK_SECONDS", default=45)
+# Senders side by side in each tick, each with its own database and SMTP connection
+# (threads of the worker process that runs the tick).
+FOLLOWUP_REMINDER_SENDERS = env.int("FOLLOWUP_REMINDER_SENDERS", default=4)
 # A temporary SMTP failure is retried after base, 2 x base, 4 x base ... seconds; after
 # this many attempts the reminder is failed and shown to staff.
 FOLLOWUP_REMINDER_RETRY_BACKOFF_SECONDS = env.int(

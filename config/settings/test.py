@@ -52,3 +52,6 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"account": "1000000/hour", "address": "1000000/hour"},
 }
+# One reminder sender, in the caller's thread: a sender thread's own connection would not
+# see what a test wrote inside its transaction. Tests of parallel senders set more.
+FOLLOWUP_REMINDER_SENDERS = env.int("FOLLOWUP_REMINDER_SENDERS", default=1)

@@ -245,6 +245,46 @@ def test_the_file_backend_of_a_local_run_records_a_send_without_a_reply(settings
     assert follow_up.patient.email in written
 
 
+@pytest.mark.django_db(transaction=True)
+def test_senders_side_by_side_send_each_reminder_once_over_their_own_connections(
+    mail_server, settings
+):
+    """FOLLOWUP_REMINDER_SENDERS threads, each with its own database connection (so the
+    test commits its rows) and its own SMTP connection per batch."""
+    settings.FOLLOWUP_REMINDER_SENDERS = 3
+    settings.FOLLOWUP_REMINDER_BATCH_SIZE = 4
+    mail_server.rcpt_hold = 0.2  # each message waits at the server: the senders overlap
+    follow_ups = [due_follow_up() for _ in range(24)]
+
+    tick = reminders.reminders_send_due()
+
+    assert (tick.senders, tick.sent, tick.retrying, tick.failed) == (3, 24, 0, 0)
+    assert mail_server.per_recipient() == {f.patient.email: 1 for f in follow_ups}
+    assert tick.batches == 6  # 24 in batches of 4, however the senders shared them
+    assert mail_server.connections == tick.connections == 6
+    # Messages of different senders were at the server at the same moment.
+    assert mail_server.held_at_most >= 2
+    sent = ReminderDelivery.objects.filter(status=ReminderDelivery.Status.SENT)
+    assert sorted(sent.values_list("follow_up_id", flat=True)) == sorted(f.pk for f in follow_ups)
+    assert not FollowUp.objects.filter(pk__in=[f.pk for f in follow_ups]).exclude(
+        reminders_sent=1, claimed_until=None, reminder_state=FollowUp.ReminderState.SENT
+    )
+
+
+def test_a_batch_reads_its_rows_again_ten_at_a_time_not_once_per_message(mail_server):
+    for _ in range(25):
+        due_follow_up()
+    claimed = reminders.reminders_claim_due()
+
+    with CaptureQueriesContext(connection) as queries:
+        reminders.reminders_send_batch(claimed=claimed, tick=reminders.ReminderTick())
+
+    # The clinic profile twice (the profile, the send time), three reads again (10 + 10 +
+    # 5), and one statement per message recording the server's answer.
+    assert len(queries) == 2 + 3 + 25
+    assert mail_server.count() == 25
+
+
 # --- Who gets e-mail ----------------------------------------------------------------
 
 

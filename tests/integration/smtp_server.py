@@ -39,8 +39,11 @@ class RecordingHandler:
         # For these recipients the server drops the connection instead of answering.
         self.hang_up_on: Callable[[str], bool] | None = None
         self.rcpt_hold = 0.0
-        # Set while a RCPT is being held: the sender has a message in flight.
+        # Set while a RCPT is being held: a sender has a message in flight.
         self.holding = threading.Event()
+        # Messages held at the same moment, now and at most: senders side by side.
+        self.held_now = 0
+        self.held_at_most = 0
 
     def connection_opened(self) -> None:
         with self.lock:
@@ -54,9 +57,15 @@ class RecordingHandler:
         if refusal:
             return refusal
         if self.rcpt_hold:
-            self.holding.set()
+            with self.lock:
+                self.held_now += 1
+                self.held_at_most = max(self.held_at_most, self.held_now)
+                self.holding.set()
             await asyncio.sleep(self.rcpt_hold)
-            self.holding.clear()
+            with self.lock:
+                self.held_now -= 1
+                if not self.held_now:
+                    self.holding.clear()
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -106,9 +115,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[RecordingHandler, int]]:
-    """Start the server on a free port; yields (handler, port)."""
-    handler = RecordingHandler()
+def smtp_server(
+    handler: RecordingHandler | None = None,
+) -> Iterator[tuple[RecordingHandler, int]]:
+    """Start the server on a free port; yields (handler, port). A benchmark may pass a
+    handler of its own (one that counts without parsing each message)."""
+    handler = handler or RecordingHandler()
     port = _free_port()
     controller = _CountingController(handler, hostname="127.0.0.1", port=port)
     controller.start()

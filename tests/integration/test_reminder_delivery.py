@@ -40,6 +40,8 @@ def worker_env(mail_server: RecordingHandler, **overrides: str) -> dict[str, str
         "EMAIL_TIMEOUT": str(EMAIL_TIMEOUT),
         "FOLLOWUP_REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
         "FOLLOWUP_REMINDER_BATCH_SIZE": "5",
+        # Each worker's tick runs senders side by side, as in production.
+        "FOLLOWUP_REMINDER_SENDERS": "3",
         "FOLLOWUP_REMINDER_TICK_SECONDS": "20",
         "FOLLOWUP_REMINDER_RETRY_BACKOFF_SECONDS": "1",
         "FOLLOWUP_REMINDER_RETRY_MAX_ATTEMPTS": "30",
