@@ -65,3 +65,42 @@ def test_the_visit_list_reads_newest_first_from_an_index_without_sorting(clinici
     assert "visit_newest_first_idx" in plan, plan
     assert "Sort" not in plan.split("Limit")[1].split("->")[1], plan
     assert Visit.objects.count() == 0
+
+
+def test_a_later_page_shows_the_rows_a_plain_slice_would_in_the_same_order(clinician):
+    from apps.treatments.selectors import visit_search
+
+    _visits(7)
+    visits = visit_search(user=clinician)
+    expected = list(visits)
+
+    pages = [list(paging.list_page(visits, 3, str(n)).object_list) for n in (1, 2, 3)]
+
+    assert pages == [expected[0:3], expected[3:6], expected[6:7]]
+
+
+def test_a_later_page_costs_the_queries_of_the_first(clinician, django_assert_num_queries):
+    from apps.treatments.selectors import visit_search
+
+    _visits(4)
+    for number in ("1", "2"):
+        page = paging.list_page(visit_search(user=clinician), 2, number)
+        # Counted when the page was made; then its rows, their doses, their warnings.
+        with django_assert_num_queries(3):
+            assert len(list(page.object_list)) == 2
+
+
+def test_the_count_reads_ids_without_what_the_list_ranks_by(client, clinician):
+    from tests.factories import PatientFactory
+
+    PatientFactory(first_name="Ann", last_name="Smith")
+    PatientFactory(first_name="Bo", last_name="Smyth")
+    client.force_login(clinician)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("patients:list"), {"q": "Smith"})
+
+    assert len(response.context["page"].object_list) == 2
+    (count,) = [q["sql"] for q in queries if "COUNT(*)" in q["sql"]]
+    # The page's rows are ranked by trigram similarity; counting them needs none of it.
+    assert "similarity" not in count.lower() and "translate" not in count.lower(), count
