@@ -44,10 +44,10 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.clinic.models import ClinicProfile
 from apps.clinic.selectors import clinic_profile
 from apps.followups.models import Channel, FollowUp, Kind, ReminderDelivery
 from apps.followups.services.outbox import ReminderOutbox, Reply
+from apps.followups.services.reminder_writer import ReminderWriter
 from apps.followups.services.scheduling import patient_reachable_by_email, reminder_time
 from apps.followups.tokens import (
     LinkExpired,
@@ -59,7 +59,6 @@ from apps.followups.tokens import (
 )
 from apps.patients.models import Patient
 from apps.patients.services import patient_email_consent_withdraw
-from exotrack.emails import email_message
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +142,7 @@ def _absolute(path: str) -> str:
 
 
 def reminder_message(
-    *, follow_up: FollowUp, clinic: ClinicProfile, number: int
+    *, follow_up: FollowUp, writer: ReminderWriter, number: int
 ) -> EmailMultiAlternatives:
     """The reminder e-mail: who the clinic is, that a follow-up is due, how to book and
     how to stop these e-mails. Nothing about the treatment (no diagnosis, product, dose
@@ -152,27 +151,30 @@ def reminder_message(
     unsubscribe_url = _absolute(
         reverse("patient_links:unsubscribe", kwargs={"token": unsubscribe_token(patient)})
     )
-    context = {
-        "clinic": clinic,
-        "first_name": patient.first_name,
-        "due_on": follow_up.due_on,
-        "further": number > 1,
-        "unsubscribe_url": unsubscribe_url,
-        "self_report_url": (
-            _absolute(
-                reverse(
-                    "patient_links:self-report",
-                    kwargs={"token": self_report_token(follow_up.pk)},
-                )
-            )
-            if follow_up.kind in SELF_REPORT_KINDS
-            else ""
-        ),
-    }
-    domain = urlsplit(settings.SITE_URL).hostname or "exotrack.local"
-    return email_message(
+    parts = writer.parts(
         template=reminder_template(follow_up),
-        context=context,
+        context={
+            "first_name": patient.first_name,
+            "due_on": follow_up.due_on,
+            "further": number > 1,
+            "unsubscribe_url": unsubscribe_url,
+            "self_report_url": (
+                _absolute(
+                    reverse(
+                        "patient_links:self-report",
+                        kwargs={"token": self_report_token(follow_up.pk)},
+                    )
+                )
+                if follow_up.kind in SELF_REPORT_KINDS
+                else ""
+            ),
+        },
+    )
+    domain = urlsplit(settings.SITE_URL).hostname or "exotrack.local"
+    message = EmailMultiAlternatives(
+        subject=parts.subject,
+        body=parts.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
         to=[patient.email],
         headers={
             "Message-ID": make_msgid(idstring=f"reminder.{follow_up.pk}.{number}", domain=domain),
@@ -181,6 +183,8 @@ def reminder_message(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+    message.attach_alternative(parts.html, "text/html")
+    return message
 
 
 # --- Recording what the server said ------------------------------------------------
@@ -365,7 +369,7 @@ def reminders_send_batch(*, claimed: list[FollowUp], tick: ReminderTick) -> None
     """Send claimed reminders over one SMTP connection, recording each answer as it
     comes. A message is started only while the lease has room for a whole SMTP
     conversation (two EMAIL_TIMEOUTs), so no second sender can claim it mid-send."""
-    clinic = clinic_profile()
+    writer = ReminderWriter(clinic_profile())
     # Computed once per batch: the clinic's send time, further-reminder days from today.
     further_at = reminder_time(
         timezone.localdate() + datetime.timedelta(days=settings.FOLLOWUP_REMINDER_FURTHER_DAYS)
@@ -384,7 +388,7 @@ def reminders_send_batch(*, claimed: list[FollowUp], tick: ReminderTick) -> None
                 continue
             number = follow_up.reminders_sent + 1
             try:
-                message = reminder_message(follow_up=follow_up, clinic=clinic, number=number)
+                message = reminder_message(follow_up=follow_up, writer=writer, number=number)
             except Exception as exc:
                 # A reminder that cannot be written must not hold up the ones behind it
                 # tick after tick: it fails now and staff call instead.
