@@ -146,6 +146,13 @@ class FollowUp(Recorded):
                 condition=Q(status="pending"),
             ),
             models.Index(fields=["patient", "due_on"], name="followup_patient_due_idx"),
+            # The worklist's failed deliveries: a handful among 400,000 pending follow-ups,
+            # which the pending-due index would read through to the end to find.
+            models.Index(
+                fields=["due_on", "id"],
+                name="followup_failed_delivery_idx",
+                condition=Q(status="pending", reminder_state="failed"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
