@@ -14,6 +14,8 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 
+from apps.consents.models import PhotoUse
+from apps.consents.services import consent_sign
 from apps.followups.models import Channel, FollowUp
 from apps.inventory.models import Lot
 from apps.treatments.models import Dose, Visit
@@ -207,3 +209,17 @@ def drawn_signature(width: int = 600, height: int = 200, *, ink: bool = True) ->
     out = io.BytesIO()
     image.save(out, format="PNG")
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def consent_signed(version, patient, *, by):
+    """The patient's signature on a consent version, taken in the clinic by `by` (photos
+    kept for the record)."""
+    return consent_sign(
+        patient=patient,
+        version=version,
+        product=None,
+        signed_name=patient.full_name,
+        signature=drawn_signature(),
+        photo_use=PhotoUse.RECORD,
+        by=by,
+    )

@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.consents.models import PhotoUse, VisitConsent
-from apps.consents.services import consent_form_create, consent_sign, consent_withdraw
+from apps.consents.models import VisitConsent
+from apps.consents.services import consent_form_create, consent_withdraw
 from apps.treatments.models import Visit
 from apps.treatments.services import WarningsNeedAcknowledgement
-from tests.builders import BODY, drawn_signature, knee_dose, record
+from tests.builders import BODY, consent_signed, knee_dose, record
 from tests.factories import LocationFactory, LotFactory, TreatmentSiteFactory
 
 
@@ -35,15 +35,7 @@ def knee(db):
 def _sign(version, patient, by, *, days_ago: int = 0):
     signed_at = timezone.now() - datetime.timedelta(days=days_ago)
     with mock.patch("apps.consents.services.timezone.now", return_value=signed_at):
-        return consent_sign(
-            patient=patient,
-            version=version,
-            product=None,
-            signed_name=patient.full_name,
-            signature=drawn_signature(),
-            photo_use=PhotoUse.RECORD,
-            by=by,
-        )
+        return consent_signed(version, patient, by=by)
 
 
 def _visit(by, patient, location, knee, lot, **extra):

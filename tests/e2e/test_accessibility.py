@@ -29,8 +29,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from apps.consents.models import PhotoUse
-from apps.consents.services import consent_form_create, consent_sign
+from apps.consents.services import consent_form_create
 from apps.followups.models import Kind
 from apps.followups.services.self_reports import SelfReportAnswers, self_report_submit
 from apps.imports.services import patient_import_upload
@@ -38,7 +37,7 @@ from apps.injection_maps.services import PointInput, injection_map_save
 from apps.inventory.models import Lot
 from apps.photos.services import photo_add
 from apps.treatments.models import Dose
-from tests.builders import BODY, drawn_signature
+from tests.builders import BODY, consent_signed
 from tests.e2e.browser import TIMEOUT_MS, sign_in
 from tests.factories import FollowUpFactory
 from tests.photos.helpers import phone_photo, upload
@@ -243,15 +242,7 @@ def _demo_clinic() -> str:
     version = consent_form_create(
         title="Knee exosome treatment", body=BODY, site_categories=["joint"], by=manager
     )
-    consent_sign(
-        patient=patient,
-        version=version,
-        product=None,
-        signed_name=patient.full_name,
-        signature=drawn_signature(),
-        photo_use=PhotoUse.RECORD,
-        by=nurse,
-    )
+    consent_signed(version, patient, by=nurse)
     visited_on = timezone.localtime(dose.visit.visited_at).date()
     for taken_on in (visited_on, timezone.localdate()):
         photo_add(dose=dose, taken_on=taken_on, upload=upload(phone_photo()), by=nurse)
