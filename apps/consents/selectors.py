@@ -92,16 +92,36 @@ def categories_with_forms() -> set[str]:
     return covered
 
 
+def patients_with_signed_consents(*, patient_ids: set[int]) -> set[int]:
+    """Which of these patients ever signed a consent not withdrawn since: for many visits
+    at once (an import), one read that spares the others' lookups."""
+    return set(
+        SignedConsent.objects.filter(patient_id__in=patient_ids, withdrawn_at__isnull=True)
+        .values_list("patient_id", flat=True)
+        .order_by()
+        .distinct()
+    )
+
+
 def consents_relied_on(
-    *, patient: "Patient", site_categories: set[str], on: datetime.date
+    *,
+    patient: "Patient",
+    site_categories: set[str],
+    on: datetime.date,
+    with_forms: set[str] | None = None,
+    signed_any: bool = True,
 ) -> tuple[list[SignedConsent], set[str]]:
     """For a visit on `on` treating these categories: the consents it relies on (the
-    newest in force for each category that has a form) and the categories none covers."""
-    needed = site_categories & categories_with_forms()
+    newest in force for each category that has a form) and the categories none covers.
+
+    Callers checking many visits pass what they read once for all: `with_forms`
+    (categories_with_forms) and `signed_any` (False: patients_with_signed_consents says
+    the patient has none)."""
+    needed = site_categories & (categories_with_forms() if with_forms is None else with_forms)
     relied: list[SignedConsent] = []
     uncovered = set(needed)
-    if not needed:
-        return relied, uncovered  # no form for these sites: no consent to look for
+    if not needed or not signed_any:
+        return relied, uncovered  # no form for these sites, or nothing signed to look for
     for consent in consents_in_force(patient=patient, on=on):
         covers = uncovered & set(consent.version.site_categories)
         if covers:

@@ -30,6 +30,7 @@ from apps.consents.pdf import ConsentPage, consent_pdf
 from apps.consents.selectors import (
     categories_with_forms,
     consents_relied_on,
+    patients_with_signed_consents,
     version_is_current,
 )
 from apps.consents.signatures import signature_png
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from apps.accounts.models import User
     from apps.inventory.models import Product
     from apps.patients.models import Patient
-    from apps.treatments.models import Visit
+    from apps.treatments.models import Dose, Visit
 
 logger = logging.getLogger(__name__)
 
@@ -366,11 +367,23 @@ def consent_sign_remotely(
 
 
 def visit_consent_gap(
-    *, patient: "Patient", site_categories: set[str], on: datetime.date
+    *,
+    patient: "Patient",
+    site_categories: set[str],
+    on: datetime.date,
+    with_forms: set[str] | None = None,
+    signed_any: bool = True,
 ) -> str | None:
     """What the visit form says when no signed consent covers a treated site: None when
-    one does for every category the clinic keeps a form for."""
-    _, uncovered = consents_relied_on(patient=patient, site_categories=site_categories, on=on)
+    one does for every category the clinic keeps a form for. (`with_forms`, `signed_any`:
+    read once for many visits, see consents_relied_on.)"""
+    _, uncovered = consents_relied_on(
+        patient=patient,
+        site_categories=site_categories,
+        on=on,
+        with_forms=with_forms,
+        signed_any=signed_any,
+    )
     if not uncovered:
         return None
     labels = dict(TreatmentSite.Category.choices)
@@ -382,11 +395,15 @@ def visit_consent_gap(
     )
 
 
-def visit_consent_unrecorded(*, site_categories: set[str]) -> str | None:
+def visit_consent_unrecorded(
+    *, site_categories: set[str], with_forms: set[str] | None = None
+) -> str | None:
     """What the visit form says when "Consent recorded" is unticked for treatment that
     no consent form of the clinic covers: nothing would show that the patient agreed.
     (Categories with a form are the signed-consent check's, visit_consent_gap.)"""
-    without_forms = site_categories - categories_with_forms()
+    without_forms = site_categories - (
+        categories_with_forms() if with_forms is None else with_forms
+    )
     if not without_forms:
         return None
     labels = dict(TreatmentSite.Category.choices)
@@ -407,3 +424,27 @@ def visit_consents_link(*, visit: "Visit") -> list[VisitConsent]:
     return VisitConsent.objects.bulk_create(
         VisitConsent(visit=visit, consent=consent) for consent in relied
     )
+
+
+def past_visits_consents_link(*, visits: list["Visit"], doses: list["Dose"]) -> None:
+    """visit_consents_link for many visits recorded at once (an import), given their
+    doses: the forms and who signed anything read once, one insert for all the links."""
+    categories: dict[int, set[str]] = {}
+    for dose in doses:
+        categories.setdefault(dose.visit_id, set()).add(dose.site.category)
+    with_forms = categories_with_forms()
+    needing = [visit for visit in visits if categories.get(visit.pk, set()) & with_forms]
+    if not needing:
+        return
+    signed = patients_with_signed_consents(patient_ids={visit.patient_id for visit in needing})
+    links = []
+    for visit in needing:
+        relied, _ = consents_relied_on(
+            patient=visit.patient,
+            site_categories=categories[visit.pk],
+            on=timezone.localdate(visit.visited_at),
+            with_forms=with_forms,
+            signed_any=visit.patient_id in signed,
+        )
+        links += [VisitConsent(visit=visit, consent=consent) for consent in relied]
+    VisitConsent.objects.bulk_create(links)

@@ -11,23 +11,26 @@ from apps.clinic.models import ClinicProfile
 from apps.clinic.signals import reminder_send_time_changed
 from apps.followups.services.scheduling import (
     follow_ups_cancel_for_visit,
+    follow_ups_for_past_visits,
     follow_ups_schedule_for_visit,
     follow_ups_supersede_for_visit,
     reminders_retime,
 )
 from apps.treatments.models import Visit
-from apps.treatments.signals import visit_recorded, visit_voided
+from apps.treatments.signals import past_visits_recorded, visit_recorded, visit_voided
 
 
 @receiver(visit_recorded, sender=Visit, dispatch_uid="followups.schedule_after_visit")
-def schedule_follow_ups(sender, *, visit: Visit, by, past_record: bool = False, **kwargs) -> None:
+def schedule_follow_ups(sender, *, visit: Visit, by, **kwargs) -> None:
     # Earlier reminders for the sites treated now are answered by this visit; then this
-    # visit's own follow-ups go on the schedule. A past record (an imported visit) gets
-    # no follow-up whose day has passed: nobody would be asked about it in time.
+    # visit's own follow-ups go on the schedule.
     follow_ups_supersede_for_visit(visit=visit, by=by)
-    follow_ups_schedule_for_visit(
-        visit=visit, by=by, backdated_grace_days=0 if past_record else None
-    )
+    follow_ups_schedule_for_visit(visit=visit, by=by)
+
+
+@receiver(past_visits_recorded, sender=Visit, dispatch_uid="followups.schedule_after_past_visits")
+def schedule_follow_ups_of_past_visits(sender, *, visits: list[Visit], by, **kwargs) -> None:
+    follow_ups_for_past_visits(visits=visits, by=by)
 
 
 @receiver(visit_voided, sender=Visit, dispatch_uid="followups.cancel_after_void")

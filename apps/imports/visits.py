@@ -1,9 +1,9 @@
 """Importing a clinic's past visits with doses: one row per dose; the rows of one
 patient at one visit date (and time) form one visit, recorded by
-treatments.services.visit_record as a past record (no stock taken, warnings kept and
-acknowledged as imported, no follow-up whose day has passed). A lot the clinic never
-had in ExoTrack becomes a history-only lot. Each dose is remembered under its key, so a
-second upload of the same file adds nothing."""
+treatments.services.past_visits_record, many visits at once, as past records (no stock
+taken, warnings kept and acknowledged as imported, no follow-up whose day has passed).
+A lot the clinic never had in ExoTrack becomes a history-only lot. Each dose is
+remembered under its key, so a second upload of the same file adds nothing."""
 
 import datetime
 import re
@@ -27,9 +27,13 @@ from apps.inventory.services import lot_history_record
 from apps.patients.models import Patient
 from apps.treatments.models import Dose, Laterality, TreatmentSite
 from apps.treatments.selectors import clinicians, treatment_sites
-from apps.treatments.services import DoseInput, visit_record
+from apps.treatments.services import DoseInput, VisitEntry, past_visits_record
 
 DEFAULT_INDICATION = "Imported history"
+# Visits recorded together (past_visits_record): each such batch reads once for all its
+# patients and inserts its rows in one statement per table; the page's progress moves
+# after each.
+VISITS_AT_ONCE = 500
 # A visit written without a time is put at midday, the clinic's time: it stays on its
 # day in the clinic's calendar and is never "in the future" on the day itself before noon
 # by more than the morning (a time column avoids the guess).
@@ -350,12 +354,18 @@ def visit_walk(
         visits.setdefault(dose.visit, []).append(dose)
     counts = {"new_visits": 0, "new_doses": 0, "already_here": 0}
     recorded: list[_RecordedVisit] = []
+    waiting: list[_ReadyVisit] = []
     done = 0
     for rows in visits.values():
         done += len(rows)
-        _record_visit(rows, doses, catalogue, patient_import, problem, counts, recorded)
-        if done % 100 < len(rows):
+        ready = _visit_ready(rows, doses, catalogue, patient_import, problem, counts)
+        if ready is not None:
+            waiting.append(ready)
+        if len(waiting) == VISITS_AT_ONCE:
+            _record_visits(waiting, catalogue, patient_import, problem, counts, recorded)
+            waiting = []
             progress(done, len(problems))
+    _record_visits(waiting, catalogue, patient_import, problem, counts, recorded)
     _remember_doses(recorded, patient_import)
     return problems, counts
 
@@ -387,26 +397,31 @@ def _remember_doses(recorded: list[_RecordedVisit], patient_import: PatientImpor
 
 
 def _recorded_side(row: _DoseRow) -> str:
-    # visit_record keeps no side for a site where sides do not apply.
+    # A visit keeps no side for a site where sides do not apply.
     return row.side if row.site.laterality_applies else Laterality.NOT_APPLICABLE
 
 
-def _record_visit(
+# A visit whose rows passed the file's own checks, with each row's lot and dose key.
+_ReadyVisit = tuple[list[_DoseRow], list[Lot], list[str]]
+
+
+def _visit_ready(
     rows: list[_DoseRow],
     all_rows: list[_DoseRow],
     catalogue: _Catalogue,
     patient_import: PatientImport,
     problem: Callable[[int, str | None, str], None],
     counts: dict[str, int],
-    recorded: list[_RecordedVisit],
-) -> None:
+) -> _ReadyVisit | None:
+    """The visit's lots (found or recorded history-only) and dose keys, or None when it
+    is to be left out: already imported (counted), or a row problem (noted)."""
     by = patient_import.uploaded_by
     try:
         lots = [_lot(dose, all_rows, catalogue, by) for dose in rows]
     except ValidationError as error:
         for message in error.messages:
             problem(rows[0].row, "lot_number", message)
-        return
+        return None
     keys = [_dose_key(dose, lot) for dose, lot in zip(rows, lots, strict=True)]
     seen: dict[str, int] = {}
     for dose, key in zip(rows, keys, strict=True):
@@ -414,11 +429,11 @@ def _record_visit(
             problem(dose.row, None, f"The same dose as row {seen[key]}; remove one of the two.")
         seen.setdefault(key, dose.row)
     if len(seen) < len(rows):
-        return
+        return None
     here = [key in catalogue.imported_keys for key in keys]
     if all(here):
         counts["already_here"] += len(rows)
-        return
+        return None
     if any(here):
         for dose, known in zip(rows, here, strict=True):
             if not known:
@@ -428,47 +443,74 @@ def _record_visit(
                     "This visit was imported before without this dose; "
                     "add the dose to the visit by hand.",
                 )
-        return
+        return None
+    return rows, lots, keys
+
+
+def _past_visit(rows: list[_DoseRow], lots: list[Lot]) -> VisitEntry:
     first = rows[0]
-    try:
-        visit = visit_record(
-            by=by,
-            patient=first.patient,
-            visited_at=first.visited_at,
-            location=first.location,
-            clinician=first.clinician,
-            indication=first.indication,
-            doses=[
-                DoseInput(
-                    site=dose.site, lot_id=lot.pk, billions=dose.billions, laterality=dose.side
-                )
-                for dose, lot in zip(rows, lots, strict=True)
-            ],
-            # The treatment happened before ExoTrack: a warning is kept on the record for
-            # whoever reads it, acknowledged by the manager who imported it, as no
-            # clinician can decide the dose again.
-            past_record=f"Imported from {patient_import.file_name} (past record)",
-        )
-    except ValidationError as error:
-        for name, messages in error.message_dict.items():
-            dose_field = re.fullmatch(r"doses\.(\d+)\.(\w+)", name)
-            if dose_field:
-                target = rows[int(dose_field.group(1))]
-                column = {"laterality": "side", "lot": "lot_number"}.get(
-                    dose_field.group(2), dose_field.group(2)
-                )
+    return VisitEntry(
+        patient=first.patient,
+        visited_at=first.visited_at,
+        location=first.location,
+        clinician=first.clinician,
+        indication=first.indication,
+        doses=[
+            DoseInput(site=dose.site, lot_id=lot.pk, billions=dose.billions, laterality=dose.side)
+            for dose, lot in zip(rows, lots, strict=True)
+        ],
+    )
+
+
+def _refusal_problems(
+    rows: list[_DoseRow],
+    error: ValidationError,
+    problem: Callable[[int, str | None, str], None],
+) -> None:
+    """A refused visit's errors on its rows: a dose's on that dose's row, the visit's on
+    every row of it, each under the file's column."""
+    for name, messages in error.message_dict.items():
+        dose_field = re.fullmatch(r"doses\.(\d+)\.(\w+)", name)
+        if dose_field:
+            target = rows[int(dose_field.group(1))]
+            column = {"laterality": "side", "lot": "lot_number"}.get(
+                dose_field.group(2), dose_field.group(2)
+            )
+            for message in messages:
+                problem(target.row, column, message)
+        else:
+            column = {"visited_at": "visit_date", "patient": "patient"}.get(name, name)
+            for dose in rows:
                 for message in messages:
-                    problem(target.row, column, message)
-            else:
-                column = {"visited_at": "visit_date", "patient": "patient"}.get(name, name)
-                for dose in rows:
-                    for message in messages:
-                        problem(dose.row, column if column != "__all__" else None, message)
+                    problem(dose.row, column if column != "__all__" else None, message)
+
+
+def _record_visits(
+    ready: list[_ReadyVisit],
+    catalogue: _Catalogue,
+    patient_import: PatientImport,
+    problem: Callable[[int, str | None, str], None],
+    counts: dict[str, int],
+    recorded: list[_RecordedVisit],
+) -> None:
+    if not ready:
         return
-    counts["new_visits"] += 1
-    counts["new_doses"] += len(rows)
-    recorded.append((visit.pk, list(zip(rows, lots, keys, strict=True))))
-    catalogue.imported_keys.update(keys)
+    results = past_visits_record(
+        by=patient_import.uploaded_by,
+        visits=[_past_visit(rows, lots) for rows, lots, _ in ready],
+        # The treatment happened before ExoTrack: a warning is kept on the record for
+        # whoever reads it, acknowledged by the manager who imported it, as no
+        # clinician can decide the dose again.
+        reason=f"Imported from {patient_import.file_name} (past record)",
+    )
+    for (rows, lots, keys), result in zip(ready, results, strict=True):
+        if isinstance(result, ValidationError):
+            _refusal_problems(rows, result, problem)
+            continue
+        counts["new_visits"] += 1
+        counts["new_doses"] += len(rows)
+        recorded.append((result.pk, list(zip(rows, lots, keys, strict=True))))
+        catalogue.imported_keys.update(keys)
 
 
 def visit_defaults_check(defaults: dict[str, Any]) -> dict[str, str]:

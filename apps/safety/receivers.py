@@ -4,9 +4,12 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from apps.safety.models import MedicationFlag
-from apps.safety.services.medication_flags import medication_flags_raise
+from apps.safety.services.medication_flags import (
+    medication_flags_raise,
+    patients_taking_watched_medications,
+)
 from apps.treatments.models import Visit
-from apps.treatments.signals import visit_recorded
+from apps.treatments.signals import past_visits_recorded, visit_recorded
 
 
 @receiver(visit_recorded, sender=Visit, dispatch_uid="safety.flags_after_visit")
@@ -19,3 +22,12 @@ def flag_watched_medications(sender, *, visit: Visit, by, **kwargs) -> None:
         visit=visit,
         on=timezone.localdate(visit.visited_at),
     )
+
+
+@receiver(past_visits_recorded, sender=Visit, dispatch_uid="safety.flags_after_past_visits")
+def flag_watched_medications_of_past_visits(sender, *, visits: list[Visit], by, **kwargs) -> None:
+    # One read for all the visits' patients: most take no watched medication at all.
+    taking = patients_taking_watched_medications(patient_ids={visit.patient_id for visit in visits})
+    for visit in visits:
+        if visit.patient_id in taking:
+            flag_watched_medications(sender, visit=visit, by=by)

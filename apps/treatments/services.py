@@ -16,6 +16,7 @@ from django.utils.crypto import salted_hmac
 from apps.accounts.models import User
 from apps.clinic.models import Location
 from apps.clinic.selectors import clinic_profile
+from apps.consents.selectors import categories_with_forms, patients_with_signed_consents
 from apps.consents.services import visit_consent_gap, visit_consent_unrecorded
 from apps.inventory.models import Lot
 from apps.inventory.services import stock_return, stock_use
@@ -28,8 +29,8 @@ from apps.treatments.models import (
     Visit,
     VisitWarning,
 )
-from apps.treatments.selectors import patient_billions_between
-from apps.treatments.signals import visit_recorded, visit_voided
+from apps.treatments.selectors import billions_by_visit
+from apps.treatments.signals import past_visits_recorded, visit_recorded, visit_voided
 from exotrack.history import recorded_by
 from exotrack.voiding import void_record
 
@@ -101,16 +102,29 @@ def too_many_sites_error() -> ValidationError:
     )
 
 
-def _visit_errors(
-    *,
-    patient: Patient,
-    visited_at: datetime.datetime,
-    location: Location,
-    indication: str,
-    consent_recorded: bool,
-    consent_form_version: str,
-    doses: list[DoseInput],
-) -> dict[str, str | ValidationError]:
+@dataclass(frozen=True)
+class VisitEntry:
+    """A visit as entered: on the visit form or the API (visit_record), or read from an
+    import's rows (past_visits_record)."""
+
+    patient: Patient
+    visited_at: datetime.datetime
+    location: Location
+    clinician: User
+    indication: str
+    doses: list[DoseInput]
+    consent_recorded: bool = False
+    consent_form_version: str = ""
+    cold_sore_prophylaxis: bool = False
+    notes: str = ""
+
+
+def _visit_errors(entry: VisitEntry) -> dict[str, str | ValidationError]:
+    """Everything wrong with a visit as entered, before anything is read or written."""
+    doses, patient, visited_at = entry.doses, entry.patient, entry.visited_at
+    if len(doses) > max_sites_per_visit():
+        # Alone: every dose row would cost lookups.
+        return {"doses": too_many_sites_error()}
     errors: dict[str, str | ValidationError] = {}
     if patient.is_voided:
         errors["patient"] = ValidationError("This patient record is voided.", code="patient_voided")
@@ -121,13 +135,13 @@ def _visit_errors(
             f"The visit is before the patient's birth ({patient.date_of_birth:%Y-%m-%d}).",
             code="before_birth",
         )
-    if not location.active:
+    if not entry.location.active:
         errors["location"] = ValidationError(
-            f"{location.name} is no longer in use.", code="location_retired"
+            f"{entry.location.name} is no longer in use.", code="location_retired"
         )
-    if not indication.strip():
+    if not entry.indication.strip():
         errors["indication"] = "Say what is treated."
-    if consent_recorded and not consent_form_version.strip():
+    if entry.consent_recorded and not entry.consent_form_version.strip():
         errors["consent_form_version"] = "Give the version of the consent form signed."
     if not doses:
         errors["doses"] = "Record at least one dose."
@@ -154,13 +168,30 @@ def _site_label(dose: DoseInput) -> str:
     return dose.site.name
 
 
-def visit_warnings(
+@dataclass(frozen=True)
+class _Readings:
+    """What a visit's warnings read from the database: for one visit, or for many at
+    once (past_visits_record) by one read of each kind for all of them."""
+
+    earlier_billions: Decimal  # in the 30 days up to the visit, the visit not counted
+    consent_gap: str | None  # visit_consent_gap
+    consent_unrecorded: str | None  # visit_consent_unrecorded, when no consent is recorded
+
+
+def _billions_before(
+    visits: list[tuple[datetime.datetime, Decimal]], at: datetime.datetime
+) -> Decimal:
+    """Billions of the patient's other visits (time, billions) in the 30 days up to `at`."""
+    start = at - CUMULATIVE_WINDOW
+    return sum((billions for when, billions in visits if start <= when <= at), Decimal(0))
+
+
+def _warnings(
     *,
     patient: Patient,
-    visited_at: datetime.datetime,
     cold_sore_prophylaxis: bool,
     doses: list[DoseInput],
-    consent_recorded: bool = True,
+    readings: _Readings,
 ) -> list[PendingWarning]:
     """What a clinician must see before this visit is recorded (one entry per kind)."""
     warnings = []
@@ -175,10 +206,7 @@ def visit_warnings(
             PendingWarning(VisitWarning.Code.DOSE_OUT_OF_RANGE, "; ".join(outside) + ".")
         )
     threshold = Decimal(settings.TREATMENT_CUMULATIVE_DOSE_WARNING_BILLIONS)
-    earlier = patient_billions_between(
-        patient_id=patient.pk, start=visited_at - CUMULATIVE_WINDOW, end=visited_at
-    )
-    total = earlier + sum((d.billions for d in doses), Decimal(0))
+    total = readings.earlier_billions + sum((d.billions for d in doses), Decimal(0))
     if total > threshold:
         warnings.append(
             PendingWarning(
@@ -201,23 +229,45 @@ def visit_warnings(
                 "The patient has a cold-sore history and no prophylaxis is recorded.",
             )
         )
-    consent_gap = visit_consent_gap(
-        patient=patient,
-        site_categories={d.site.category for d in doses},
-        on=timezone.localdate(visited_at),
-    )
-    if consent_gap:
-        warnings.append(PendingWarning(VisitWarning.Code.NO_SIGNED_CONSENT, consent_gap))
+    if readings.consent_gap:
+        warnings.append(PendingWarning(VisitWarning.Code.NO_SIGNED_CONSENT, readings.consent_gap))
     # An investigational product given with no consent on record is a clinician's call,
     # never a silent default: the backstop behind the signed consents.
-    unrecorded = (
-        None
-        if consent_recorded
-        else visit_consent_unrecorded(site_categories={d.site.category for d in doses})
-    )
-    if unrecorded:
-        warnings.append(PendingWarning(VisitWarning.Code.NO_CONSENT_RECORDED, unrecorded))
+    if readings.consent_unrecorded:
+        warnings.append(
+            PendingWarning(VisitWarning.Code.NO_CONSENT_RECORDED, readings.consent_unrecorded)
+        )
     return warnings
+
+
+def visit_warnings(
+    *,
+    patient: Patient,
+    visited_at: datetime.datetime,
+    cold_sore_prophylaxis: bool,
+    doses: list[DoseInput],
+    consent_recorded: bool = True,
+) -> list[PendingWarning]:
+    """What a clinician must see before this visit is recorded (one entry per kind)."""
+    categories = {d.site.category for d in doses}
+    earlier = billions_by_visit(
+        patient_ids={patient.pk}, start=visited_at - CUMULATIVE_WINDOW, end=visited_at
+    )
+    readings = _Readings(
+        earlier_billions=_billions_before([(at, bn) for _, at, bn in earlier], visited_at),
+        consent_gap=visit_consent_gap(
+            patient=patient, site_categories=categories, on=timezone.localdate(visited_at)
+        ),
+        consent_unrecorded=None
+        if consent_recorded
+        else visit_consent_unrecorded(site_categories=categories),
+    )
+    return _warnings(
+        patient=patient,
+        cold_sore_prophylaxis=cold_sore_prophylaxis,
+        doses=doses,
+        readings=readings,
+    )
 
 
 def _take_stock(
@@ -262,6 +312,76 @@ def _take_stock(
     return opened, errors
 
 
+def _visit_row(
+    entry: VisitEntry,
+    *,
+    by: User,
+    patient: Patient,
+    awaiting_sign_off: bool,
+    chart_review: bool = False,
+) -> Visit:
+    """The visit as saved (not saved yet), for `patient` as locked."""
+    return Visit(
+        patient=patient,
+        visited_at=entry.visited_at,
+        location=entry.location,
+        clinician=entry.clinician,
+        indication=entry.indication.strip(),
+        consent_recorded=entry.consent_recorded,
+        consent_form_version=entry.consent_form_version.strip(),
+        cold_sore_prophylaxis=entry.cold_sore_prophylaxis,
+        notes=entry.notes,
+        created_by=by,
+        sign_off=Visit.SignOff.AWAITING if awaiting_sign_off else Visit.SignOff.NOT_NEEDED,
+        chart_review=chart_review,
+    )
+
+
+def _dose_rows(visit: Visit, doses: list[DoseInput]) -> list[Dose]:
+    """The visit's doses as saved: no side kept where sides do not apply, the site's
+    route unless another is given."""
+    return [
+        Dose(
+            visit=visit,
+            site=dose.site,
+            laterality=dose.laterality
+            if dose.site.laterality_applies
+            else Laterality.NOT_APPLICABLE,
+            lot_id=dose.lot_id,
+            billions=dose.billions,
+            route=dose.route or dose.site.default_route,
+            volume_ml=dose.volume_ml,
+            baseline_pain=dose.baseline_pain,
+        )
+        for dose in doses
+    ]
+
+
+def _warning_rows(
+    visit: Visit,
+    warnings: list[PendingWarning],
+    *,
+    reasons: dict[str, str],
+    by: User,
+    now: datetime.datetime,
+) -> list[VisitWarning]:
+    """The visit's warnings as saved: acknowledged by `by` where a reason is given, left
+    for sign-off otherwise."""
+    return [
+        VisitWarning(
+            visit=visit,
+            code=w.code,
+            message=w.message,
+            reason=reasons[w.code],
+            acknowledged_by=by,
+            acknowledged_at=now,
+        )
+        if reasons.get(w.code)
+        else VisitWarning(visit=visit, code=w.code, message=w.message)
+        for w in warnings
+    ]
+
+
 def visit_record(
     *,
     by: User,
@@ -277,7 +397,6 @@ def visit_record(
     notes: str = "",
     acknowledgements: dict[str, str] | None = None,
     save_for_sign_off: bool = False,
-    past_record: str = "",
 ) -> Visit:
     """Record a visit with its doses and take the opened vials from stock, all or nothing.
 
@@ -286,29 +405,28 @@ def visit_record(
     may not acknowledge warnings (nurses) may instead save the visit for a clinician's
     sign-off (`save_for_sign_off`): stock, follow-ups and flags go ahead as usual.
 
-    `past_record` (the import's reason, e.g. "Imported from visits.csv (past record)")
-    records a treatment given before the clinic used ExoTrack, by a manager the caller
-    has checked may import: its vials were used then, so no stock is taken; its
-    warnings are kept, acknowledged by `by` with that reason, because the treatment
-    already happened and no clinician can decide it again; it is not picked for chart
-    review; and follow-ups whose day has passed are not scheduled."""
-    if len(doses) > max_sites_per_visit():
-        # Before anything else: every dose row costs lookups.
-        raise ValidationError({"doses": too_many_sites_error()})
-    acknowledgements = {
-        code: reason.strip() for code, reason in (acknowledgements or {}).items() if reason
-    }
-    errors = _visit_errors(
+    A treatment given before the clinic used ExoTrack is recorded by past_visits_record."""
+    entry = VisitEntry(
         patient=patient,
         visited_at=visited_at,
         location=location,
+        clinician=clinician,
         indication=indication,
+        doses=doses,
         consent_recorded=consent_recorded,
         consent_form_version=consent_form_version,
-        doses=doses,
+        cold_sore_prophylaxis=cold_sore_prophylaxis,
+        notes=notes,
     )
+    errors = _visit_errors(entry)
     if errors:
         raise ValidationError(errors)
+    may_acknowledge = by.has_perm(ACKNOWLEDGE_PERMISSION)
+    reasons = {
+        code: reason.strip()
+        for code, reason in (acknowledgements or {}).items()
+        if reason and may_acknowledge
+    }
     with transaction.atomic(), recorded_by(by):
         # The patient row first, then lots by id: one visit at a time per patient, so the
         # 30-day total cannot miss a visit being recorded at the same moment.
@@ -322,71 +440,150 @@ def visit_record(
             doses=doses,
             consent_recorded=consent_recorded,
         )
-        if past_record:
-            acknowledgements = {w.code: past_record for w in warnings}
-        may_acknowledge = bool(past_record) or by.has_perm(ACKNOWLEDGE_PERMISSION)
-        missing = [w for w in warnings if not (may_acknowledge and acknowledgements.get(w.code))]
+        missing = [w for w in warnings if not reasons.get(w.code)]
         chart_review = not may_acknowledge and chart_review_picked(
             patient_id=patient.pk,
             visited_at=visited_at,
             percent=clinic_profile().chart_review_percent,
         )
-        visit = Visit.objects.create(
+        visit = _visit_row(
+            entry,
+            by=by,
             patient=patient,
-            visited_at=visited_at,
-            location=location,
-            clinician=clinician,
-            indication=indication.strip(),
-            consent_recorded=consent_recorded,
-            consent_form_version=consent_form_version.strip(),
-            cold_sore_prophylaxis=cold_sore_prophylaxis,
-            notes=notes,
-            created_by=by,
-            sign_off=Visit.SignOff.AWAITING
-            if missing or chart_review
-            else Visit.SignOff.NOT_NEEDED,
+            awaiting_sign_off=bool(missing) or chart_review,
             chart_review=chart_review,
         )
-        opened, stock_errors = (
-            ({}, {}) if past_record else _take_stock(visit=visit, doses=doses, by=by)
-        )
+        visit.save(force_insert=True)
+        opened, stock_errors = _take_stock(visit=visit, doses=doses, by=by)
         if stock_errors:
             raise ValidationError(stock_errors)
         # A clinician gives every reason now; a nurse's visit may wait for one.
         if missing and (may_acknowledge or not save_for_sign_off):
             raise WarningsNeedAcknowledgement(missing, may_acknowledge=may_acknowledge)
-        Dose.objects.bulk_create(
-            Dose(
-                visit=visit,
-                site=dose.site,
-                laterality=dose.laterality
-                if dose.site.laterality_applies
-                else Laterality.NOT_APPLICABLE,
-                lot_id=dose.lot_id,
-                billions=dose.billions,
-                route=dose.route or dose.site.default_route,
-                volume_ml=dose.volume_ml,
-                baseline_pain=dose.baseline_pain,
-            )
-            for dose in doses
-        )
+        Dose.objects.bulk_create(_dose_rows(visit, doses))
         VialsOpened.objects.bulk_create(opened.values())
+        VisitWarning.objects.bulk_create(
+            _warning_rows(visit, warnings, reasons=reasons, by=by, now=timezone.now())
+        )
+        visit_recorded.send(sender=Visit, visit=visit, by=by)
+        return visit
+
+
+def _past_readings(visits: list[VisitEntry], patients: dict[int, Patient]) -> list[_Readings]:
+    """The warnings' readings of many visits by one read of each kind for all of them:
+    the patients' visits in the 30 days before each (the other visits given here
+    counted as if recorded already), the categories with a consent form, and who signed
+    any consent."""
+    earliest = min(past.visited_at for past in visits) - CUMULATIVE_WINDOW
+    latest = max(past.visited_at for past in visits)
+    days: dict[int, list[tuple[datetime.datetime, Decimal]]] = defaultdict(list)
+    for patient_id, at, billions in billions_by_visit(
+        patient_ids=set(patients), start=earliest, end=latest
+    ):
+        days[patient_id].append((at, billions))
+    given: dict[int, list[tuple[int, datetime.datetime, Decimal]]] = defaultdict(list)
+    for index, past in enumerate(visits):
+        billions = sum((d.billions for d in past.doses), Decimal(0))
+        given[past.patient.pk].append((index, past.visited_at, billions))
+    with_forms = categories_with_forms()
+    signed = patients_with_signed_consents(patient_ids=set(patients))
+    readings = []
+    for index, past in enumerate(visits):
+        patient = patients[past.patient.pk]
+        others = [(at, bn) for other, at, bn in given[patient.pk] if other != index]
+        categories = {d.site.category for d in past.doses}
+        readings.append(
+            _Readings(
+                earlier_billions=_billions_before(days[patient.pk] + others, past.visited_at),
+                consent_gap=visit_consent_gap(
+                    patient=patient,
+                    site_categories=categories,
+                    on=timezone.localdate(past.visited_at),
+                    with_forms=with_forms,
+                    signed_any=patient.pk in signed,
+                ),
+                consent_unrecorded=None
+                if past.consent_recorded
+                else visit_consent_unrecorded(site_categories=categories, with_forms=with_forms),
+            )
+        )
+    return readings
+
+
+def past_visits_record(
+    *, by: User, visits: list[VisitEntry], reason: str
+) -> list[Visit | ValidationError]:
+    """Record treatments given before the clinic used ExoTrack (an import, `reason` e.g.
+    "Imported from visits.csv (past record)"), many at once, by the rules of visit_record
+    and with the same field errors, by a manager the caller has checked may import.
+
+    Their vials were used then, so no stock is taken; their warnings are kept,
+    acknowledged by `by` with `reason`, because the treatments already happened and no
+    clinician can decide them again; none is picked for chart review; and follow-ups
+    whose day has passed are not scheduled. The patients are locked, the 30-day totals
+    and consents read, and the visits, doses and warnings inserted, once for all the
+    visits; the other parts of the clinic hear of them together (past_visits_recorded).
+
+    Returns, in order, each visit recorded or the ValidationError visit_record would
+    raise for it; a refused visit saves nothing, the others are saved (in one
+    transaction: a caller keeping all or none rolls back on any refusal)."""
+    results: dict[int, Visit | ValidationError] = {}
+    sound: list[VisitEntry] = []
+    for index, past in enumerate(visits):
+        errors = _visit_errors(past)
+        if errors:
+            results[index] = ValidationError(errors)
+        else:
+            sound.append(past)
+    if sound:
+        recorded = iter(_past_visits_save(by=by, visits=sound, reason=reason))
+        for index in range(len(visits)):
+            if index not in results:
+                results[index] = next(recorded)
+    return [results[index] for index in range(len(visits))]
+
+
+def _past_visits_save(*, by: User, visits: list[VisitEntry], reason: str) -> list[Visit]:
+    with transaction.atomic(), recorded_by(by):
+        # Patients by id, as visit_record locks each: their 30-day totals stay whole.
+        patients = {
+            patient.pk: patient
+            for patient in Patient.objects.select_for_update()
+            .filter(pk__in={past.patient.pk for past in visits})
+            .order_by("id")
+        }
+        rows = []
+        for past, readings in zip(visits, _past_readings(visits, patients), strict=True):
+            patient = patients[past.patient.pk]
+            warnings = _warnings(
+                patient=patient,
+                cold_sore_prophylaxis=past.cold_sore_prophylaxis,
+                doses=past.doses,
+                readings=readings,
+            )
+            visit = _visit_row(
+                past,
+                by=by,
+                patient=patient,
+                awaiting_sign_off=False,  # every warning is acknowledged as imported
+            )
+            rows.append((visit, past, warnings))
+        saved = Visit.objects.bulk_create([visit for visit, _, _ in rows])
+        doses = Dose.objects.bulk_create(
+            [dose for visit, past, _ in rows for dose in _dose_rows(visit, past.doses)]
+        )
         now = timezone.now()
         VisitWarning.objects.bulk_create(
-            VisitWarning(visit=visit, code=w.code, message=w.message)
-            if w in missing
-            else VisitWarning(
-                visit=visit,
-                code=w.code,
-                message=w.message,
-                reason=acknowledgements[w.code],
-                acknowledged_by=by,
-                acknowledged_at=now,
-            )
-            for w in warnings
+            [
+                row
+                for visit, _, warnings in rows
+                for row in _warning_rows(
+                    visit, warnings, reasons={w.code: reason for w in warnings}, by=by, now=now
+                )
+            ]
         )
-        visit_recorded.send(sender=Visit, visit=visit, by=by, past_record=bool(past_record))
-        return visit
+        past_visits_recorded.send(sender=Visit, visits=saved, doses=doses, by=by)
+        return saved
 
 
 def chart_review_picked(*, patient_id: int, visited_at: datetime.datetime, percent: int) -> bool:

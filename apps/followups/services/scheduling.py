@@ -159,8 +159,17 @@ def _stop_reminders(follow_up: FollowUp) -> None:
     follow_up.claimed_until = None
 
 
+def _visit_rules() -> list[FollowUpRule]:
+    """The rules a visit may bring follow-ups by (recall contacts follow a recall)."""
+    return list(FollowUpRule.objects.filter(active=True).exclude(kind=Kind.RECALL_CONTACT))
+
+
 def follow_ups_schedule_for_visit(
-    *, visit: Visit, by: User, backdated_grace_days: int | None = None
+    *,
+    visit: Visit,
+    by: User,
+    backdated_grace_days: int | None = None,
+    rules: list[FollowUpRule] | None = None,
 ) -> list[FollowUp]:
     """Put the visit's follow-ups on the schedule: one per matching rule, and for
     repeat-session rules one per treated site (the next visit to that site supersedes
@@ -173,7 +182,7 @@ def follow_ups_schedule_for_visit(
 
     A voided visit schedules nothing; nor does a site for a repeat session when a later
     visit already treated it (a visit entered late must not re-open what that one
-    answered)."""
+    answered). `rules`: the visit rules, read once by a caller scheduling many visits."""
     if visit.is_voided:
         return []
     visit_day = timezone.localdate(visit.visited_at)
@@ -182,7 +191,7 @@ def follow_ups_schedule_for_visit(
     oldest_due = timezone.localdate() - datetime.timedelta(days=backdated_grace_days)
     rules = [
         rule
-        for rule in FollowUpRule.objects.filter(active=True).exclude(kind=Kind.RECALL_CONTACT)
+        for rule in (_visit_rules() if rules is None else rules)
         if visit_day + datetime.timedelta(days=rule.offset_days) >= oldest_due
     ]
     if not rules:
@@ -249,6 +258,25 @@ def follow_ups_supersede_for_visit(*, visit: Visit, by: User) -> int:
             note=f"Superseded by the visit of {timezone.localdate(visit.visited_at):%Y-%m-%d}.",
             updated_at=timezone.now(),
         )
+
+
+def follow_ups_for_past_visits(*, visits: list[Visit], by: User) -> None:
+    """What each visit recorded as a past record (an import) brings, as for one visit
+    (supersede, then schedule with no follow-up whose day has passed), with the rules
+    read once and one look for pending repeat sessions among all the visits' patients:
+    most imported visits have every follow-up day behind them and nothing to answer."""
+    rules = _visit_rules()
+    awaiting = set(
+        FollowUp.objects.filter(
+            patient_id__in={visit.patient_id for visit in visits},
+            kind=Kind.REPEAT_SESSION,
+            status=FollowUp.Status.PENDING,
+        ).values_list("patient_id", flat=True)
+    )
+    for visit in sorted(visits, key=lambda visit: visit.visited_at):
+        if visit.patient_id in awaiting:
+            follow_ups_supersede_for_visit(visit=visit, by=by)
+        follow_ups_schedule_for_visit(visit=visit, by=by, backdated_grace_days=0, rules=rules)
 
 
 def follow_ups_cancel_for_visit(*, visit: Visit, by: User, reason: str) -> int:

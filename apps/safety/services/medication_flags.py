@@ -25,6 +25,17 @@ def watched_medications(*, patient: Patient, on: datetime.date) -> QuerySet[Medi
     )
 
 
+def patients_taking_watched_medications(*, patient_ids: set[int]) -> set[int]:
+    """Which of these patients have any medication in a watched class, whatever its
+    days: the others need no look at their medications on a visit's day."""
+    return set(
+        Medication.objects.filter(patient_id__in=patient_ids, medication_class__watched=True)
+        .values_list("patient_id", flat=True)
+        .order_by()
+        .distinct()
+    )
+
+
 def _review_by(medication: Medication, on: datetime.date) -> datetime.date:
     return on + datetime.timedelta(days=medication.medication_class.review_within_days)
 
