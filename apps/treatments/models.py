@@ -115,6 +115,14 @@ class Visit(Recorded, Voidable):
             models.Index(fields=["patient", "-visited_at"], name="visit_patient_time_idx"),
             # The visit list pages newest first through a million visits.
             models.Index(fields=["-visited_at", "-id"], name="visit_newest_first_idx"),
+            # A lot's recipients: each dose of the lot looks up its visit's time, whether
+            # it was voided and whose it was from the index alone (an index-only scan),
+            # not from the visit rows scattered over the table.
+            models.Index(
+                fields=["id"],
+                include=["visited_at", "voided_at", "patient"],
+                name="visit_trace_idx",
+            ),
             # The sign-off list: the few visits waiting, oldest first.
             models.Index(
                 fields=["created_at", "id"],

@@ -4,10 +4,23 @@ Driven from the doses of the lot (their lot index), joined to visit and patient 
 primary key, so the cost follows the lot's size, not the clinic's. Rows are plain
 values, never model objects: a busy lot has thousands of doses."""
 
+import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Case, CharField, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from apps.accounts.models import User
 from apps.followups.models import FollowUp, Kind
@@ -47,9 +60,20 @@ def lot_recipients(*, lot_id: int, columns: tuple[str, ...] = TRACE_COLUMNS) -> 
     and left out), with its visit and patient, oldest visit first."""
     return (
         Dose.objects.filter(lot_id=lot_id, visit__voided_at__isnull=True)
-        .order_by("visit__visited_at", "visit_id", "id")
+        .alias(visit_time=_not_from_the_visit_list_index("visit__visited_at"))
+        .order_by("visit_time", "visit_id", "id")
         .values(*columns)
     )
+
+
+def _not_from_the_visit_list_index(field: str) -> ExpressionWrapper:
+    # The visit time as a sort key that no index delivers. Sorted by the plain column,
+    # a page of 50 was planned as a walk through every visit in time order, probing each
+    # for a dose of this lot, in the hope of finding 50 early: a lot is used in a few
+    # weeks of its life, so for a lot used late that read 480,000 visits (15 s for the
+    # first API page of the busiest lot). Sorting an expression, the plan starts from the
+    # lot's doses (their lot index) and sorts those alone.
+    return ExpressionWrapper(F(field) + Value(datetime.timedelta(0)), output_field=DateTimeField())
 
 
 def lot_recipient_patient_ids(*, lot_id: int) -> QuerySet:
