@@ -24,35 +24,36 @@ class ReportFilters:
     clinician_id: int | None = None
     location_id: int | None = None
 
+    def _set(self, conditions: list[tuple[object, str]]) -> list[sql.Composable]:
+        """The conditions whose filter is set: (filter value, SQL with its parameter)."""
+        return [sql.SQL(text) for value, text in conditions if value]
+
     def visit_conditions(self) -> list[sql.Composable]:
         """Conditions on the visit (alias v) and its patient (alias p)."""
-        conditions: list[sql.Composable] = [
+        return [
             sql.SQL("v.voided_at IS NULL"),
             sql.SQL("p.voided_at IS NULL"),
+            # Visit days are the clinic's days: bounds are midnights in its time zone.
+            *self._set(
+                [
+                    (self.date_from, "v.visited_at >= %(visited_from)s"),
+                    (self.date_to, "v.visited_at < %(visited_before)s"),
+                    (self.clinician_id, "v.clinician_id = %(clinician_id)s"),
+                    (self.location_id, "v.location_id = %(location_id)s"),
+                ]
+            ),
         ]
-        # Visit days are the clinic's days: bounds are midnights in its time zone.
-        if self.date_from:
-            conditions.append(sql.SQL("v.visited_at >= %(visited_from)s"))
-        if self.date_to:
-            conditions.append(sql.SQL("v.visited_at < %(visited_before)s"))
-        if self.clinician_id:
-            conditions.append(sql.SQL("v.clinician_id = %(clinician_id)s"))
-        if self.location_id:
-            conditions.append(sql.SQL("v.location_id = %(location_id)s"))
-        return conditions
 
     def dose_conditions(self) -> list[sql.Composable]:
         """Conditions on the dose (alias d), its site (s) and its lot (l)."""
-        conditions: list[sql.Composable] = []
-        if self.site_category:
-            conditions.append(sql.SQL("s.category = %(site_category)s"))
-        if self.site_id:
-            conditions.append(sql.SQL("d.site_id = %(site_id)s"))
-        if self.product_id:
-            conditions.append(sql.SQL("l.product_id = %(product_id)s"))
-        if self.lot_id:
-            conditions.append(sql.SQL("d.lot_id = %(lot_id)s"))
-        return conditions
+        return self._set(
+            [
+                (self.site_category, "s.category = %(site_category)s"),
+                (self.site_id, "d.site_id = %(site_id)s"),
+                (self.product_id, "l.product_id = %(product_id)s"),
+                (self.lot_id, "d.lot_id = %(lot_id)s"),
+            ]
+        )
 
     def dose_exists(self, *, doses: str, linked_by: str) -> list[sql.Composable]:
         """For rows that are not doses (an event, a follow-up): the site, product and lot
@@ -75,6 +76,37 @@ class ReportFilters:
 
     def episode_where(self) -> sql.Composed:
         return sql.SQL(" AND ").join([*self.visit_conditions(), *self.dose_conditions()])
+
+    def summary_period(self) -> list[sql.Composable]:
+        """The dates on the episodes table (alias e): midnights in the clinic's zone."""
+        return self._set(
+            [
+                (self.date_from, "e.visited_at >= %(visited_from)s"),
+                (self.date_to, "e.visited_at < %(visited_before)s"),
+            ]
+        )
+
+    def summary_conditions(self) -> list[sql.Composable]:
+        """The filters but the dates, on the episodes table or its totals (alias e), which
+        hold only episodes of visits and patients not voided: a category or product is
+        the set of its sites or lots (a few ids), so no episode is joined to read it."""
+        return self._set(
+            [
+                (self.clinician_id, "e.clinician_id = %(clinician_id)s"),
+                (self.location_id, "e.location_id = %(location_id)s"),
+                (
+                    self.site_category,
+                    "e.site_id IN (SELECT id FROM treatments_treatmentsite "
+                    "WHERE category = %(site_category)s)",
+                ),
+                (self.site_id, "e.site_id = %(site_id)s"),
+                (
+                    self.product_id,
+                    "e.lot_id IN (SELECT id FROM inventory_lot WHERE product_id = %(product_id)s)",
+                ),
+                (self.lot_id, "e.lot_id = %(lot_id)s"),
+            ]
+        )
 
     def params(self) -> dict[str, Any]:
         params: dict[str, Any] = {

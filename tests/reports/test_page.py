@@ -278,9 +278,9 @@ def test_the_page_costs_the_same_queries_at_any_size(
     client.get("/reports/")  # warm the session and permission caches
 
     # session, user, the user's and the groups' permissions (2), the role labels; the
-    # figures: responders, mean pain, lots (3); the choices of site, product, lot,
+    # figures (2: the responder rule, the totals); the choices of site, product, lot,
     # clinician and location (5).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get("/reports/")
     assert response.status_code == 200
 
@@ -302,5 +302,5 @@ def test_quick_figures_are_always_fresh(known_clinic, django_assert_num_queries)
     report_summary(filters=ReportFilters())
     DoseFactory(visit=known_clinic.visit, baseline_pain=4)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert report_summary(filters=ReportFilters()).episodes == 4

@@ -16,7 +16,8 @@ History: the pghistory triggers of the loaded tables are switched off for this
 transaction only (pgtrigger's own `pgtrigger.ignore` setting), so the load does not
 write a second copy of every row; synthetic rows therefore start without history.
 The ledger trigger is switched off as well and the lots' balances are set once from
-the ledger (on hand = sum of movements), instead of a million single-row updates.
+the ledger (on hand = sum of movements), instead of a million single-row updates; so
+are the reports' episode triggers, and the episodes table is rebuilt once at the end.
 """
 
 import secrets
@@ -38,6 +39,7 @@ from apps.inventory.models import Lot, StockMovement
 from apps.inventory.services import manufacturer_seed, product_seed
 from apps.outcomes.models import OutcomeAssessment
 from apps.patients.models import Medication, MedicationClass, Patient
+from apps.reports.episodes import defer_episodes, rebuild_episodes
 from apps.safety.models import AdverseEvent, AdverseEventDose, AdverseEventType
 from apps.synthetic.aftercare import (
     EVENT_CHANCES,
@@ -148,6 +150,7 @@ class Command(BaseCommand):
                         f"in {time.monotonic() - copy_started:.1f} s"
                     )
                 self._balance_lots(cursor)
+                self.stdout.write(f"reports_episode: {rebuild_episodes()} rows")
                 cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
                 committing = time.monotonic()
         loaded = time.monotonic()
@@ -292,6 +295,8 @@ class Command(BaseCommand):
         cursor.execute(
             "SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(ignored) + "}"]
         )
+        # The reports' episodes are rebuilt once at the end instead of after each COPY.
+        defer_episodes()
 
     def _reserve_id_bases(self, cursor) -> dict[str, int]:
         bases = {}
