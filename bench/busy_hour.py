@@ -38,6 +38,9 @@ from _common import BENCH_DATABASE_URL, ROOT, database_size, machine, setup_djan
 PORT = 8791
 # gunicorn's connections carry this name, so what they wait on in PostgreSQL can be sampled.
 APPLICATION_NAME = "exotrack-busy-hour"
+# gunicorn's access log with each request's time in the worker (%(M)s, milliseconds).
+ACCESS_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)s'
+_ACCESS = re.compile(r'^\S+ \[([^\]]+)\] "(\S+) (\S+) [^"]*" (\d{3}) \S+ (\d+)$')
 ACCOUNT_PREFIX = "bench-busy-"
 EXPORT_DAYS = 7
 
@@ -156,6 +159,7 @@ def _start_gunicorn(env: dict[str, str], log_path: Path) -> subprocess.Popen:
             *("--bind", f"127.0.0.1:{PORT}"),
             # Other gunicorns on this machine use the default control socket.
             "--no-control-socket",
+            *("--access-logformat", ACCESS_FORMAT),
             "config.wsgi",
         ],
         cwd=ROOT,
@@ -267,6 +271,65 @@ def _statement(query: str) -> str:
     return f"{head}... [{', '.join(tables[:8])}]" if tables else head
 
 
+def _page_of(method: str, target: str) -> str:
+    """The page a request in gunicorn's log was, named as locust names it."""
+    path = target.split("?", 1)[0]
+    if path.startswith("/accounts/"):
+        return "sign-in"
+    names = {
+        "/": "dashboard",
+        "/patients/": "patient search",
+        "/treatments/visits/": "visit list",
+        "/follow-ups/": "worklist",
+        "/treatments/visits/new/": "visit form" if method == "GET" else "record a visit (POSTs)",
+    }
+    if path in names:
+        return names[path]
+    if re.fullmatch(r"/patients/\d+/", path):
+        return "patient page"
+    if re.fullmatch(r"/treatments/visits/\d+/", path):
+        return "visit page (after recording)"
+    if path.startswith("/reports/exports/"):
+        return "export (CSV)"
+    return path
+
+
+def _worker_times(log_path: Path, since: float) -> dict[str, list[int]]:
+    """Each page's time in a worker (from its start to the last byte sent), from gunicorn's
+    access log, for requests that ended after `since`."""
+    import datetime
+
+    times: dict[str, list[int]] = defaultdict(list)
+    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        found = _ACCESS.match(line)
+        if not found:
+            continue
+        when = datetime.datetime.strptime(found[1], "%d/%b/%Y:%H:%M:%S %z").timestamp()
+        if when >= since:
+            times[_page_of(found[2], found[3])].append(int(found[5]))
+    return times
+
+
+def _worker_lines(times: dict[str, list[int]], seconds: float, workers: int) -> list[str]:
+    total = sum(sum(each) for each in times.values()) or 1
+    busy = total / 1000 / (seconds * workers) * 100
+    lines = [
+        f"gunicorn's {workers} workers were busy {busy:.0f} % of the steady state. Time in a "
+        "worker per page (gunicorn's access log, from the request's start to its last byte, "
+        "without the wait for a free worker):",
+        "",
+        "| page | requests | worker p50 ms | worker p95 ms | share of the workers' time |",
+        "|---|---|---|---|---|",
+    ]
+    for page, each in sorted(times.items(), key=lambda item: -sum(item[1])):
+        ordered = sorted(each)
+        lines.append(
+            f"| {page} | {len(each):,} | {_percentile(ordered, 0.5):,} | "
+            f"{_percentile(ordered, 0.95):,} | {sum(each) / total * 100:.0f} % |"
+        )
+    return lines
+
+
 def _percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
@@ -334,6 +397,7 @@ def _run(users: int, minutes: float, env: dict[str, str], data_path: Path, max_v
     if not samples:
         raise SystemExit(f"locust wrote no samples: see {work / 'locust.log'}")
     return {
+        "log_path": log_path,
         "users": users,
         "minutes": minutes,
         "started": started,
@@ -404,6 +468,8 @@ def _section(run: dict) -> str:
     everything = sorted(s[2] for s in steady)
     p50, p95, p99 = (_percentile(everything, share) for share in (0.5, 0.95, 0.99))
     steady_errors = sum(1 for s in steady if s[4])
+    workers = int(os.environ.get("WEB_CONCURRENCY", str((os.cpu_count() or 1) * 2 + 1)))
+    worker_lines = _worker_lines(_worker_times(run["log_path"], steady_from), seconds, workers)
     per_request_ms = run["server_cpu"] / requests_total * 1000
     return f"""### {run["users"]} users, 1-3 s think time, {run["minutes"]:g} minutes
 
@@ -420,6 +486,8 @@ request; PostgreSQL's own not counted); locust's: {run["locust_cpu"]:,.0f} s. Si
 | page | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | share of time |
 |---|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
+
+{chr(10).join(worker_lines)}
 
 Errors seen by locust (whole run, sign-in included):
 {chr(10).join(error_lines)}
@@ -470,8 +538,9 @@ one process. Each user is a clinician with an account of the bench's own
 ({ACCOUNT_PREFIX}NN), signing in once with the password and the authenticator's code;
 then, with 1-3 s between steps (weights): dashboard 20, find a patient 40 (search by
 surname, full name or MRN, then a patient page), record a visit 10 (the visit form, then
-its POST with the first lot the form offers, a site with its usual dose, the location
-and clinician; warnings shown are acknowledged with a reason and posted again), visit
+its POST with a site and its usual dose, the first lot offered with vials enough for it,
+the location and clinician; warnings shown are acknowledged with a reason and posted
+again, and a lot whose last vials another user took meanwhile is swapped for the next), visit
 list 20, worklist 20, and 1 export (adverse events of the last {EXPORT_DAYS} days as CSV).
 Static files are not requested (a browser has them cached). Times are locust's per
 request, from send to the whole body; percentiles over the steady state after the

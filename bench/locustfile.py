@@ -15,12 +15,14 @@ after that the visit task opens the form and leaves it. Only 127.0.0.1 is loaded
 import datetime
 import itertools
 import json
+import math
 import os
 import random
 import re
 import time
 from base64 import b32encode
 from binascii import unhexlify
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -35,6 +37,8 @@ _accounts = itertools.count()
 _visits_posted = itertools.count(1)
 _samples: list[list] = []
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# A lot as the visit form offers it: "... · 12 vials · 4.00 bn/vial".
+_LOT = re.compile(r"· (\d+) vials? · ([\d.]+) bn/vial")
 _ERROR = re.compile(r'class="(?:error|alert alert-error)"[^>]*>(.*?)</', re.S)
 
 
@@ -134,6 +138,19 @@ def _page_error(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub("<[^>]+>", "", found.group(1))).strip() if found else ""
 
 
+def _lots_for(options: list[tuple[str, str]], billions: str) -> list[str]:
+    """The lots offered (first expiry first) with enough vials for the dose, as a
+    clinician picks one."""
+    fitting = []
+    for value, text in options:
+        found = _LOT.search(text)
+        if value and found:
+            needed = math.ceil(Decimal(billions) / Decimal(found[2]))
+            if int(found[1]) >= needed:
+                fitting.append(value)
+    return fitting
+
+
 class Clinician(HttpUser):
     wait_time = between(1, 3)
 
@@ -179,6 +196,17 @@ class Clinician(HttpUser):
                 page.failure(f"HTTP {page.status_code}")
             return page
 
+    def _fail(self, name: str, message: str) -> None:
+        """A step that could not go on, counted as an error of that page."""
+        self.environment.events.request.fire(
+            request_type="GET",
+            name=name,
+            response_time=0,
+            response_length=0,
+            exception=RuntimeError(message),
+            context={},
+        )
+
     def _patient(self) -> int:
         return self.rng.choice(DATA["patients"])
 
@@ -205,14 +233,16 @@ class Clinician(HttpUser):
             return
         form = _form(page.text, "visit-form")
         fields = dict(form.fields)
-        lots = [value for value, _ in form.options.get("doses-0-lot", []) if value]
         sites = [value for value, _ in form.options.get("doses-0-site", []) if value]
-        if not lots or not sites:
-            page.failure("the visit form offered no lot in stock or no site")
+        if not sites:
+            self._fail("visit form: nothing to choose", "the visit form offered no site")
             return
         site = self.rng.choice(sites)
         usual = DATA["sites"][site]
-        # The first lot offered expires first: the one the clinic uses.
+        lots = _lots_for(form.options.get("doses-0-lot", []), usual["billions"])
+        if not lots:
+            self._fail("visit form: nothing to choose", "no lot has vials enough")
+            return
         fields.update(
             {
                 "visited_at": datetime.datetime.now().strftime("%Y-%m-%dT%H:%M"),  # noqa: DTZ005 - the clinic's wall time
@@ -222,15 +252,16 @@ class Clinician(HttpUser):
                 "consent_recorded": "on",
                 "consent_form_version": "2024-1",
                 "doses-0-site": site,
-                "doses-0-lot": lots[0],
+                "doses-0-lot": lots.pop(0),
                 "doses-0-billions": usual["billions"],
                 "doses-0-laterality": "right" if usual["laterality"] else "na",
             }
         )
-        self._post_visit(url, fields)
+        self._post_visit(url, fields, lots)
 
-    def _post_visit(self, url: str, fields: dict) -> None:
-        for attempt, name in enumerate(("record a visit (POST)", "record a visit (POST, reasons)")):
+    def _post_visit(self, url: str, fields: dict, other_lots: list[str]) -> None:
+        name = "record a visit (POST)"
+        for _ in range(3):
             with self.client.post(
                 url,
                 data=fields,
@@ -240,17 +271,26 @@ class Clinician(HttpUser):
                 catch_response=True,
             ) as answer:
                 if answer.status_code == 302:
-                    break
+                    self._get(answer.headers["Location"], "visit page (after recording)")
+                    return
+                error = _page_error(answer.text)
                 warnings = re.findall(r'name="(ack-[a-z_]+)"', answer.text)
-                if answer.status_code == 200 and warnings and attempt == 0:
+                if answer.status_code == 200 and warnings and warnings[0] not in fields:
                     # The clinician reads the warnings and gives a reason for each.
                     answer.success()
-                    fields.update({name: "Reviewed with the patient." for name in warnings})
+                    fields.update({warning: "Reviewed with the patient." for warning in warnings})
+                    name = "record a visit (POST, reasons)"
                     self.wait()
                     continue
-                answer.failure(f"HTTP {answer.status_code}: {_page_error(answer.text)[:200]}")
+                if answer.status_code == 200 and "vials left" in error and other_lots:
+                    # Another clinician took the lot's last vials since the form was opened:
+                    # the next lot on the list.
+                    answer.success()
+                    fields["doses-0-lot"] = other_lots.pop(0)
+                    name = "record a visit (POST, lot ran out)"
+                    continue
+                answer.failure(f"HTTP {answer.status_code}: {error[:200]}")
                 return
-        self._get(answer.headers["Location"], "visit page (after recording)")
 
     @task(20)
     def visit_list(self) -> None:
