@@ -36,7 +36,7 @@ def _dictionary(user) -> list[dict]:
 
 
 def _inline(svg: str | None) -> SafeString | None:
-    # matplotlib's SVG of the figures; it escapes the labels it draws.
+    # The SVG of apps.reports.charts; it escapes the labels it writes.
     return mark_safe(svg) if svg is not None else None  # noqa: S308
 
 

@@ -3,6 +3,7 @@ constant number of queries."""
 
 import datetime
 import math
+import re
 from decimal import Decimal
 
 import pytest
@@ -304,3 +305,28 @@ def test_quick_figures_are_always_fresh(known_clinic, django_assert_num_queries)
 
     with django_assert_num_queries(2):
         assert report_summary(filters=ReportFilters()).episodes == 4
+
+
+@pytest.mark.parametrize(("events", "n"), [(0, 1), (1, 1), (3, 17), (50, 100), (999, 1000)])
+def test_the_wilson_interval_is_scipys(events, n):
+    expected = stats.binomtest(events, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert wilson(events, n) == pytest.approx((expected.low, expected.high), abs=1e-12)
+
+
+def test_the_filter_lists_are_the_selects_django_writes():
+    from django import forms
+
+    from apps.reports.forms import ReportFilterForm
+
+    chosen = DoseFactory()
+    form = ReportFilterForm({"lot": chosen.lot_id, "site": chosen.site_id})
+    form.is_valid()
+
+    def tidy(html: str) -> str:
+        return re.sub(r"\s*>\s*", ">", re.sub(r"\s*<\s*", "<", html))
+
+    for name in ("site", "product", "lot", "clinician", "location"):
+        written = str(form[name])
+        form.fields[name].widget.__class__ = forms.Select
+        assert tidy(written) == tidy(str(form[name])), name
+        assert "selected" in written or name not in ("site", "lot")
