@@ -6,7 +6,7 @@ server, side by side with a bare COPY of the same rows and with django-import-ex
 Starts gunicorn (one sync worker, production settings) on the bench database, downloads
 /api/v1/reports/exports/outcomes.csv as a signed-in manager would, and times the first
 byte, the whole body and the worker's peak memory (VmHWM). In the same run, alternating:
-- bare COPY: the same episodes with the same joins and outcome pivot, raw values (no
+- bare COPY: the same episodes from the same episodes table and joins, raw values (no
   text formatting, formula prefix or pseudonym), `COPY (...) TO STDOUT WITH CSV` read by
   psycopg in this process;
 - the export's own SQL through psycopg, without Django or HTTP;
@@ -74,22 +74,28 @@ def _token() -> str:
 
 
 def _bare_query(filters) -> tuple:
-    """The outcomes export's rows with raw values: what COPY costs with no formatting."""
+    """The outcomes export's rows with raw values, from the same episodes table and joins:
+    what COPY costs with no formatting, pseudonym or formula prefix."""
     from psycopg import sql
 
-    from apps.reports.sql import EPISODE_JOINS, OUTCOME_JOINS, PIVOT_TIMEPOINTS, outcome_params
+    from apps.reports.sql import PIVOT_TIMEPOINTS, outcome_params
 
-    pivot = sql.SQL(", ").join(sql.Identifier("o", f"pain_{tp}") for tp in PIVOT_TIMEPOINTS)
+    pivot = sql.SQL(", ").join(sql.Identifier("e", f"pain_{tp}") for tp in PIVOT_TIMEPOINTS)
     query = sql.SQL(
-        "SELECT p.id, p.date_of_birth, p.sex, s.name, s.category, d.laterality, pr.name, "
-        "m.name, l.lot_number, d.billions, vd.visit_on, baseline.pain, {pivot}, "
-        "o.latest_timepoint, o.latest_pain, o.pgic, o.percent_better, events.types, "
-        "o.last_assessed_on FROM {joins} {outcomes} WHERE {where}"
+        "SELECT p.id, p.date_of_birth, p.sex, s.name, s.category, e.laterality, pr.name, "
+        "m.name, l.lot_number, e.billions, e.visited_at, e.baseline_pain, {pivot}, "
+        "e.latest_timepoint, e.latest_pain, e.pgic, e.percent_better, e.adverse_events, "
+        "e.last_assessed_on FROM reports_episode e "
+        "JOIN patients_patient p ON p.id = e.patient_id "
+        "JOIN treatments_treatmentsite s ON s.id = e.site_id "
+        "JOIN inventory_lot l ON l.id = e.lot_id "
+        "JOIN inventory_product pr ON pr.id = l.product_id "
+        "JOIN inventory_manufacturer m ON m.id = pr.manufacturer_id WHERE {where}"
     ).format(
         pivot=pivot,
-        joins=EPISODE_JOINS,
-        outcomes=OUTCOME_JOINS,
-        where=filters.episode_where(),
+        where=sql.SQL(" AND ").join(
+            [sql.SQL("true"), *filters.summary_period(), *filters.summary_conditions()]
+        ),
     )
     return query, {**filters.params(), **outcome_params()}
 

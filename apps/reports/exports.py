@@ -17,13 +17,12 @@ from django.conf import settings
 from django.utils import timezone
 from psycopg import sql
 
+from apps.outcomes.rules import responder_sql
 from apps.reports.filters import ReportFilters
 from apps.reports.sql import (
     EPISODE_JOINS,
-    OUTCOME_JOINS,
     PIVOT_TIMEPOINTS,
     PSEUDONYM_JOIN,
-    RESPONDER,
     VISIT_DAY,
     Column,
     day,
@@ -88,64 +87,78 @@ def _outcome_columns(options: ExportOptions) -> list[Column]:
         *patient_columns(identified=options.identified, visit_on="vd.visit_on"),
         Column("site", _text("s.name"), "Treated site."),
         Column("site_category", sql.SQL("s.category"), "Category of the site."),
-        Column("laterality", sql.SQL("d.laterality"), "left, right, bilateral or na."),
+        Column("laterality", sql.SQL("e.laterality"), "left, right, bilateral or na."),
         Column("product", _text("pr.name"), "Product given."),
         Column("manufacturer", _text("m.name"), "Its manufacturer."),
         Column("lot", _text("l.lot_number"), "Lot number."),
-        Column("billions", sql.SQL("d.billions"), "Dose in billions of particles."),
+        Column("billions", sql.SQL("e.billions"), "Dose in billions of particles."),
         Column("visit_date", day("vd.visit_on", shifted=shifted), "Day of the visit."),
         Column(
             "baseline_pain",
-            sql.SQL("baseline.pain"),
+            sql.SQL("e.baseline_pain"),
             "Pain (0-10) on the visit form; else a baseline assessment.",
         ),
         *(
             Column(
                 f"pain_{tp}",
-                sql.SQL("o.{}").format(sql.Identifier(f"pain_{tp}")),
+                sql.Identifier("e", f"pain_{tp}"),
                 f"Pain at {tp}: the latest assessment of that timepoint.",
             )
             for tp in PIVOT_TIMEPOINTS
         ),
         Column(
             "latest_timepoint",
-            sql.SQL("o.latest_timepoint"),
+            sql.SQL("e.latest_timepoint"),
             "Timepoint of the latest assessment after the visit (others included).",
         ),
-        Column("latest_pain", sql.SQL("o.latest_pain"), "Pain at the latest assessment."),
-        Column("pgic", sql.SQL("o.pgic"), "Global impression of change (1-7) at the latest."),
-        Column("percent_better", sql.SQL("o.percent_better"), "Self-rated % better at the latest."),
+        Column("latest_pain", sql.SQL("e.latest_pain"), "Pain at the latest assessment."),
+        Column("pgic", sql.SQL("e.pgic"), "Global impression of change (1-7) at the latest."),
+        Column("percent_better", sql.SQL("e.percent_better"), "Self-rated % better at the latest."),
         Column(
             "change",
-            sql.SQL("o.latest_pain - baseline.pain"),
+            sql.SQL("e.latest_pain - e.baseline_pain"),
             "Latest pain minus baseline pain (negative: less pain).",
         ),
         Column(
             "responder",
-            sql.SQL("CASE {} WHEN true THEN 'yes' WHEN false THEN 'no' END").format(RESPONDER),
+            sql.SQL("CASE {} WHEN true THEN 'yes' WHEN false THEN 'no' END").format(
+                responder_sql(baseline="e.baseline_pain", pain="e.latest_pain")
+            ),
             "yes: pain down by the clinic's points or percentage; empty: unknown.",
         ),
         Column(
             "adverse_events",
-            safe(sql.SQL("events.types")),
+            safe(sql.SQL("e.adverse_events")),
             "Types of adverse events linked to this dose, ';'-separated.",
         ),
         Column(
             "follow_up_days",
-            sql.SQL("o.last_assessed_on - vd.visit_on"),
+            sql.SQL("e.last_assessed_on - vd.visit_on"),
             "Days from the visit to the last assessment.",
         ),
     ]
 
 
 def _outcome_body(filters: ReportFilters) -> sql.Composed:
-    # No ORDER BY: rows leave as the joins produce them (in parallel on a large clinic),
-    # so the first arrives at once instead of after a sort of every episode.
-    return sql.SQL("{joins} {outcomes} {pseudonym} WHERE {where}").format(
-        joins=EPISODE_JOINS,
-        outcomes=OUTCOME_JOINS,
+    # From the episodes table (outcome pivot and adverse events already worked out, only
+    # episodes of visits and patients not voided), joined to the patient and the small
+    # catalogue tables. No ORDER BY: rows leave as the scan finds them, so the first
+    # arrives at once instead of after a sort of every episode.
+    return sql.SQL(
+        """reports_episode e
+        JOIN patients_patient p ON p.id = e.patient_id
+        JOIN treatments_treatmentsite s ON s.id = e.site_id
+        JOIN inventory_lot l ON l.id = e.lot_id
+        JOIN inventory_product pr ON pr.id = l.product_id
+        JOIN inventory_manufacturer m ON m.id = pr.manufacturer_id
+        CROSS JOIN LATERAL (SELECT (e.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd
+        {pseudonym}
+        WHERE {where}"""
+    ).format(
         pseudonym=PSEUDONYM_JOIN,
-        where=filters.episode_where(),
+        where=sql.SQL(" AND ").join(
+            [sql.SQL("true"), *filters.summary_period(), *filters.summary_conditions()]
+        ),
     )
 
 

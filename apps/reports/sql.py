@@ -1,6 +1,7 @@
-"""SQL pieces the reports share: the episode (one treated site of a visit) with its
-outcomes pivoted per timepoint, the responder rule, and how a patient appears in an
-export (identified or by a pseudonymous reference)."""
+"""SQL pieces the reports share: the joins of a dose (one treated site of a visit) to
+its visit, patient, site and lot, the responder rule's parameters, and how a patient
+appears in an export (identified or by a pseudonymous reference). The outcome pivot per
+episode lives in the episodes table (apps.reports.models.Episode)."""
 
 import hashlib
 import hmac
@@ -9,11 +10,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from psycopg import sql
 
-from apps.outcomes.rules import responder_params, responder_sql
+from apps.outcomes.rules import responder_params
 from exotrack.csv_export import sql_csv_safe
 
-# Timepoints with a column of their own, in the order of the schedule; "other" counts
-# towards the latest assessment only.
+# Timepoints with a column of their own (Episode.pain_*), in the order of the schedule;
+# "other" counts towards the latest assessment only.
 PIVOT_TIMEPOINTS = ("2w", "6w", "3m", "6m", "12m")
 REFERENCE_HEX_DIGITS = 16
 
@@ -75,68 +76,6 @@ EPISODE_JOINS = sql.SQL(
     JOIN inventory_manufacturer m ON m.id = pr.manufacturer_id
     {visit_day}"""
 ).format(visit_day=VISIT_DAY)
-
-
-# Timepoints as numbers inside the packed arrays below (1-based, as SQL arrays are).
-TIMEPOINT_CODES = sql.Literal(["baseline", *PIVOT_TIMEPOINTS, "other"])
-
-
-def _latest(value: sql.Composable, condition: sql.Composable) -> sql.Composed:
-    """`value` on the latest assessment (by day, then by id) meeting
-    `condition`: max() over [day, id, value] arrays picks it in one pass, where
-    array_agg(... ORDER BY ...) would sort once per column and episode."""
-    return sql.SQL(
-        "(max(ARRAY[a.assessed_on - DATE '2000-01-01', a.id::int, {value}]) "
-        "FILTER (WHERE {cond}))[3]"
-    ).format(value=value, cond=condition)
-
-
-def _outcome_pivot() -> sql.Composed:
-    """Per episode: the latest assessment of each timepoint, and the latest of all after
-    the visit day (the episode's current outcome), from assessments not voided."""
-    after_visit = sql.SQL("a.timepoint <> 'baseline'")
-    columns = [
-        sql.SQL("{} AS {}").format(
-            _latest(sql.SQL("a.pain"), sql.SQL("a.timepoint = {}").format(sql.Literal(tp))),
-            sql.Identifier(f"pain_{tp}"),
-        )
-        for tp in PIVOT_TIMEPOINTS
-    ]
-    timepoint_code = sql.SQL("array_position({}::text[], a.timepoint::text)").format(
-        TIMEPOINT_CODES
-    )
-    columns += [
-        sql.SQL("{} AS baseline_pain").format(
-            _latest(sql.SQL("a.pain"), sql.SQL("a.timepoint = 'baseline'"))
-        ),
-        sql.SQL("({}::text[])[{}] AS latest_timepoint").format(
-            TIMEPOINT_CODES, _latest(timepoint_code, after_visit)
-        ),
-        sql.SQL("{} AS latest_pain").format(_latest(sql.SQL("a.pain"), after_visit)),
-        sql.SQL("{} AS pgic").format(_latest(sql.SQL("a.pgic"), after_visit)),
-        sql.SQL("{} AS percent_better").format(_latest(sql.SQL("a.percent_better"), after_visit)),
-        sql.SQL("max(a.assessed_on) FILTER (WHERE {}) AS last_assessed_on").format(after_visit),
-    ]
-    return sql.SQL(
-        "LEFT JOIN LATERAL (SELECT {columns} FROM outcomes_outcomeassessment a "
-        "WHERE a.dose_id = d.id AND a.voided_at IS NULL) o ON true"
-    ).format(columns=sql.SQL(", ").join(columns))
-
-
-OUTCOME_JOINS = sql.SQL(
-    """{pivot}
-    CROSS JOIN LATERAL (SELECT coalesce(d.baseline_pain, o.baseline_pain) AS pain) baseline
-    LEFT JOIN LATERAL (
-        SELECT string_agg(DISTINCT t.name, ';' ORDER BY t.name) AS types
-        FROM safety_adverseeventdose aed
-        JOIN safety_adverseevent ae ON ae.id = aed.adverse_event_id AND ae.voided_at IS NULL
-        JOIN safety_adverseeventtype t ON t.id = ae.event_type_id
-        WHERE aed.dose_id = d.id
-    ) events ON true"""
-).format(pivot=_outcome_pivot())
-
-# The clinic's responder rule, on the episode's baseline and its latest pain.
-RESPONDER = responder_sql(baseline="baseline.pain", pain="o.latest_pain")
 
 
 def outcome_params() -> dict[str, int]:
