@@ -1,11 +1,13 @@
-"""The list pages at clinic scale (visits, adverse events, medication flags, the access
-log), as the role that reads each: the whole request through Django's test client.
+"""The list pages at clinic scale (visits, the follow-up worklist, patients, lots, adverse
+events, medication flags, the access log), as the role that reads each: the whole
+request through Django's test client.
 
     .venv/bin/python bench/list_pages.py [--runs 30]
 
-Each list counts at most 10,000 rows (`exotrack/paging.py`) and reads newest first from
-an index, so the first page, a deep page and a filtered page should cost about the same
-whatever the table's size. Writes bench/results/list_pages.md.
+Each list counts at most 10,000 rows (`exotrack/paging.py`) and reads its page in the
+list's order from an index, so the first page, a deep page and a filtered page should
+cost about the same whatever the table's size. For each case the slowest SQL statement
+of one request is shown with its plan. Writes bench/results/list_pages.md.
 """
 
 import argparse
@@ -14,12 +16,11 @@ from _common import (
     TABLE_HEAD,
     TABLE_RULE,
     database_size,
-    explain,
     load_average,
-    measure,
     setup_django,
     write_section,
 )
+from _pages import measure_pages, page, signed_in, slowest_select
 
 
 def main() -> None:
@@ -27,70 +28,67 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30, help="Requests per case.")
     runs = parser.parse_args().runs
     setup_django()
-    from django.contrib.auth.models import Group
-    from django.test import Client
     from django.urls import reverse
 
-    from apps.accounts.models import User
+    from apps.patients.models import Patient
     from apps.treatments.models import Visit
-    from exotrack.roles import ensure_roles
-
-    def signed_in(group: str) -> Client:
-        user = User.objects.filter(groups__name=group).order_by("id").first()
-        if user is None:
-            # The synthetic clinic has clinicians only; the access log is a manager's page.
-            ensure_roles()
-            user, _ = User.objects.get_or_create(username=f"bench-{group}")
-            user.groups.add(Group.objects.get(name=group))
-        client = Client(HTTP_HOST="localhost")
-        client.force_login(user)
-        return client
 
     clinician, manager = signed_in("clinician"), signed_in("manager")
     load_before = load_average()
-
-    def get(client: Client, url: str):
-        def call():
-            response = client.get(url, secure=True)
-            if response.status_code != 200:
-                where = response.get("Location", "")
-                raise SystemExit(f"{url}: HTTP {response.status_code} {where}")
-            return response
-
-        return call
-
+    busiest_clinician = Visit.objects.values_list("clinician_id", flat=True).order_by("-id").first()
+    some_patient = Patient.objects.order_by("id")[500]
+    visits = reverse("treatments:visit-list")
+    patients = reverse("patients:list")
     cases = [
-        ("visits, page 1", clinician, reverse("treatments:visit-list")),
-        ("visits, page 100", clinician, reverse("treatments:visit-list") + "?page=100"),
+        ("visits, page 1", clinician, visits),
+        ("visits, page 100", clinician, visits + "?page=100"),
+        ("visits, page 200 (the last counted)", clinician, visits + "?page=200"),
+        ("visits of one clinician, page 1", clinician, f"{visits}?clinician={busiest_clinician}"),
         (
-            "visits, page 200 (the last counted)",
+            "visits in one month, page 1",
             clinician,
-            reverse("treatments:visit-list") + "?page=200",
+            visits + "?date_from=2025-03-01&date_to=2025-03-31",
         ),
+        ("follow-up worklist", clinician, reverse("followups:worklist")),
+        ("patients, page 1", clinician, patients),
+        ("patients, page 200 (the last counted)", clinician, patients + "?page=200"),
+        ("patients with voided, page 1", clinician, patients + "?voided=1"),
+        ("lots, page 1", clinician, reverse("inventory:lot-list")),
         ("adverse events, page 1", clinician, reverse("safety:adverse-event-list")),
         ("medication flags, page 1", clinician, reverse("safety:flag-list")),
         ("access log, page 1", manager, reverse("audit:access-log")),
+        (
+            "access log of one patient, page 1",
+            manager,
+            reverse("audit:access-log") + f"?patient={some_patient.mrn}",
+        ),
     ]
-    timings = [measure(label, [get(client, url)] * runs) for label, client, url in cases]
-    newest = Visit.objects.order_by("-visited_at", "-id")[:50]
+    rows, plans = [], []
+    for label, client, url in cases:
+        timing, writes = measure_pages(label, [page(client, url)] * runs)
+        took, plan = slowest_select(page(client, url))
+        rows.append(timing.row(writes.cell, f"{took:.1f}"))
+        plans.append(f"#### {label}: `{url}`\n\nSlowest statement ({took:.1f} ms):\n\n{plan}\n")
     write_section(
         "list_pages",
         "\n".join(
             [
-                "## List pages (Django test client, newest first, capped count)",
+                "## List pages (Django test client, capped count, page read from an index)",
                 "",
                 database_size(),
                 f"Each case: {runs} requests after 3 warm-up requests; the time covers "
                 "middleware, the access log, the capped count, one page of rows and the "
-                f"template. Load average before/after: {load_before} / {load_average()}.",
+                "template. Session writes: saves of the session over the case's requests "
+                "(the idle sign-out writes its last-seen time at most once a minute). "
+                f"Load average before/after: {load_before} / {load_average()}.",
                 "",
-                TABLE_HEAD,
-                TABLE_RULE,
-                *(timing.row() for timing in timings),
+                TABLE_HEAD + " session writes | slowest statement ms |",
+                TABLE_RULE + "---|---|",
+                *rows,
                 "",
-                "Plan of the visit list's first page:",
+                "### The slowest statement of each page, EXPLAIN (ANALYZE, BUFFERS)",
                 "",
-                explain(newest),
+                *plans,
             ]
         ),
     )

@@ -1,6 +1,7 @@
 """The recall question at clinic scale: every dose given from one lot, with its visit
-and patient, as the lot page, the API, the CSV export and "contact all recipients" ask
-it (`apps.safety.selectors.recalls.lot_recipients`).
+and patient, as the lot page, the API (`/api/v1/lots/{id}/recipients/`, first and last
+page), the CSV export and "contact all recipients" ask it
+(`apps.safety.selectors.recalls.lot_recipients`).
 
     .venv/bin/python bench/lot_recipients.py [--runs 40]
 
@@ -35,6 +36,7 @@ def main() -> None:
 
     from apps.accounts.models import User
     from apps.inventory.models import Lot
+    from apps.safety.sections import lot_recipients_section
     from apps.safety.selectors.recalls import (
         CLINICAL_COLUMNS,
         CONTACT_COLUMNS,
@@ -42,7 +44,6 @@ def main() -> None:
         lot_recipients,
     )
     from apps.safety.services.recalls import lot_recipients_contact
-    from apps.safety.views.recalls import lot_recall_context
 
     # What a clinician or the manager sees: every column.
     columns = TRACE_COLUMNS + CONTACT_COLUMNS + CLINICAL_COLUMNS
@@ -61,7 +62,19 @@ def main() -> None:
         def call():
             request = RequestFactory().get(f"/inventory/lots/{lot_id}/")
             request.user = clinician
-            return list(lot_recall_context(request, lot)["recipients"].object_list)
+            section = lot_recipients_section(user=clinician, lot=lot, request=request)
+            return list(section["recipients"].object_list)
+
+        return call
+
+    def api_page(lot_id: int, number: int | str = 1):
+        # The whole request: token or session check, exact count, one page of 50, the
+        # access-log entry naming the page's patients, JSON.
+        def call():
+            response = client.get(f"/api/v1/lots/{lot_id}/recipients/?page={number}", secure=True)
+            if response.status_code != 200:
+                raise SystemExit(f"lot {lot_id} page {number}: HTTP {response.status_code}")
+            return response
 
         return call
 
@@ -92,6 +105,9 @@ def main() -> None:
         measure(f"busiest lot ({busiest_doses:,} doses): whole list", [whole_list(busiest)] * runs),
         measure("random lots: lot page section", [page_section(pk) for pk, _ in sample]),
         measure("busiest lot: lot page section", [page_section(busiest)] * runs),
+        measure("random lots: API page 1", [api_page(pk) for pk, _ in sample]),
+        measure("busiest lot: API page 1", [api_page(busiest)] * runs),
+        measure("busiest lot: API last page", [api_page(busiest, "last")] * runs),
         measure("random lots: CSV download", [csv_download(pk) for pk, _ in sample]),
         measure("busiest lot: CSV download", [csv_download(busiest)] * min(runs, 20)),
     ]
@@ -135,6 +151,10 @@ def main() -> None:
                 f"### EXPLAIN (ANALYZE, BUFFERS): whole list of the busiest lot ({busiest})",
                 "",
                 explain(lot_recipients(lot_id=busiest, columns=columns)),
+                "",
+                f"### EXPLAIN (ANALYZE, BUFFERS): API page 1 of the busiest lot ({busiest})",
+                "",
+                explain(lot_recipients(lot_id=busiest, columns=columns)[:50]),
                 "",
                 f"### EXPLAIN (ANALYZE, BUFFERS): first page of a typical lot ({typical})",
                 "",

@@ -15,10 +15,10 @@ from _common import (
     TABLE_RULE,
     database_size,
     load_average,
-    measure,
     setup_django,
     write_section,
 )
+from _pages import measure_pages, page, signed_in
 
 
 def main() -> None:
@@ -27,25 +27,15 @@ def main() -> None:
     runs = parser.parse_args().runs
     setup_django()
     from django.db.models import Count
-    from django.test import Client
     from django.urls import reverse
 
-    from apps.accounts.models import User
     from apps.patients.models import Patient
 
-    clinician = User.objects.filter(groups__name="clinician").order_by("id").first()
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(clinician)
+    client = signed_in("clinician")
     load_before = load_average()
 
     def open_page(patient_id: int):
-        def call():
-            response = client.get(reverse("patients:detail", args=[patient_id]), secure=True)
-            if response.status_code != 200:
-                raise SystemExit(f"patient {patient_id}: HTTP {response.status_code}")
-            return response
-
-        return call
+        return page(client, reverse("patients:detail", args=[patient_id]))
 
     rng = random.Random(2026)
     ids = list(Patient.objects.filter(voided_at__isnull=True).values_list("id", flat=True))
@@ -56,8 +46,8 @@ def main() -> None:
         .values_list("id", "visit_count")[:runs]
     )
     timings = [
-        measure("random patient", [open_page(pk) for pk in random_ids]),
-        measure(
+        measure_pages("random patient", [open_page(pk) for pk in random_ids]),
+        measure_pages(
             f"most visits ({busiest[-1][1]}-{busiest[0][1]} visits)",
             [open_page(pk) for pk, _ in busiest],
         ),
@@ -73,11 +63,13 @@ def main() -> None:
                 f"Each case: {runs} patients, one request each after 3 warm-up requests; "
                 f"the time covers middleware, access-log insert, queries and template. "
                 f"Page size of the busiest patient: {len(sample.content) / 1024:.0f} KiB. "
+                "Session writes: saves of the session over the case's requests (the idle "
+                "sign-out writes its last-seen time at most once a minute). "
                 f"Load average before/after: {load_before} / {load_average()}.",
                 "",
-                TABLE_HEAD,
-                TABLE_RULE,
-                *(timing.row() for timing in timings),
+                TABLE_HEAD + " session writes |",
+                TABLE_RULE + "---|",
+                *(timing.row(writes.cell) for timing, writes in timings),
             ]
         ),
     )

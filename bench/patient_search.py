@@ -1,5 +1,7 @@
-"""Patient search at clinic scale: the first page of the patient list as the search
-box fills it (the count for the pager plus 50 rows), per kind of query, as a clinician.
+"""Patient search at clinic scale, per kind of query, as a clinician: the selector
+alone (the count for the pager plus the first 50 rows) and the patient list page with
+?q= through Django's test client (what staff wait for: middleware, session, access log,
+count, rows and template).
 
     .venv/bin/python bench/patient_search.py [--runs 40]
 
@@ -11,6 +13,7 @@ of each kind of search.
 import argparse
 import random
 import string
+from urllib.parse import urlencode
 
 from _common import (
     TABLE_HEAD,
@@ -23,6 +26,7 @@ from _common import (
     setup_django,
     write_section,
 )
+from _pages import measure_pages, page, signed_in
 
 PAGE_SIZE = 50
 
@@ -84,12 +88,14 @@ def main() -> None:
     runs = parser.parse_args().runs
     setup_django()
     from django.core.paginator import Paginator
+    from django.urls import reverse
 
     from apps.accounts.models import User
     from apps.patients.models import Patient
     from apps.patients.selectors import patient_search
 
     clinician = User.objects.filter(groups__name="clinician").order_by("id").first()
+    client = signed_in("clinician")
     rng = random.Random(2026)
     current = Patient.objects.filter(voided_at__isnull=True).exclude(email="")
     ids = list(current.values_list("id", flat=True))
@@ -105,11 +111,16 @@ def main() -> None:
     def found(patient, query: str) -> bool:
         return search(query).filter(pk=patient.pk).exists()
 
+    def list_page(query: str):
+        return page(client, reverse("patients:list") + "?" + urlencode({"q": query}))
+
     load_before = load_average()
-    rows, plans = [], []
+    rows, page_rows, plans = [], [], []
     for kind, make_query in QUERIES.items():
         queries = [(patient, make_query(patient, rng)) for patient in wanted]
         timing = measure(kind, [lambda q=q: first_page(q) for _, q in queries])
+        through_page, writes = measure_pages(kind, [list_page(q) for _, q in queries])
+        page_rows.append(through_page.row(writes.cell))
         # A surname alone matches everyone of that name, so the wanted patient may well
         # be on a later page: both are counted.
         on_first_page = sum(
@@ -147,9 +158,20 @@ def main() -> None:
                 "## Patient search (`apps.patients.selectors.patient_search`)",
                 "",
                 database_size(),
-                f"Each case: {runs} different patients, first page as the list shows it "
-                f"(count + {PAGE_SIZE} rows), signed in as a clinician, after 3 warm-up "
-                f"searches. Load average before/after: {load_before} / {load_after}.",
+                f"Each case: {runs} different patients, signed in as a clinician, after 3 "
+                f"warm-up searches. Load average before/after: {load_before} / {load_after}.",
+                "",
+                "### Through the page (`/patients/?q=`, Django test client)",
+                "",
+                "The whole request: middleware, session, access-log entry, capped count, "
+                f"{PAGE_SIZE} rows and the template. Session writes: saves of the session "
+                "over the case's requests.",
+                "",
+                TABLE_HEAD + " session writes |",
+                TABLE_RULE + "---|",
+                *page_rows,
+                "",
+                f"### The selector alone (count + first {PAGE_SIZE} rows)",
                 "",
                 TABLE_HEAD + " wanted found | on page 1 | matches: median (max) | example |",
                 TABLE_RULE + "---|---|---|---|",
