@@ -57,11 +57,10 @@ class Episode(models.Model):
 
     class Meta:
         default_permissions = ()
-        indexes = [
-            models.Index(fields=["visited_at"], name="episode_visited_at_idx"),
-            models.Index(fields=["lot_id"], name="episode_lot_idx"),
-            models.Index(fields=["site_id"], name="episode_site_idx"),
-        ]
+        # Read by period only (the days either side of whole months, the exports' date
+        # filter); every other filter is answered from EpisodeTotal. Each index more
+        # is one more write on every refresh.
+        indexes = [models.Index(fields=["visited_at"], name="episode_visited_at_idx")]
 
     def __str__(self) -> str:
         return f"Episode of dose {self.dose_id}"
