@@ -12,7 +12,15 @@ from pathlib import Path
 from _common import RESULTS_DIR, machine
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("seed_synthetic", "patient_search", "patient_page", "list_pages", "lot_recipients")
+SECTIONS = (
+    "seed_synthetic",
+    "patient_search",
+    "patient_page",
+    "list_pages",
+    "lot_recipients",
+    "report_page",
+    "export",
+)
 HOW_TO_RUN = """\
 How to run them again (from the project root; about 10 minutes on 2 cores):
 
@@ -22,6 +30,8 @@ How to run them again (from the project root; about 10 minutes on 2 cores):
 .venv/bin/python bench/patient_page.py
 .venv/bin/python bench/list_pages.py
 .venv/bin/python bench/lot_recipients.py
+.venv/bin/python bench/reports_page.py --reference   # /reports/ p50/p95 per filter
+.venv/bin/python bench/export_outcomes.py --database exotrack_bench
 .venv/bin/python bench/report.py                # writes this file
 ```
 """
