@@ -243,7 +243,9 @@ def run(*, label: str, code_root: Path, processes: int, senders: int, batch: int
         started = time.perf_counter()
         children = [
             subprocess.Popen(
-                [sys.executable, __file__, "--sender", str(code_root)],
+                [sys.executable, str(Path(__file__).resolve()), "--sender", str(code_root)],
+                # Celery's Django fix-up puts the working directory first on the path.
+                cwd=code_root,
                 env=env,
                 stdout=subprocess.PIPE,
                 text=True,

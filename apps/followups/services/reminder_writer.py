@@ -11,8 +11,8 @@ The first message of each kind is also rendered in full and compared with its fi
 copy: a template that does more with a personal value than print it (a filter, a
 comparison) makes the two differ, and that kind is then rendered in full for every
 message. Whether each personal value is empty is part of the kind, so `{% if %}` on one
-is rendered both ways. Rendering the three templates was about a third of the sender's
-CPU per message (bench/results/reminders.md)."""
+is rendered both ways. Rendering the three templates was a fifth of the sender's CPU
+per message once the other costs were cut (bench/results/reminders.md)."""
 
 from dataclasses import dataclass
 from typing import Any

@@ -22,7 +22,7 @@ repeats two steps until nothing is due or the tick's budget is used:
 
 A sender killed mid-batch leaves its unsent claims to expire; the next tick after the
 lease sends them. The one window that can repeat a reminder is between the server's
-250 and the commit that follows it (a millisecond or two): a sender killed exactly
+250 and the commit that follows it (a few milliseconds): a sender killed exactly
 there sends that message again after the lease. A PostgreSQL crash loses nothing
 committed, so it repeats nothing.
 """
