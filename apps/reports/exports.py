@@ -85,12 +85,12 @@ def _outcome_columns(options: ExportOptions) -> list[Column]:
     shifted = options.shifted
     return [
         *patient_columns(identified=options.identified, visit_on="vd.visit_on"),
-        Column("site", _text("s.name"), "Treated site."),
+        Column("site", sql.SQL("s.name_cell"), "Treated site."),
         Column("site_category", sql.SQL("s.category"), "Category of the site."),
         Column("laterality", sql.SQL("e.laterality"), "left, right, bilateral or na."),
-        Column("product", _text("pr.name"), "Product given."),
-        Column("manufacturer", _text("m.name"), "Its manufacturer."),
-        Column("lot", _text("l.lot_number"), "Lot number."),
+        Column("product", sql.SQL("l.product_cell"), "Product given."),
+        Column("manufacturer", sql.SQL("l.manufacturer_cell"), "Its manufacturer."),
+        Column("lot", sql.SQL("l.lot_cell"), "Lot number."),
         Column("billions", sql.SQL("e.billions"), "Dose in billions of particles."),
         Column("visit_date", day("vd.visit_on", shifted=shifted), "Day of the visit."),
         Column(
@@ -144,17 +144,27 @@ def _outcome_body(filters: ReportFilters) -> sql.Composed:
     # episodes of visits and patients not voided), joined to the patient and the small
     # catalogue tables. No ORDER BY: rows leave as the scan finds them, so the first
     # arrives at once instead of after a sort of every episode.
+    # The catalogue's cells (formula-safe text) are made once per site and lot, in
+    # subqueries PostgreSQL may not pull up (OFFSET 0), not once per episode.
     return sql.SQL(
         """reports_episode e
         JOIN patients_patient p ON p.id = e.patient_id
-        JOIN treatments_treatmentsite s ON s.id = e.site_id
-        JOIN inventory_lot l ON l.id = e.lot_id
-        JOIN inventory_product pr ON pr.id = l.product_id
-        JOIN inventory_manufacturer m ON m.id = pr.manufacturer_id
+        JOIN (SELECT id, category, {site_cell} AS name_cell
+              FROM treatments_treatmentsite OFFSET 0) s ON s.id = e.site_id
+        JOIN (SELECT l.id, {lot_cell} AS lot_cell, {product_cell} AS product_cell,
+                     {manufacturer_cell} AS manufacturer_cell
+              FROM inventory_lot l
+              JOIN inventory_product pr ON pr.id = l.product_id
+              JOIN inventory_manufacturer m ON m.id = pr.manufacturer_id OFFSET 0) l
+          ON l.id = e.lot_id
         CROSS JOIN LATERAL (SELECT (e.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd
         {pseudonym}
         WHERE {where}"""
     ).format(
+        site_cell=_text("name"),
+        lot_cell=_text("l.lot_number"),
+        product_cell=_text("pr.name"),
+        manufacturer_cell=_text("m.name"),
         pseudonym=PSEUDONYM_JOIN,
         where=sql.SQL(" AND ").join(
             [sql.SQL("true"), *filters.summary_period(), *filters.summary_conditions()]
