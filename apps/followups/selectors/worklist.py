@@ -102,8 +102,13 @@ def worklist_today(*, user: User, today: datetime.date | None = None) -> dict[st
     self-reports wait for review (one more, for those who review them): the dashboard's
     panel of the day."""
     today = today or timezone.localdate()
+    # Only what some section can hold is counted: follow-ups due by today or with a failed
+    # reminder. Without this the count read every pending follow-up of the clinic, most
+    # of them due in weeks or months (410,000 pending, 55,000 of them due, at 100,000
+    # patients), on every dashboard view.
     pending = follow_ups_visible_to(user, include_voided=False).filter(
-        status=FollowUp.Status.PENDING
+        Q(due_on__lte=today) | Q(reminder_state=FollowUp.ReminderState.FAILED),
+        status=FollowUp.Status.PENDING,
     )
     counts = pending.aggregate(
         **{
