@@ -225,7 +225,9 @@ def test_chained_operations_answer_as_the_schema_says(workflow_user, live_server
 # through its boundary values (the edges of each range, each type swapped for another,
 # missing and extra fields, undeclared HTTP methods such as TRACE), the same cases on every
 # run. It is what found an undeclared method failing on a patient's medications; it costs
-# about 4,400 requests, so it runs as the manager, whose role reaches every operation.
+# about 7,300 requests, so it runs as the manager, whose role reaches every operation, and
+# by `make test-deep` rather than in `make test`.
+@pytest.mark.deep
 def test_every_operation_survives_its_boundary_values(live_server):
     call_command("seed", "--demo", skip_checks=True, stdout=io.StringIO())
     manager = User.objects.get(username="manager")
