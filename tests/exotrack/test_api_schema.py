@@ -54,6 +54,20 @@ def _fuzz_config(*, token: str) -> SchemathesisConfig:
     )
 
 
+def _live_schema(*, by: User, url: str):
+    """The live server's schema as schemathesis reads it, and the headers of a fresh
+    API token of `by` that every case is sent with."""
+    _, token = api_token_create(by=by, name="Schema", days=1, second_factor_passed=False)
+    headers = {"Authorization": f"Token {token}"}
+    schema = schemathesis.openapi.from_url(
+        f"{url}/api/schema/?format=json",
+        headers=headers,
+        timeout=30,
+        config=_fuzz_config(token=token),
+    )
+    return schema, headers
+
+
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES_PER_OPERATION,
     deadline=None,
@@ -132,14 +146,7 @@ def _failures_of(
 
 
 def test_every_operation_answers_as_its_schema_says(api_user, live_server):
-    _, token = api_token_create(by=api_user, name="Schema", days=1, second_factor_passed=False)
-    headers = {"Authorization": f"Token {token}"}
-    schema = schemathesis.openapi.from_url(
-        f"{live_server.url}/api/schema/?format=json",
-        headers=headers,
-        timeout=30,
-        config=_fuzz_config(token=token),
-    )
+    schema, headers = _live_schema(by=api_user, url=live_server.url)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert operations, "the schema lists no API operation"
 
@@ -205,14 +212,7 @@ def workflow_user(request, live_server) -> User:
 
 
 def test_chained_operations_answer_as_the_schema_says(workflow_user, live_server):
-    _, token = api_token_create(by=workflow_user, name="Schema", days=1, second_factor_passed=False)
-    headers = {"Authorization": f"Token {token}"}
-    schema = schemathesis.openapi.from_url(
-        f"{live_server.url}/api/schema/?format=json",
-        headers=headers,
-        timeout=30,
-        config=_fuzz_config(token=token),
-    )
+    schema, headers = _live_schema(by=workflow_user, url=live_server.url)
 
     class Workflow(schema.as_state_machine()):
         def get_call_kwargs(self, case):
@@ -231,14 +231,7 @@ def test_chained_operations_answer_as_the_schema_says(workflow_user, live_server
 def test_every_operation_survives_its_boundary_values(live_server):
     call_command("seed", "--demo", skip_checks=True, stdout=io.StringIO())
     manager = User.objects.get(username="manager")
-    _, token = api_token_create(by=manager, name="Schema", days=1, second_factor_passed=False)
-    headers = {"Authorization": f"Token {token}"}
-    schema = schemathesis.openapi.from_url(
-        f"{live_server.url}/api/schema/?format=json",
-        headers=headers,
-        timeout=30,
-        config=_fuzz_config(token=token),
-    )
+    schema, headers = _live_schema(by=manager, url=live_server.url)
 
     failures: dict[str, list[str]] = {}
     cases = 0
