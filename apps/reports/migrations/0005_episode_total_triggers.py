@@ -25,7 +25,8 @@ TRANSITION = {
 }
 
 
-def _trigger(operation: str) -> str:
+def function(operation: str, *, replace: bool = False) -> str:
+    """The trigger function for `operation` (a later migration replaces its body)."""
     name = f"reports_episodetotal_after_episode_{operation.lower()}"
     emptied = ""
     if operation != "INSERT":
@@ -38,13 +39,19 @@ def _trigger(operation: str) -> str:
           AND t.lot_id = gone.lot_id AND t.clinician_id = gone.clinician_id
           AND t.location_id = gone.location_id;"""
     return f"""
-CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE {"OR REPLACE " if replace else ""}FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT reports_episodes_deferred() THEN
         {totals_of(CHANGES[operation])};{emptied}
     END IF;
     RETURN NULL;
 END $$;
+"""
+
+
+def _trigger(operation: str) -> str:
+    name = f"reports_episodetotal_after_episode_{operation.lower()}"
+    return f"""{function(operation)}
 CREATE TRIGGER {name} AFTER {operation} ON reports_episode
     REFERENCING {TRANSITION[operation]}
     FOR EACH STATEMENT EXECUTE FUNCTION {name}();
