@@ -18,13 +18,12 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_UR
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test test-deep lint fmt services browser migrations-check pytest clean-local
+.PHONY: help run test lint fmt services browser migrations-check pytest clean-local
 
 help:
 	@echo "make run    start ExoTrack at http://127.0.0.1:8000 (private PostgreSQL, demo data)"
 	@echo "make test   linters, migration check and the whole test suite (CI runs this)"
 	@echo "make lint   ruff, hadolint and mypy only      make fmt   format the code with ruff"
-	@echo "make test-deep  the long API fuzzing run (schemathesis coverage phase, ~3 min idle)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,16 +68,10 @@ migrations-check: $(VENV)/.dev-installed
 # database, live server and Chromium). Both parts run, so one report shows every failure.
 pytest: $(VENV)/.dev-installed
 	status=0; \
-	$(TEST_ENV) $(BIN)/pytest --create-db -n 2 -m "not integration and not deep" $(PYTEST_ARGS) \
+	$(TEST_ENV) $(BIN)/pytest --create-db -n 2 -m "not integration" $(PYTEST_ARGS) \
 	  || status=$$?; \
-	$(TEST_ENV) $(BIN)/pytest --create-db -m "integration and not deep" $(PYTEST_ARGS) || status=$$?; \
+	$(TEST_ENV) $(BIN)/pytest --create-db -m integration $(PYTEST_ARGS) || status=$$?; \
 	exit $$status
-
-# The long fuzzing run: every API operation through schemathesis' coverage phase (about
-# 7,300 requests, 3 minutes on an idle two-core machine, 9 under load), kept out of
-# `make test` so that stays under 20 minutes.
-test-deep: $(VENV)/.dev-installed services
-	$(TEST_ENV) $(BIN)/pytest --create-db -m deep $(PYTEST_ARGS)
 
 # Forget the local data of `make run` (private database, queued tasks, e-mails).
 VAR_DIR ?= var

@@ -224,19 +224,25 @@ def test_chained_operations_answer_as_the_schema_says(workflow_user, live_server
 # The coverage phase: schemathesis walks every parameter and body field of every operation
 # through its boundary values (the edges of each range, each type swapped for another,
 # missing and extra fields, undeclared HTTP methods such as TRACE), the same cases on every
-# run. It is what found an undeclared method failing on a patient's medications; it costs
+# run. It is what found an undeclared method failing on a patient's medications. It costs
 # about 7,300 requests, so it runs as the manager, whose role reaches every operation, and
-# by `make test-deep` rather than in `make test`.
-@pytest.mark.deep
-def test_every_operation_survives_its_boundary_values(live_server):
+# in three shares of the operations, so the suite's two processes split it between them.
+COVERAGE_SHARES = 3
+
+
+@pytest.mark.parametrize("share", range(COVERAGE_SHARES))
+def test_every_operation_survives_its_boundary_values(share, live_server):
     call_command("seed", "--demo", skip_checks=True, stdout=io.StringIO())
     manager = User.objects.get(username="manager")
     schema, headers = _live_schema(by=manager, url=live_server.url)
 
     failures: dict[str, list[str]] = {}
     cases = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    operations = sorted(
+        (result.ok() for result in schema.get_all_operations()),
+        key=lambda operation: operation.label,
+    )
+    for operation in operations[share::COVERAGE_SHARES]:
         generation = schema.config.generation_for(operation=operation, phase="coverage")
         for case in schema.iter_coverage_cases(
             operation, generation_modes=list(GenerationMode), generation_config=generation
@@ -247,8 +253,10 @@ def test_every_operation_survives_its_boundary_values(live_server):
             except (Exception, BaseExceptionGroup) as failure:
                 failures.setdefault(operation.label, []).append(str(failure))
 
-    print(f"\nschemathesis coverage: {cases} cases, {len(failures)} failing operations")
-    assert cases > 1000, "the coverage phase generated almost nothing"
+    print(
+        f"\nschemathesis coverage, share {share}: {cases} cases, {len(failures)} failing operations"
+    )
+    assert cases > 1000, "the coverage phase generated almost nothing for this share"
     if failures:
         pytest.fail(
             "\n\n".join(f"{label}:\n{errors[0]}" for label, errors in sorted(failures.items()))
