@@ -2,7 +2,7 @@ import pghistory
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import F, Func, Value
+from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Cast, Concat, Lower, LPad
 
 from exotrack.models import Recorded, Voidable
@@ -170,6 +170,10 @@ class Patient(Recorded, Voidable):
             # The patient list pages in name order, with or without the voided patients
             # (so not a partial index: voided ones are few, a filter skips them).
             models.Index(fields=["last_name", "first_name", "id"], name="patient_by_name_idx"),
+            # The few voided patients, whose records lists leave out (of_visible_patients).
+            models.Index(
+                fields=["id"], name="patient_voided_idx", condition=Q(voided_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

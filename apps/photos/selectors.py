@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.consents.models import PhotoUse
 from apps.consents.selectors import patient_photo_use, photo_use_allows
-from apps.patients.selectors import patients_visible_to
+from apps.patients.selectors import of_visible_patients
 from apps.photos.models import Photo, SentPhoto
 
 if TYPE_CHECKING:
@@ -75,10 +75,8 @@ def sent_photos_waiting(*, user: "User") -> list[SentPhoto] | None:
     if not user.has_perms(REVIEW_SENT_PHOTOS):
         return None
     return list(
-        SentPhoto.objects.filter(
-            review=SentPhoto.Review.WAITING,
-            patient__in=patients_visible_to(user).values("pk"),
-        )
+        of_visible_patients(SentPhoto.objects.all(), user, include_voided=False)
+        .filter(review=SentPhoto.Review.WAITING)
         .select_related("patient", "follow_up__visit")
         .order_by("sent_at", "id")
     )
@@ -88,6 +86,6 @@ def sent_photos_visible_to(user: "User") -> QuerySet[SentPhoto]:
     """Sent photos of the patients this user may open (voided ones too, by link)."""
     if not user.has_perms(SEE_PHOTOS):
         return SentPhoto.objects.none()
-    return SentPhoto.objects.filter(
-        patient__in=patients_visible_to(user, include_voided=True).values("pk")
-    ).select_related("patient", "follow_up__visit", "reviewed_by", "photo")
+    return of_visible_patients(SentPhoto.objects.all(), user).select_related(
+        "patient", "follow_up__visit", "reviewed_by", "photo"
+    )

@@ -18,7 +18,7 @@ from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.consents.models import PhotoUse
 from apps.consents.selectors import patient_photo_use
-from apps.patients.selectors import patients_visible_to
+from apps.patients.selectors import of_visible_patients, patients_visible_to
 from apps.photos.forms import (
     PhotoForm,
     PhotoVoidForm,
@@ -49,10 +49,12 @@ _SEE_PHOTOS = list(SEE_PHOTOS)
 def _visible_photos(user: User) -> QuerySet[Photo]:
     if not user.has_perm("patients.view_clinical"):
         return Photo.objects.none()
-    patients = patients_visible_to(user, include_voided=True)
-    return Photo.objects.select_related(
-        "patient", "dose__site", "dose__visit", "created_by", "voided_by"
-    ).filter(patient__in=patients.values("pk"))
+    return of_visible_patients(
+        Photo.objects.select_related(
+            "patient", "dose__site", "dose__visit", "created_by", "voided_by"
+        ),
+        user,
+    )
 
 
 def _visible_photo(request: StaffRequest, pk: int) -> Photo:

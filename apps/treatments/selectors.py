@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.inventory.models import Lot, StockMovement
 from apps.patients.models import Patient
-from apps.patients.selectors import patients_visible_to
+from apps.patients.selectors import of_visible_patients
 from apps.treatments.models import Dose, TreatmentSite, VialsOpened, Visit, VisitWarning
 from exotrack.dates import day_after_start, day_start
 from exotrack.roles import CLINICIAN
@@ -45,8 +45,7 @@ def visits_visible_to(user: User) -> QuerySet[Visit]:
     stay readable by link), none without the visit permission."""
     if not user.has_perm("treatments.view_visit"):
         return Visit.objects.none()
-    patients = patients_visible_to(user, include_voided=True)
-    return visits_with_details().filter(patient__in=patients.values("pk"))
+    return of_visible_patients(visits_with_details(), user)
 
 
 def visit_search(
@@ -98,7 +97,7 @@ def visits_awaiting_sign_off(*, user: User) -> QuerySet[Visit]:
 def sign_off_counts(*, user: User) -> dict:
     """How many visits await sign-off and since when: one query."""
     return visits_in_sign_off_state(
-        Visit.objects.filter(patient__in=patients_visible_to(user).values("pk")),
+        of_visible_patients(Visit.objects.all(), user, include_voided=False),
         Visit.SignOff.AWAITING,
     ).aggregate(waiting=Count("id"), oldest=Min("created_at"))
 
@@ -108,15 +107,18 @@ def visits_today_counts(*, user: User) -> dict:
     awaiting sign-off: one query."""
     today = timezone.localdate()
     mine = Q(created_by=user)
-    return Visit.objects.filter(
-        patient__in=patients_visible_to(user).values("pk"),
-        visited_at__gte=day_start(today),
-        visited_at__lt=day_after_start(today),
-        voided_at__isnull=True,
-    ).aggregate(
-        visits=Count("id"),
-        mine=Count("id", filter=mine),
-        mine_awaiting=Count("id", filter=mine & Q(sign_off=Visit.SignOff.AWAITING)),
+    return (
+        of_visible_patients(Visit.objects.all(), user, include_voided=False)
+        .filter(
+            visited_at__gte=day_start(today),
+            visited_at__lt=day_after_start(today),
+            voided_at__isnull=True,
+        )
+        .aggregate(
+            visits=Count("id"),
+            mine=Count("id", filter=mine),
+            mine_awaiting=Count("id", filter=mine & Q(sign_off=Visit.SignOff.AWAITING)),
+        )
     )
 
 

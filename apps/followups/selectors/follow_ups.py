@@ -7,7 +7,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from apps.accounts.models import User
 from apps.followups.models import FollowUp, FollowUpRule, Kind, ReminderDelivery
 from apps.patients.models import Patient
-from apps.patients.selectors import may_see_clinical, patients_visible_to
+from apps.patients.selectors import may_see_clinical, of_visible_patients
 
 VIEW_PERMISSION = "followups.view_followup"
 
@@ -22,8 +22,7 @@ def follow_ups_visible_to(user: User, *, include_voided: bool = True) -> QuerySe
     permission. Voided patients' follow-ups stay readable by link, like their visits."""
     if not user.has_perm(VIEW_PERMISSION):
         return FollowUp.objects.none()
-    patients = patients_visible_to(user, include_voided=include_voided)
-    return follow_ups_with_details().filter(patient__in=patients.values("pk"))
+    return of_visible_patients(follow_ups_with_details(), user, include_voided=include_voided)
 
 
 def follow_up_search(

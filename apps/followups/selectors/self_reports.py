@@ -5,15 +5,14 @@ from django.db.models import QuerySet
 from apps.accounts.models import User
 from apps.followups.models import SelfReport
 from apps.outcomes.models import OutcomeAssessment
-from apps.patients.selectors import patients_visible_to
+from apps.patients.selectors import of_visible_patients
 
 
 def self_reports_visible_to(user: User) -> QuerySet[SelfReport]:
     """Reports of patients this user may open (voided patients too, by link)."""
     if not user.has_perm("followups.view_selfreport"):
         return SelfReport.objects.none()
-    patients = patients_visible_to(user, include_voided=True)
-    return SelfReport.objects.filter(patient__in=patients.values("pk")).select_related(
+    return of_visible_patients(SelfReport.objects.all(), user).select_related(
         "patient", "follow_up__visit", "reviewed_by", "adverse_event"
     )
 

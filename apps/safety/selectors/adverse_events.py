@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.patients.models import Medication, Patient
-from apps.patients.selectors import patients_visible_to
+from apps.patients.selectors import of_visible_patients
 from apps.safety.models import AdverseEvent, AdverseEventDose, AdverseEventType, Seriousness
 from apps.treatments.models import Dose
 
@@ -30,9 +30,8 @@ def adverse_events_visible_to(user: User) -> QuerySet[AdverseEvent]:
     number of events: the events, then their doses with lots."""
     if not user.has_perm("safety.view_adverseevent"):
         return AdverseEvent.objects.none()
-    patients = patients_visible_to(user, include_voided=True)
     return (
-        AdverseEvent.objects.filter(patient__in=patients.values("pk"))
+        of_visible_patients(AdverseEvent.objects.all(), user)
         .select_related("patient", "visit", "event_type", "voided_by", "created_by")
         .prefetch_related(_doses_prefetch())
         .order_by("-onset_date", "-id")
@@ -116,10 +115,7 @@ def serious_events_panel(*, user: User) -> dict:
     the last 30 days. One query (two with the count)."""
     since = timezone.now() - datetime.timedelta(days=SERIOUS_PANEL_DAYS)
     events = (
-        AdverseEvent.objects.filter(
-            patient__in=patients_visible_to(user, include_voided=True).values("pk"),
-            voided_at__isnull=True,
-        )
+        of_visible_patients(AdverseEvent.objects.filter(voided_at__isnull=True), user)
         .exclude(seriousness=[])
         .filter(Q(resolution_date__isnull=True) | Q(created_at__gte=since))
         .select_related("patient", "event_type")

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.patients.models import Patient
-from apps.patients.selectors import patients_visible_to
+from apps.patients.selectors import of_visible_patients
 from apps.safety.models import MedicationFlag
 
 # Flags still waiting for a clinician: open or acknowledged.
@@ -25,7 +25,7 @@ def flags_visible_to(user: User) -> QuerySet[MedicationFlag]:
     if not may_see_flags(user):
         return MedicationFlag.objects.none()
     return (
-        MedicationFlag.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+        of_visible_patients(MedicationFlag.objects.all(), user, include_voided=False)
         .select_related(
             "patient", "medication", "medication_class", "acknowledged_by", "resolved_by"
         )
