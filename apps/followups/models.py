@@ -145,6 +145,14 @@ class FollowUp(Recorded):
                 name="followup_pending_due_idx",
                 condition=Q(status="pending"),
             ),
+            # The dashboard's counts of the day: every pending follow-up due by today
+            # (55,000 at 100,000 patients) read from the index alone, without visiting
+            # the 11,000 table pages they lie on.
+            models.Index(
+                fields=["due_on", "channel", "reminder_state", "patient"],
+                name="followup_pending_counts_idx",
+                condition=Q(status="pending"),
+            ),
             models.Index(fields=["patient", "due_on"], name="followup_patient_due_idx"),
             # The worklist's failed deliveries: a handful among 400,000 pending follow-ups,
             # which the pending-due index would read through to the end to find.

@@ -45,7 +45,7 @@ PANELS_BY_ROLE = {
 PANEL_QUERIES = {
     "find-patient": 0,
     "sign-off": 1,
-    "follow-ups-today": 1,
+    "follow-ups-today": 2,  # due by today from one index, failed deliveries from another
     "visits-today": 1,
     "stock": 2,
     "lots-out-of-use": 1,
