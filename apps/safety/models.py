@@ -158,6 +158,13 @@ class AdverseEvent(Recorded, Voidable):
             models.Index(fields=["visit"], name="ae_visit_idx"),
             # The adverse-event list pages newest first.
             models.Index(fields=["-onset_date", "-id"], name="ae_newest_first_idx"),
+            # The clinicians' dashboard panel of serious events: a few among 70,000
+            # events at 100,000 patients, which it read through on every view.
+            models.Index(
+                fields=["-onset_date", "-id"],
+                name="ae_serious_idx",
+                condition=Q(voided_at__isnull=True) & ~Q(seriousness=[]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
