@@ -333,12 +333,12 @@ def main() -> None:
 
     from django.utils import timezone
 
-    from apps.reports.exports import EXPORTS, ExportOptions
+    from apps.reports.exports import EXPORTS, ExportOptions, export_query
     from apps.reports.filters import ReportFilters
 
     token = _token()
     whole = ReportFilters()
-    export_sql, export_params = EXPORTS["outcomes"].query(whole, ExportOptions())
+    export_sql, export_params = export_query(EXPORTS["outcomes"], whole, ExportOptions())
     bare_sql, bare_params = _bare_query(whole)
     load_before = load_average()
     server = _start_server(args.database)

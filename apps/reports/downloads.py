@@ -8,7 +8,7 @@ from django.http import StreamingHttpResponse
 
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
-from apps.reports.exports import EXPORTS
+from apps.reports.exports import EXPORTS, export_query
 from apps.reports.forms import ExportForm
 from exotrack.csv_export import copy_csv_chunks, csv_response
 from exotrack.replica import database_for_reports
@@ -32,10 +32,9 @@ def export_download(*, user, name: str, form: ExportForm, path: str) -> Streamin
         path=path,
         detail={**options.described(), "filters": filters.described()},
     )
-    query, params = export.query(filters, options)
-    mode = "identified" if options.identified else "deidentified"
     # The access log above went to the primary; the rows may come from the replica.
-    chunks = copy_csv_chunks(
-        query, params, header=export.header(options), using=database_for_reports()
-    )
+    using = database_for_reports()
+    query, params = export_query(export, filters, options, using=using)
+    mode = "identified" if options.identified else "deidentified"
+    chunks = copy_csv_chunks(query, params, header=export.header(options), using=using)
     return csv_response(stem=f"{name}-{mode}", chunks=chunks, for_excel=form.for_excel)

@@ -14,18 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 from psycopg import sql
 
 from apps.outcomes.rules import responder_sql
 from apps.reports.filters import ReportFilters
 from apps.reports.sql import (
-    EPISODE_JOINS,
     PIVOT_TIMEPOINTS,
-    PSEUDONYM_JOIN,
     VISIT_DAY,
     Column,
     day,
+    dose_joins,
+    exported_patients,
     hmac_pads,
     outcome_params,
     patient_columns,
@@ -56,11 +57,12 @@ class Export:
     title: str
     one_row_per: str
     columns: Callable[[ExportOptions], list[Column]]
-    body: Callable[[ReportFilters], sql.Composable]
+    # The FROM and WHERE, given the filters and the patients to join (exported_patients).
+    body: Callable[[ReportFilters, sql.Composable], sql.Composable]
     params: Callable[[], dict[str, Any]] = field(default=dict)
 
     def query(
-        self, filters: ReportFilters, options: ExportOptions
+        self, filters: ReportFilters, options: ExportOptions, *, patients_once: bool = False
     ) -> tuple[sql.Composed, dict[str, Any]]:
         params = {
             **filters.params(),
@@ -68,10 +70,30 @@ class Export:
             **hmac_pads(),
             "shift_days": options.shift_days if options.shifted else 0,
         }
-        return select(self.columns(options), self.body(filters)), params
+        body = self.body(filters, exported_patients(once=patients_once))
+        return select(self.columns(options), body), params
 
     def header(self, options: ExportOptions) -> list[str]:
         return [column.name for column in self.columns(options)]
+
+
+def export_query(
+    export: Export, filters: ReportFilters, options: ExportOptions, *, using: str = "default"
+) -> tuple[sql.Composed, dict[str, Any]]:
+    """The export's SELECT and parameters, the patients' references worked out once per
+    patient when the export has more rows than the clinic has patients, else on each row
+    (a week's export should not hash 100,000 patients). Both counts are the planner's
+    estimates: one EXPLAIN, a few milliseconds."""
+    query, params = export.query(filters, options)
+    with connections[using].cursor() as cursor:
+        explain = sql.SQL("EXPLAIN (FORMAT JSON) {}").format(query)
+        cursor.execute(explain.as_string(cursor.connection), params)
+        rows = cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'patients_patient'::regclass")
+        patients = cursor.fetchone()[0]
+    if rows > patients:
+        return export.query(filters, options, patients_once=True)
+    return query, params
 
 
 def _text(column: str) -> sql.Composed:
@@ -139,7 +161,7 @@ def _outcome_columns(options: ExportOptions) -> list[Column]:
     ]
 
 
-def _outcome_body(filters: ReportFilters) -> sql.Composed:
+def _outcome_body(filters: ReportFilters, patients: sql.Composable) -> sql.Composed:
     # From the episodes table (outcome pivot and adverse events already worked out, only
     # episodes of visits and patients not voided), joined to the patient and the small
     # catalogue tables. No ORDER BY: rows leave as the scan finds them, so the first
@@ -148,7 +170,7 @@ def _outcome_body(filters: ReportFilters) -> sql.Composed:
     # subqueries PostgreSQL may not pull up (OFFSET 0), not once per episode.
     return sql.SQL(
         """reports_episode e
-        JOIN patients_patient p ON p.id = e.patient_id
+        JOIN {patients} ON p.id = e.patient_id
         JOIN (SELECT id, category, {site_cell} AS name_cell
               FROM treatments_treatmentsite OFFSET 0) s ON s.id = e.site_id
         JOIN (SELECT l.id, {lot_cell} AS lot_cell, {product_cell} AS product_cell,
@@ -158,14 +180,13 @@ def _outcome_body(filters: ReportFilters) -> sql.Composed:
               JOIN inventory_manufacturer m ON m.id = pr.manufacturer_id OFFSET 0) l
           ON l.id = e.lot_id
         CROSS JOIN LATERAL (SELECT (e.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd
-        {pseudonym}
         WHERE {where}"""
     ).format(
+        patients=patients,
         site_cell=_text("name"),
         lot_cell=_text("l.lot_number"),
         product_cell=_text("pr.name"),
         manufacturer_cell=_text("m.name"),
-        pseudonym=PSEUDONYM_JOIN,
         where=sql.SQL(" AND ").join(
             [sql.SQL("true"), *filters.summary_period(), *filters.summary_conditions()]
         ),
@@ -212,7 +233,7 @@ def _adverse_event_columns(options: ExportOptions) -> list[Column]:
     return columns
 
 
-def _adverse_event_body(filters: ReportFilters) -> sql.Composed:
+def _adverse_event_body(filters: ReportFilters, patients: sql.Composable) -> sql.Composed:
     conditions = [
         sql.SQL("ae.voided_at IS NULL"),
         *filters.visit_conditions(),
@@ -225,7 +246,7 @@ def _adverse_event_body(filters: ReportFilters) -> sql.Composed:
     return sql.SQL(
         """safety_adverseevent ae
         JOIN treatments_visit v ON v.id = ae.visit_id
-        JOIN patients_patient p ON p.id = ae.patient_id
+        JOIN {patients} ON p.id = ae.patient_id
         JOIN safety_adverseeventtype t ON t.id = ae.event_type_id
         {visit_day}
         LEFT JOIN LATERAL (
@@ -239,10 +260,9 @@ def _adverse_event_body(filters: ReportFilters) -> sql.Composed:
             JOIN inventory_product pr ON pr.id = l.product_id
             WHERE aed.adverse_event_id = ae.id
         ) linked ON true
-        {pseudonym}
         WHERE {where}
         ORDER BY ae.onset_date, ae.id"""
-    ).format(visit_day=VISIT_DAY, pseudonym=PSEUDONYM_JOIN, where=sql.SQL(" AND ").join(conditions))
+    ).format(patients=patients, visit_day=VISIT_DAY, where=sql.SQL(" AND ").join(conditions))
 
 
 # --- 3. Doses by lot: traceability, lot -> patient ------------------------------------
@@ -270,15 +290,14 @@ def _dose_columns(options: ExportOptions) -> list[Column]:
     ]
 
 
-def _dose_body(filters: ReportFilters) -> sql.Composed:
+def _dose_body(filters: ReportFilters, patients: sql.Composable) -> sql.Composed:
     return sql.SQL(
         """{joins}
         JOIN clinic_location loc ON loc.id = v.location_id
         JOIN accounts_user u ON u.id = v.clinician_id
-        {pseudonym}
         WHERE {where}
         ORDER BY m.name, pr.name, l.lot_number, v.visited_at, d.id"""
-    ).format(joins=EPISODE_JOINS, pseudonym=PSEUDONYM_JOIN, where=filters.episode_where())
+    ).format(joins=dose_joins(patients), where=filters.episode_where())
 
 
 # --- 4. Follow-up compliance: one row per follow-up of a visit ------------------------
@@ -318,7 +337,7 @@ def _compliance_columns(options: ExportOptions) -> list[Column]:
     ]
 
 
-def _compliance_body(filters: ReportFilters) -> sql.Composed:
+def _compliance_body(filters: ReportFilters, patients: sql.Composable) -> sql.Composed:
     conditions = [
         *filters.visit_conditions(),
         # The visit treated a matching site (the follow-up's own site, when it has one).
@@ -330,7 +349,7 @@ def _compliance_body(filters: ReportFilters) -> sql.Composed:
     return sql.SQL(
         """followups_followup f
         JOIN treatments_visit v ON v.id = f.visit_id
-        JOIN patients_patient p ON p.id = f.patient_id
+        JOIN {patients} ON p.id = f.patient_id
         LEFT JOIN followups_followuprule r ON r.id = f.rule_id
         {visit_day}
         CROSS JOIN LATERAL (
@@ -338,10 +357,9 @@ def _compliance_body(filters: ReportFilters) -> sql.Composed:
                    count(*) FILTER (WHERE rd.status <> 'sent') AS failures
             FROM followups_reminderdelivery rd WHERE rd.follow_up_id = f.id
         ) sent
-        {pseudonym}
         WHERE {where}
         ORDER BY f.due_on, f.id"""
-    ).format(visit_day=VISIT_DAY, pseudonym=PSEUDONYM_JOIN, where=sql.SQL(" AND ").join(conditions))
+    ).format(patients=patients, visit_day=VISIT_DAY, where=sql.SQL(" AND ").join(conditions))
 
 
 def _compliance_params() -> dict[str, Any]:
