@@ -82,7 +82,11 @@ INSTALLED_APPS = [
     "apps.consents",
     "apps.photos",
     "apps.injection_maps",
+    # Last: the form widgets' templates, which exotrack/templates may override.
+    "django.forms",
 ]
+# Form widgets render through TEMPLATES, so the project's templates can replace Django's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
