@@ -40,9 +40,14 @@ def setup_django() -> None:
     os.environ.setdefault(
         "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
+    import gc
+
     import django
 
     django.setup()
+    # As gunicorn's workers do (config/gunicorn.py): the loaded code is kept out of the
+    # garbage collector's full collections.
+    gc.freeze()
 
 
 @dataclass

@@ -148,8 +148,7 @@ def patient_columns(*, identified: bool, visit_on: str) -> list[Column]:
             # by 10,000 (a birthday not yet reached that year borrows the year): exactly
             # what age() counts, at a third of its cost on a million rows.
             sql.SQL(
-                "({bands}::text[])[(to_char({visit_on}, 'YYYYMMDD')::int - p.born)"
-                " / 50000 + 1]"
+                "({bands}::text[])[(to_char({visit_on}, 'YYYYMMDD')::int - p.born) / 50000 + 1]"
             ).format(
                 bands=sql.Literal("{" + ",".join(AGE_BANDS) + "}"), visit_on=sql.SQL(visit_on)
             ),

@@ -2,6 +2,7 @@
 deployment files (docker-compose.yml, README) kept in step with what the settings read."""
 
 import ast
+import gc
 import json
 import os
 import re
@@ -282,3 +283,14 @@ def test_the_forwarded_protocol_is_believed_only_behind_a_trusted_proxy():
 
     assert direct.stdout.strip() == "None", direct.stderr
     assert proxied.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')", proxied.stderr
+
+
+def test_a_web_worker_keeps_its_loaded_code_out_of_the_collector():
+    from config import gunicorn
+
+    try:
+        frozen_before = gc.get_freeze_count()
+        gunicorn.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > frozen_before
+    finally:
+        gc.unfreeze()

@@ -7,7 +7,7 @@ from django.forms.renderers import DjangoTemplates, TemplatesSetting
 
 CHOICES = [
     ("", "---------"),
-    ("1", "Knee <left> & \"right\""),
+    ("1", 'Knee <left> & "right"'),
     ("Lots", [("7", "MV26-0713"), ("8", "BE26-0879")]),
     (9, "Nine"),
 ]
