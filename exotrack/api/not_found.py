@@ -1,11 +1,13 @@
-"""404 for an address no route matches (e.g. /api/v1/patients/abc/).
+"""404 for an address no route matches (e.g. /api/v1/patients/abc/), and for a view's
+Http404.
 
 DRF's error handler only sees requests that reached a view; an unmatched address falls
-through to Django's HTML page. API clients get the same JSON error shape as every other
-API error instead."""
+through to this handler. API clients get the same JSON error shape as every other API
+error; staff get the site's page with the view's reason and a way back."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import page_not_found
+from django.shortcuts import render
+from django.urls import Resolver404
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -17,4 +19,9 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
             },
             status=404,
         )
-    return page_not_found(request, exception)
+    # A view's own reason ("Open the patient first, then record the visit."); an address
+    # no route matches carries the routes tried, which are not for the reader.
+    reason = ""
+    if not isinstance(exception, Resolver404) and exception.args:
+        reason = exception.args[0] if isinstance(exception.args[0], str) else ""
+    return render(request, "404.html", {"reason": reason}, status=404)

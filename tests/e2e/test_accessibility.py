@@ -316,3 +316,17 @@ def test_every_staff_page_passes_axe_and_fits_the_screen(browser: Browser, live_
     )
     assert len(crawl.checked) >= MIN_PATTERNS, f"only {len(crawl.checked)} URL patterns reached"
     assert not crawl.failures, f"{len(crawl.failures)} problems:\n" + "\n".join(crawl.failures)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_not_found_page_says_why_leads_back_and_passes_axe(browser: Browser, live_server):
+    call_command("seed", "--demo")
+    for width in WIDTHS:
+        page = browser.new_page(base_url=live_server.url, viewport={"width": width, "height": 900})
+        sign_in(page, "clinician", "exotrack-demo-2026")
+        response = page.goto("/treatments/visits/new/")  # no patient named
+        assert response is not None and response.status == 404
+        assert "Open the patient first, then record the visit." in page.inner_text("main")
+        assert page.get_by_role("link", name="Find a patient").is_visible()
+        assert _audit(page, "/treatments/visits/new/ (404)", width) == []
+        page.close()
