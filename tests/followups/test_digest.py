@@ -27,7 +27,11 @@ from tests.safety.signal_data import infection
 pytestmark = pytest.mark.django_db
 
 # Factories date visits from the real clock, so the digest runs on the real day too.
-NOW = timezone.now()
+# Noon of the clinic's day: "three hours later" is still the same clinic day whenever
+# the suite runs (at 22:00 in the clinic's zone it was the next day).
+NOW = datetime.datetime.combine(
+    timezone.localdate(), datetime.time(12), tzinfo=timezone.get_current_timezone()
+)
 TODAY = timezone.localdate(NOW)
 REFUSED = "refused@clinic.test"
 
