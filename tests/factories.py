@@ -81,7 +81,11 @@ class PatientFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     date_of_birth = factory.Faker("date_of_birth", minimum_age=25, maximum_age=85)
     sex = Patient.Sex.FEMALE
-    email = factory.LazyAttribute(lambda p: f"{p.first_name}.{p.last_name}@example.com".lower())
+    # The sequence number keeps two patients of the same name apart: reminder tests count the
+    # messages each address received.
+    email = factory.LazyAttributeSequence(
+        lambda p, n: f"{p.first_name}.{p.last_name}.{n}@example.com".lower()
+    )
     phone = "+1 555 0100"
     email_consent = True
 
