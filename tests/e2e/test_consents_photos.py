@@ -15,7 +15,7 @@ from apps.consents.services import consent_form_create, consent_sign
 from apps.photos.models import Photo
 from apps.photos.services import photo_add
 from exotrack import roles
-from tests.builders import BODY, drawn_signature
+from tests.builders import BODY, drawn_signature, local
 from tests.e2e.browser import TIMEOUT_MS
 from tests.factories import DoseFactory, PatientFactory, UserFactory, VisitFactory
 from tests.photos.helpers import phone_photo, upload
@@ -161,10 +161,10 @@ def test_baseline_and_follow_up_photos_line_up(page: Page, live_server, login, c
         photo_use=PhotoUse.RECORD,
         by=clinic["nurse"],
     )
-    dose = DoseFactory(
-        visit=VisitFactory(patient=patient, visited_at=timezone.now() - datetime.timedelta(days=42))
-    )
     today = timezone.localdate()
+    dose = DoseFactory(
+        visit=VisitFactory(patient=patient, visited_at=local(today - datetime.timedelta(days=42)))
+    )
     for days_ago in (42, 0):
         photo_add(
             dose=dose,

@@ -10,6 +10,7 @@ from PIL import Image
 from apps.audit.models import AccessLog
 from apps.photos.models import Photo
 from apps.photos.services import photo_add, photo_file, photo_void
+from tests.builders import local
 from tests.factories import DoseFactory, VisitFactory
 from tests.photos.helpers import phone_photo, upload
 
@@ -137,7 +138,9 @@ def test_comparison_lines_up_one_site_by_days_since_treatment(
 ):
     today = timezone.localdate()
     first = DoseFactory(
-        visit=VisitFactory(patient=patient, visited_at=timezone.now() - datetime.timedelta(days=60))
+        visit=VisitFactory(
+            patient=patient, visited_at=local(timezone.localdate() - datetime.timedelta(days=60))
+        )
     )
     other_knee = DoseFactory(visit=first.visit, laterality="right", lot=first.lot)
     for days_ago in (60, 30, 0):
