@@ -4,12 +4,13 @@ that rebuilds them itself.
 
 Triggers keep both in step with every write (migrations 0003 and 0005); these are for
 the rest: a repair after someone wrote with the triggers off, a change of the
-responder rule in the settings, the bulk load of a synthetic clinic, the tests."""
+responder rule or of the clinic's time zone in the settings, the bulk load of a
+synthetic clinic, the tests."""
 
 from django.conf import settings
 from django.db import connection
 
-from apps.reports.models import Episode, ResponderRule
+from apps.reports.models import Episode, ResponderRule, VisitDayZone
 from apps.reports.totals import KEY, SUMS, totals_of, totals_select
 
 COLUMNS = ", ".join(str(field.column) for field in Episode._meta.concrete_fields)
@@ -19,8 +20,8 @@ ALL_EPISODES = "SELECT 1 AS sign, * FROM reports_episode"
 
 def rebuild_episodes() -> int:
     """Every episode recomputed from the records and added up again, by the responder
-    rule of the settings, in the caller's transaction (readers see the old rows until
-    it commits). Returns how many episodes there are."""
+    rule and in the time zone of the settings, in the caller's transaction (readers see
+    the old rows until it commits). Returns how many episodes there are."""
     with connection.cursor() as cursor:
         # Writers of an episode's records wait for the rebuild instead of refreshing rows
         # it is about to replace.
@@ -31,6 +32,8 @@ def rebuild_episodes() -> int:
         (deferred,) = cursor.fetchone()
         cursor.execute("SELECT set_config('exotrack.episodes_deferred', 'on', true)")
         cursor.execute("DELETE FROM reports_episode")
+        # The source view reads the zone of the visit days from this row.
+        VisitDayZone.objects.update_or_create(id=1, defaults={"name": settings.TIME_ZONE})
         # In the order of the visits: a period's episodes lie together on disk, as new
         # visits' episodes do, so reading a few weeks reads a few hundred pages.
         cursor.execute(
@@ -54,6 +57,14 @@ def rebuild_episodes() -> int:
         cursor.execute("ANALYZE reports_episode")
         cursor.execute("ANALYZE reports_episodetotal")
     return count
+
+
+def visit_days_are_current(cursor) -> bool:
+    """Whether the episodes' visit days (and the ages on them) are in the zone of the
+    settings; when not, a reader works each day out from the visit's time."""
+    cursor.execute("SELECT name FROM reports_visitdayzone WHERE id = 1")
+    zone = cursor.fetchone()
+    return zone == (settings.TIME_ZONE,)
 
 
 def defer_episodes() -> None:

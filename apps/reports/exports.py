@@ -10,7 +10,7 @@ number of days (stable per patient, at most `shift_days` either way)."""
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -19,10 +19,11 @@ from django.utils import timezone
 from psycopg import sql
 
 from apps.outcomes.rules import responder_sql
+from apps.reports.episodes import visit_days_are_current
 from apps.reports.filters import ReportFilters
 from apps.reports.sql import (
     PIVOT_TIMEPOINTS,
-    VISIT_DAY,
+    STORED_VISIT_DAY,
     Column,
     day,
     dose_joins,
@@ -32,6 +33,7 @@ from apps.reports.sql import (
     patient_columns,
     safe,
     select,
+    visit_day,
 )
 
 
@@ -52,17 +54,31 @@ class ExportOptions:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """How an export reads what it can read two ways (export_query chooses)."""
+
+    # The patients' references worked out once per patient, else on each row.
+    patients_once: bool = False
+    # The episodes' own visit days and ages (Episode.visit_on), else worked out per row
+    # from the visit's time: when the episodes were built in another time zone.
+    stored_days: bool = False
+
+    def patients(self) -> sql.Composed:
+        return exported_patients(once=self.patients_once)
+
+
+@dataclass(frozen=True)
 class Export:
     name: str
     title: str
     one_row_per: str
     columns: Callable[[ExportOptions], list[Column]]
-    # The FROM and WHERE, given the filters and the patients to join (exported_patients).
-    body: Callable[[ReportFilters, sql.Composable], sql.Composable]
+    # The FROM and WHERE, given the filters and how to read.
+    body: Callable[[ReportFilters, Plan], sql.Composable]
     params: Callable[[], dict[str, Any]] = field(default=dict)
 
     def query(
-        self, filters: ReportFilters, options: ExportOptions, *, patients_once: bool = False
+        self, filters: ReportFilters, options: ExportOptions, plan: Plan | None = None
     ) -> tuple[sql.Composed, dict[str, Any]]:
         params = {
             **filters.params(),
@@ -70,7 +86,7 @@ class Export:
             **hmac_pads(),
             "shift_days": options.shift_days if options.shifted else 0,
         }
-        body = self.body(filters, exported_patients(once=patients_once))
+        body = self.body(filters, plan or Plan())
         return select(self.columns(options), body), params
 
     def header(self, options: ExportOptions) -> list[str]:
@@ -83,16 +99,18 @@ def export_query(
     """The export's SELECT and parameters, the patients' references worked out once per
     patient when the export has more rows than the clinic has patients, else on each row
     (a week's export should not hash 100,000 patients). Both counts are the planner's
-    estimates: one EXPLAIN, a few milliseconds."""
-    query, params = export.query(filters, options)
+    estimates: one EXPLAIN, a few milliseconds. Visit days come from the episodes when
+    they are in the settings' time zone."""
     with connections[using].cursor() as cursor:
+        plan = Plan(stored_days=visit_days_are_current(cursor))
+        query, params = export.query(filters, options, plan)
         explain = sql.SQL("EXPLAIN (FORMAT JSON) {}").format(query)
         cursor.execute(explain.as_string(cursor.connection), params)
         rows = cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'patients_patient'::regclass")
         patients = cursor.fetchone()[0]
     if rows > patients:
-        return export.query(filters, options, patients_once=True)
+        return export.query(filters, options, replace(plan, patients_once=True))
     return query, params
 
 
@@ -106,7 +124,7 @@ def _text(column: str) -> sql.Composed:
 def _outcome_columns(options: ExportOptions) -> list[Column]:
     shifted = options.shifted
     return [
-        *patient_columns(identified=options.identified, visit_on="vd.visit_on"),
+        *patient_columns(identified=options.identified, age_years="vd.age_years"),
         Column("site", sql.SQL("s.name_cell"), "Treated site."),
         Column("site_category", sql.SQL("s.category"), "Category of the site."),
         Column("laterality", sql.SQL("e.laterality"), "left, right, bilateral or na."),
@@ -161,13 +179,14 @@ def _outcome_columns(options: ExportOptions) -> list[Column]:
     ]
 
 
-def _outcome_body(filters: ReportFilters, patients: sql.Composable) -> sql.Composed:
+def _outcome_body(filters: ReportFilters, plan: Plan) -> sql.Composed:
     # From the episodes table (outcome pivot and adverse events already worked out, only
     # episodes of visits and patients not voided), joined to the patient and the small
     # catalogue tables. No ORDER BY: rows leave as the scan finds them, so the first
     # arrives at once instead of after a sort of every episode.
     # The catalogue's cells (formula-safe text) are made once per site and lot, in
-    # subqueries PostgreSQL may not pull up (OFFSET 0), not once per episode.
+    # subqueries PostgreSQL may not pull up (OFFSET 0), not once per episode; the visit
+    # day and age band, once per write (Episode.visit_on) unless the zone has changed.
     return sql.SQL(
         """reports_episode e
         JOIN {patients} ON p.id = e.patient_id
@@ -179,10 +198,11 @@ def _outcome_body(filters: ReportFilters, patients: sql.Composable) -> sql.Compo
               JOIN inventory_product pr ON pr.id = l.product_id
               JOIN inventory_manufacturer m ON m.id = pr.manufacturer_id OFFSET 0) l
           ON l.id = e.lot_id
-        CROSS JOIN LATERAL (SELECT (e.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd
+        {visit_day}
         WHERE {where}"""
     ).format(
-        patients=patients,
+        patients=plan.patients(),
+        visit_day=STORED_VISIT_DAY if plan.stored_days else visit_day("e.visited_at"),
         site_cell=_text("name"),
         lot_cell=_text("l.lot_number"),
         product_cell=_text("pr.name"),
@@ -199,7 +219,7 @@ def _outcome_body(filters: ReportFilters, patients: sql.Composable) -> sql.Compo
 def _adverse_event_columns(options: ExportOptions) -> list[Column]:
     shifted = options.shifted
     columns = [
-        *patient_columns(identified=options.identified, visit_on="vd.visit_on"),
+        *patient_columns(identified=options.identified, age_years="vd.age_years"),
         Column("event_type", _text("t.name"), "Type of event."),
         Column("grade", sql.SQL("ae.grade"), "CTCAE grade 1-5."),
         Column(
@@ -233,7 +253,7 @@ def _adverse_event_columns(options: ExportOptions) -> list[Column]:
     return columns
 
 
-def _adverse_event_body(filters: ReportFilters, patients: sql.Composable) -> sql.Composed:
+def _adverse_event_body(filters: ReportFilters, plan: Plan) -> sql.Composed:
     conditions = [
         sql.SQL("ae.voided_at IS NULL"),
         *filters.visit_conditions(),
@@ -262,7 +282,11 @@ def _adverse_event_body(filters: ReportFilters, patients: sql.Composable) -> sql
         ) linked ON true
         WHERE {where}
         ORDER BY ae.onset_date, ae.id"""
-    ).format(patients=patients, visit_day=VISIT_DAY, where=sql.SQL(" AND ").join(conditions))
+    ).format(
+        patients=plan.patients(),
+        visit_day=visit_day("v.visited_at"),
+        where=sql.SQL(" AND ").join(conditions),
+    )
 
 
 # --- 3. Doses by lot: traceability, lot -> patient ------------------------------------
@@ -276,7 +300,7 @@ def _dose_columns(options: ExportOptions) -> list[Column]:
         Column("lot_expiry", day("l.expiry_date", shifted=False), "Expiry of the lot."),
         Column("lot_status", sql.SQL("l.status"), "available, quarantined or recalled."),
         Column("visit_date", day("vd.visit_on", shifted=options.shifted), "Day of the visit."),
-        *patient_columns(identified=options.identified, visit_on="vd.visit_on"),
+        *patient_columns(identified=options.identified, age_years="vd.age_years"),
         Column("site", _text("s.name"), "Treated site."),
         Column("laterality", sql.SQL("d.laterality"), "left, right, bilateral or na."),
         Column("billions", sql.SQL("d.billions"), "Billions of particles from this lot."),
@@ -290,14 +314,14 @@ def _dose_columns(options: ExportOptions) -> list[Column]:
     ]
 
 
-def _dose_body(filters: ReportFilters, patients: sql.Composable) -> sql.Composed:
+def _dose_body(filters: ReportFilters, plan: Plan) -> sql.Composed:
     return sql.SQL(
         """{joins}
         JOIN clinic_location loc ON loc.id = v.location_id
         JOIN accounts_user u ON u.id = v.clinician_id
         WHERE {where}
         ORDER BY m.name, pr.name, l.lot_number, v.visited_at, d.id"""
-    ).format(joins=dose_joins(patients), where=filters.episode_where())
+    ).format(joins=dose_joins(plan.patients()), where=filters.episode_where())
 
 
 # --- 4. Follow-up compliance: one row per follow-up of a visit ------------------------
@@ -306,7 +330,7 @@ def _dose_body(filters: ReportFilters, patients: sql.Composable) -> sql.Composed
 def _compliance_columns(options: ExportOptions) -> list[Column]:
     shifted = options.shifted
     return [
-        *patient_columns(identified=options.identified, visit_on="vd.visit_on"),
+        *patient_columns(identified=options.identified, age_years="vd.age_years"),
         Column("visit_date", day("vd.visit_on", shifted=shifted), "Visit that scheduled it."),
         Column("follow_up", _text("coalesce(r.name, f.kind)"), "Rule that scheduled it."),
         Column("kind", sql.SQL("f.kind"), "check_in, outcome, repeat_session ..."),
@@ -337,7 +361,7 @@ def _compliance_columns(options: ExportOptions) -> list[Column]:
     ]
 
 
-def _compliance_body(filters: ReportFilters, patients: sql.Composable) -> sql.Composed:
+def _compliance_body(filters: ReportFilters, plan: Plan) -> sql.Composed:
     conditions = [
         *filters.visit_conditions(),
         # The visit treated a matching site (the follow-up's own site, when it has one).
@@ -359,7 +383,11 @@ def _compliance_body(filters: ReportFilters, patients: sql.Composable) -> sql.Co
         ) sent
         WHERE {where}
         ORDER BY f.due_on, f.id"""
-    ).format(patients=patients, visit_day=VISIT_DAY, where=sql.SQL(" AND ").join(conditions))
+    ).format(
+        patients=plan.patients(),
+        visit_day=visit_day("v.visited_at"),
+        where=sql.SQL(" AND ").join(conditions),
+    )
 
 
 def _compliance_params() -> dict[str, Any]:

@@ -54,6 +54,11 @@ class Episode(models.Model):
     # Types of the adverse events (not voided) linked to the dose, ';'-separated by
     # name; NULL when there is none.
     adverse_events = models.TextField(null=True)
+    # The clinic's day of the visit, in the zone VisitDayZone names, and the patient's
+    # whole years on that day (as age() counts them): the exports' visit date and age
+    # band, worked out once per write instead of on each of a million rows per export.
+    visit_on = models.DateField()
+    age_years = models.SmallIntegerField()
 
     class Meta:
         default_permissions = ()
@@ -130,3 +135,18 @@ class ResponderRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.min_points} points or {self.min_percent} %"
+
+
+class VisitDayZone(models.Model):
+    """The time zone the episodes' visit days and ages were worked out in (one row):
+    settings.TIME_ZONE when the table was built or last rebuilt. When the settings name
+    another zone (or the row is gone), the exports work each day out from the visit's
+    time instead, until the next rebuild."""
+
+    name = models.CharField(max_length=64)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.name

@@ -57,11 +57,11 @@ def hmac_pads() -> dict[str, bytes]:
 
 # How a patient appears in an export, beside their row (alias p), as `exported`: the
 # pseudonymous reference and date shift (patient_reference and date_shift, computed by
-# SQL with the built-in sha256) and the birth day as the number YYYYMMDD for the age band.
+# SQL with the built-in sha256).
 _EXPORTED = sql.SQL(
     "SELECT ('P-' || left(ph.h, {digits})) AS reference, "
     "(('x' || substr(ph.h, 17, 7))::bit(28)::int %% (2 * %(shift_days)s + 1))"
-    " - %(shift_days)s AS days, to_char(p.date_of_birth, 'YYYYMMDD')::int AS born "
+    " - %(shift_days)s AS days "
     "FROM (SELECT encode(sha256(%(hmac_outer)s || "
     "sha256(%(hmac_inner)s || convert_to(p.id::text, 'UTF8'))), 'hex') AS h) ph"
 ).format(digits=sql.Literal(REFERENCE_HEX_DIGITS))
@@ -69,7 +69,7 @@ _EXPORTED = sql.SQL(
 
 def exported_patients(*, once: bool) -> sql.Composed:
     """The patients of an export (alias p) with their exported columns (p.reference,
-    p.days, p.born), to join to the rows as `JOIN {} ON p.id = <the row's patient>`.
+    p.days), to join to the rows as `JOIN {} ON p.id = <the row's patient>`.
 
     Worked out on each row (PostgreSQL pulls the subquery up into the export), or once
     per patient (OFFSET 0 keeps it whole, then a hash join brings it to the rows): two
@@ -81,15 +81,23 @@ def exported_patients(*, once: bool) -> sql.Composed:
     ).format(exported=_EXPORTED, offset=sql.SQL(" OFFSET 0" if once else ""))
 
 
-# The clinic's day of the visit (v), as vd.visit_on.
-VISIT_DAY = sql.SQL(
-    "CROSS JOIN LATERAL (SELECT (v.visited_at AT TIME ZONE %(zone)s)::date AS visit_on) vd"
-)
+def visit_day(visited_at: str) -> sql.Composed:
+    """The clinic's day of the visit at `visited_at` and the patient's (p) whole years on
+    that day, as vd.visit_on and vd.age_years (reports_age_years: reports migration 0008)."""
+    return sql.SQL(
+        "CROSS JOIN LATERAL (SELECT day.visit_on, "
+        "reports_age_years(p.date_of_birth, day.visit_on) AS age_years "
+        "FROM (SELECT ({} AT TIME ZONE %(zone)s)::date AS visit_on) day) vd"
+    ).format(sql.SQL(visited_at))
+
+
+# The same, as an episode (e) keeps them: see Episode.visit_on.
+STORED_VISIT_DAY = sql.SQL("CROSS JOIN LATERAL (SELECT e.visit_on, e.age_years) vd")
 
 
 def dose_joins(patients: sql.Composable) -> sql.Composed:
     """A dose (d) with its visit (v), patient (`patients`, as p), site, lot, product and
-    manufacturer, and the clinic's day of the visit."""
+    manufacturer, and the clinic's day of the visit with the patient's age on it (vd)."""
     return sql.SQL(
         """treatments_dose d
     JOIN treatments_visit v ON v.id = d.visit_id
@@ -99,7 +107,7 @@ def dose_joins(patients: sql.Composable) -> sql.Composed:
     JOIN inventory_product pr ON pr.id = l.product_id
     JOIN inventory_manufacturer m ON m.id = pr.manufacturer_id
     {visit_day}"""
-    ).format(patients=patients, visit_day=VISIT_DAY)
+    ).format(patients=patients, visit_day=visit_day("v.visited_at"))
 
 
 def outcome_params() -> dict[str, int]:
@@ -117,14 +125,16 @@ class Column:
     meaning: str
 
 
-def day(expression: str, *, shifted: bool) -> sql.Composed:
-    """An ISO date; in a shifted de-identified export, moved by the patient's shift."""
+def day(expression: str, *, shifted: bool) -> sql.Composable:
+    """A date as COPY writes it under DateStyle ISO (YYYY-MM-DD: copy_csv_chunks sets
+    it), in a shifted de-identified export moved by the patient's shift. to_char() on
+    each of a million rows was a sixth of the outcomes export."""
     if shifted:
-        return sql.SQL("to_char({} + p.days, 'YYYY-MM-DD')").format(sql.SQL(expression))
-    return sql.SQL("to_char({}, 'YYYY-MM-DD')").format(sql.SQL(expression))
+        return sql.SQL("{} + p.days").format(sql.SQL(expression))
+    return sql.SQL(expression)
 
 
-def patient_columns(*, identified: bool, visit_on: str) -> list[Column]:
+def patient_columns(*, identified: bool, age_years: str) -> list[Column]:
     """Who the row is about: always the reference, the age band at the visit and sex;
     identified exports add MRN, names and date of birth."""
     columns = [
@@ -144,13 +154,8 @@ def patient_columns(*, identified: bool, visit_on: str) -> list[Column]:
     columns += [
         Column(
             "age_band",
-            # Whole years are the difference of the two days as YYYYMMDD numbers divided
-            # by 10,000 (a birthday not yet reached that year borrows the year): exactly
-            # what age() counts, at a third of its cost on a million rows.
-            sql.SQL(
-                "({bands}::text[])[(to_char({visit_on}, 'YYYYMMDD')::int - p.born) / 50000 + 1]"
-            ).format(
-                bands=sql.Literal("{" + ",".join(AGE_BANDS) + "}"), visit_on=sql.SQL(visit_on)
+            sql.SQL("({bands}::text[])[{age_years} / 5 + 1]").format(
+                bands=sql.Literal("{" + ",".join(AGE_BANDS) + "}"), age_years=sql.SQL(age_years)
             ),
             "Age at the visit in 5-year bands, e.g. 40-44.",
         ),

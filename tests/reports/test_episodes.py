@@ -178,6 +178,13 @@ class Clinic:
         voided = Patient.objects.get(pk=patient.pk).voided_at
         Patient.objects.filter(pk=patient.pk).update(voided_at=None if voided else timezone.now())
 
+    def patient_birth_date_corrected(self) -> None:
+        patient = self.random.choice(self.patients)
+        Patient.objects.filter(pk=patient.pk).update(
+            date_of_birth=datetime.date(self.random.randint(1940, 2000), 2, 28)
+            + datetime.timedelta(days=self.random.randint(0, 2))
+        )
+
     def adverse_event(self) -> None:
         visit = self.pick(Visit.objects.filter(doses__isnull=False).distinct())
         if visit:
@@ -253,6 +260,7 @@ class Clinic:
         (event_type_renamed, 1),
         (many_rows_in_one_statement, 1),
         (rolled_back, 1),
+        (patient_birth_date_corrected, 1),
     )
 
     def write(self) -> str:
