@@ -25,7 +25,10 @@ CREATE FUNCTION reports_age_years(born date, on_day date) RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     -- A birthday not yet reached in the year borrows the year (20250228 - 19800229 is
     -- 449999: 44 years), which is exactly what age() counts, at a fraction of its cost.
-    SELECT (to_char(on_day, 'YYYYMMDD')::int - to_char(born, 'YYYYMMDD')::int) / 10000
+    -- As timestamps without a zone: to_char() of a bare date converts it to the
+    -- session's zone first.
+    SELECT (to_char(on_day::timestamp, 'YYYYMMDD')::int
+            - to_char(born::timestamp, 'YYYYMMDD')::int) / 10000
 $$;
 """
 
