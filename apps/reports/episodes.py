@@ -7,8 +7,11 @@ the rest: a repair after someone wrote with the triggers off, a change of the
 responder rule or of the clinic's time zone in the settings, the bulk load of a
 synthetic clinic, the tests."""
 
+import sys
+from typing import Any
+
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from apps.reports.models import Episode, ResponderRule, VisitDayZone
 from apps.reports.totals import KEY, SUMS, totals_of, totals_select
@@ -65,6 +68,25 @@ def visit_days_are_current(cursor) -> bool:
     cursor.execute("SELECT name FROM reports_visitdayzone WHERE id = 1")
     zone = cursor.fetchone()
     return zone == (settings.TIME_ZONE,)
+
+
+def rebuild_in_a_new_zone(sender: Any, *, using: str, verbosity: int = 1, **kwargs: Any) -> None:
+    """After every migrate (post_migrate): when the episodes' visit days are not in the
+    zone of the settings (CLINIC_TIME_ZONE changed, or a test database's flush emptied
+    the zone's row), rebuild them, so the exports read stored days again instead of
+    working each one out. A deploy migrates before it serves: the new zone takes effect
+    with it (46 s at a million episodes)."""
+    if using != DEFAULT_DB_ALIAS:
+        return
+    if VisitDayZone._meta.db_table not in connection.introspection.table_names():
+        return  # migrated back to before the table
+    with transaction.atomic(), connection.cursor() as cursor:
+        if visit_days_are_current(cursor):
+            return
+        count = rebuild_episodes()
+    if verbosity:
+        stdout = kwargs.get("stdout") or sys.stdout
+        stdout.write(f"Rebuilt {count} episodes in the clinic's time zone {settings.TIME_ZONE}.\n")
 
 
 def defer_episodes() -> None:

@@ -141,7 +141,7 @@ class VisitDayZone(models.Model):
     """The time zone the episodes' visit days and ages were worked out in (one row):
     settings.TIME_ZONE when the table was built or last rebuilt. When the settings name
     another zone (or the row is gone), the exports work each day out from the visit's
-    time instead, until the next rebuild."""
+    time instead, until the next rebuild: the next migrate runs it (post_migrate)."""
 
     name = models.CharField(max_length=64)
 

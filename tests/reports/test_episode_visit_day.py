@@ -1,12 +1,14 @@
 """An episode keeps the clinic's day of its visit and the patient's whole years on it:
 the day in the clinic's zone (not UTC) late in the evening, the age as age() counts it,
 both kept when the visit moves or the birth date is corrected, and worked out again in
-a new zone by the rebuild."""
+a new zone by the rebuild, which a migrate runs when the zone has changed."""
 
 import datetime
+import io
 import zoneinfo
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from apps.patients.models import Patient
@@ -72,10 +74,28 @@ def test_the_rebuild_works_the_days_out_in_the_zone_of_the_settings(settings):
     assert episodes_out_of_step() == (0, 0)
 
 
-def test_without_a_recorded_zone_the_days_are_not_current():
+def test_a_migrate_rebuilds_the_episodes_kept_in_another_zone(settings):
+    dose = _dose_at(datetime.datetime(2026, 3, 1, 20, 0, tzinfo=CLINIC), datetime.date(1990, 3, 2))
+    settings.TIME_ZONE = "Asia/Tokyo"
+    said = io.StringIO()
+    call_command("migrate", stdout=said)
+    assert "Rebuilt 1 episodes in the clinic's time zone Asia/Tokyo." in said.getvalue()
+    assert _episode(dose).visit_on == datetime.date(2026, 3, 2)
+
+    said = io.StringIO()
+    call_command("migrate", stdout=said)
+    assert "Rebuilt" not in said.getvalue()
+
+
+def test_without_a_recorded_zone_the_days_are_not_current_until_a_migrate():
+    # As a test database's flush leaves it.
     VisitDayZone.objects.all().delete()
     dose = _dose_at(datetime.datetime(2026, 3, 1, 20, 0, tzinfo=CLINIC), datetime.date(1990, 3, 2))
     # The episode is still kept (in UTC), and no reader takes its day for the clinic's.
     assert _episode(dose).visit_on == datetime.date(2026, 3, 2)
     with connection.cursor() as cursor:
         assert not visit_days_are_current(cursor)
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        assert visit_days_are_current(cursor)
+    assert _episode(dose).visit_on == datetime.date(2026, 3, 1)
