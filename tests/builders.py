@@ -32,8 +32,13 @@ def local(day: datetime.date, hour: int = 10) -> datetime.datetime:
     )
 
 
-def an_hour_ago() -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(hours=1)
+def earlier_today(*, minutes: int = 60) -> datetime.datetime:
+    """A moment of the clinic's day already past: `minutes` ago, or the day's midnight
+    when the day began more recently (just after midnight, an hour ago was yesterday,
+    and "today's" visits were yesterday's)."""
+    now = timezone.now()
+    midnight = local(timezone.localdate(now), hour=0)
+    return max(now - datetime.timedelta(minutes=minutes), midnight)
 
 
 # --- Visits and doses ---------------------------------------------------------------
@@ -42,7 +47,7 @@ def an_hour_ago() -> datetime.datetime:
 def record(*, by, patient, location, clinician, doses, **extra) -> Visit:
     """A valid visit recorded through the service, unless `extra` says otherwise."""
     fields = {
-        "visited_at": an_hour_ago(),
+        "visited_at": earlier_today(),
         "indication": "Osteoarthritis, knee",
         "consent_recorded": True,
         "consent_form_version": "v3",
@@ -54,10 +59,10 @@ def record(*, by, patient, location, clinician, doses, **extra) -> Visit:
 
 
 def visit_api_body(*, patient, location, clinician, doses: list[dict], **extra) -> dict:
-    """A valid POST /api/v1/visits/ body an hour ago, unless `extra` says otherwise."""
+    """A valid POST /api/v1/visits/ body of earlier today, unless `extra` says otherwise."""
     return {
         "patient": patient.pk,
-        "visited_at": an_hour_ago().isoformat(),
+        "visited_at": earlier_today().isoformat(),
         "location": location.pk,
         "clinician": clinician.pk,
         "indication": "Osteoarthritis, both knees",
@@ -71,7 +76,7 @@ def visit_api_body(*, patient, location, clinician, doses: list[dict], **extra) 
 def visit_form_data(*, location, clinician, dose: dict, **extra) -> dict:
     """The visit page's form posted with one dose row (`dose`: the row's fields)."""
     return {
-        "visited_at": timezone.localtime(an_hour_ago()).strftime("%Y-%m-%dT%H:%M"),
+        "visited_at": timezone.localtime(earlier_today()).strftime("%Y-%m-%dT%H:%M"),
         "location": location.pk,
         "clinician": clinician.pk,
         "indication": "Osteoarthritis, knee",

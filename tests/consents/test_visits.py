@@ -13,7 +13,7 @@ from apps.consents.models import VisitConsent
 from apps.consents.services import consent_form_create, consent_withdraw
 from apps.treatments.models import Visit
 from apps.treatments.services import WarningsNeedAcknowledgement
-from tests.builders import BODY, consent_signed, knee_dose, record
+from tests.builders import BODY, consent_signed, earlier_today, knee_dose, record
 from tests.factories import LocationFactory, LotFactory, TreatmentSiteFactory
 
 
@@ -99,7 +99,7 @@ def test_the_visit_form_offers_to_take_the_consent_now(
     client, nurse, clinician, patient, location, knee, lot, consent_version
 ):
     client.force_login(nurse)
-    when = timezone.localtime() - datetime.timedelta(hours=1)
+    when = timezone.localtime(earlier_today())
     data = {
         "visited_at": when.strftime("%Y-%m-%dT%H:%M"),
         "location": location.pk,

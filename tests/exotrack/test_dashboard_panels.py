@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.followups.models import Channel, FollowUp, Kind
 from apps.inventory.models import Lot
 from exotrack.dashboard import DASHBOARD
+from tests.builders import earlier_today
 from tests.factories import (
     FollowUpFactory,
     LotFactory,
@@ -72,7 +73,7 @@ def _clinic_of_size(n: int) -> None:
     for _ in range(n):
         lot = LotFactory(status=Lot.Status.RECALLED)
         FollowUpFactory(kind=Kind.RECALL_CONTACT, channel=Channel.CALL, lot=lot)
-        VisitFactory(visited_at=timezone.now() - datetime.timedelta(minutes=5))
+        VisitFactory(visited_at=earlier_today(minutes=5))
         UserFactory(second_step_locked_until=timezone.now() + datetime.timedelta(hours=1))
 
 
@@ -125,8 +126,8 @@ def test_managers_see_who_is_locked_out(client, manager):
 
 
 def test_today_s_visits_count_what_the_nurse_recorded(client, nurse):
-    VisitFactory(visited_at=timezone.now() - datetime.timedelta(minutes=30), created_by=nurse)
-    VisitFactory(visited_at=timezone.now() - datetime.timedelta(minutes=20))
+    VisitFactory(visited_at=earlier_today(minutes=30), created_by=nurse)
+    VisitFactory(visited_at=earlier_today(minutes=20))
     VisitFactory(visited_at=timezone.now() - datetime.timedelta(days=2), created_by=nurse)
     client.force_login(nurse)
     panel = client.get(reverse("dashboard")).content.decode()

@@ -12,14 +12,14 @@ from apps.audit.models import AccessLog
 from apps.inventory.models import Lot
 from apps.treatments.models import Visit
 from apps.treatments.services import visit_void
-from tests.builders import assert_nothing_changed, knee_dose, record, vial_code
+from tests.builders import assert_nothing_changed, earlier_today, knee_dose, record, vial_code
 from tests.factories import DoseFactory, LotFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _post_data(*, location, clinician, doses, **extra) -> dict:
-    when = timezone.localtime() - datetime.timedelta(hours=1)
+    when = timezone.localtime(earlier_today())
     data = {
         "visited_at": when.strftime("%Y-%m-%dT%H:%M"),
         "location": location.pk,

@@ -14,8 +14,8 @@ from apps.treatments import services
 from apps.treatments.models import Visit
 from apps.treatments.selectors import sign_off_counts, visits_awaiting_sign_off
 from tests.builders import (
-    an_hour_ago,
     assert_nothing_changed,
+    earlier_today,
     knee_dose,
     login_api,
     record,
@@ -166,7 +166,7 @@ def test_chart_review_picks_nurses_visits_by_the_clinic_setting(
         location=location,
         clinician=clinician,
         doses=[knee_dose(knee, lot)],
-        visited_at=an_hour_ago() - datetime.timedelta(minutes=5),
+        visited_at=earlier_today(minutes=65),
     )
     assert (by_nurse.sign_off == AWAITING, by_nurse.chart_review) == (awaits, awaits)
     assert (by_clinician.sign_off, by_clinician.chart_review) == (Visit.SignOff.NOT_NEEDED, False)
