@@ -152,14 +152,23 @@ class Patient(Recorded, Voidable):
             models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
             models.Index(fields=["email"], name="patient_email_idx"),
             # Forgiving name search ("Jonh Smiht" finds John Smith) at 100,000 patients.
+            # Both name indexes take each new name at once (fastupdate off): a search would
+            # otherwise read up to 4 MB of names queued since the last vacuum, row by row
+            # (twice the time at 100,000 patients), to spare a registration 0.1 ms.
             GinIndex(
-                OpClass(patient_search_name(), name="gin_trgm_ops"), name="patient_name_trgm_idx"
+                OpClass(patient_search_name(), name="gin_trgm_ops"),
+                name="patient_name_trgm_idx",
+                fastupdate=False,
             ),
             # A name part typed with its letters in the wrong order.
             models.Index(name_letters("first_name"), name="patient_first_letters_idx"),
             models.Index(name_letters("last_name"), name="patient_last_letters_idx"),
             # A name part typed with one letter wrong, left out or doubled.
-            GinIndex(name_one_edit(patient_search_name()), name="patient_name_one_edit_idx"),
+            GinIndex(
+                name_one_edit(patient_search_name()),
+                name="patient_name_one_edit_idx",
+                fastupdate=False,
+            ),
             # E-mail search ignores case.
             models.Index(Lower("email"), name="patient_email_lower_idx"),
             # Phone search by the digits typed, matched from the end of the number.

@@ -165,6 +165,17 @@ def test_every_kind_of_search_uses_an_index(john, clinician):
         assert "Seq Scan on patients_patient" not in plan, (query, plan)
 
 
+def test_a_new_name_goes_into_the_name_indexes_at_once(db):
+    PatientFactory.create_batch(3)
+
+    with connection.cursor() as cursor:
+        # The number of pages of names queued for a later vacuum, which searches read row
+        # by row; moving them into the index now returns how many there were.
+        for index in ("patient_name_trgm_idx", "patient_name_one_edit_idx"):
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+            assert cursor.fetchone() == (0,), index
+
+
 def test_a_later_page_of_a_name_search_keeps_the_ranking(clinician):
     from exotrack.paging import list_page
 
