@@ -1,6 +1,6 @@
 """The two name-search indexes take each new name at once (fastupdate off) instead of
-queueing it for the next vacuum: at 100,000 patients a bulk-loaded list's queue doubled
-a name search's time. Altered in place, not rebuilt, and the queue emptied now."""
+queueing it for the next vacuum: at 100,000 patients the names queued since a bulk load
+doubled a name search's time. Altered in place, not rebuilt, and the queue emptied now."""
 
 import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
